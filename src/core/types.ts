@@ -1,0 +1,72 @@
+/**
+ * Shared vocabulary of the serving core: dtypes, tensor specs, signatures and the
+ * per-version manifest. Runtime-agnostic: no Hono, no `cloudflare:*`.
+ */
+import { z } from "zod";
+
+/** The dtypes a TF.js tensor can hold (complex64 is not served). */
+export const TF_DTYPES = ["float32", "int32", "bool", "string"] as const;
+export type TfDtype = (typeof TF_DTYPES)[number];
+
+/** A named tensor in a signature. `shape` uses -1 for a variable dimension. */
+export const TensorSpecSchema = z.object({
+  /** Public name, used by clients in v1 and v2 requests and responses. */
+  name: z.string().min(1),
+  /** Name of the tensor inside the model (layers: input/output name; graph: node name). Defaults to `name`. */
+  tensor: z.string().min(1).optional(),
+  dtype: z.enum(TF_DTYPES),
+  shape: z.array(z.number().int().min(-1)),
+  /** BYTES outputs whose strings hold JSON: v1 answers the parsed value, v2 the string. */
+  json: z.boolean().optional(),
+  description: z.string().optional(),
+});
+export type TensorSpec = z.infer<typeof TensorSpecSchema>;
+
+export const SignatureSchema = z.object({
+  inputs: z.array(TensorSpecSchema).min(1),
+  outputs: z.array(TensorSpecSchema).min(1),
+});
+export type Signature = z.infer<typeof SignatureSchema>;
+
+export const MODEL_FORMATS = ["layers-model", "graph-model"] as const;
+export type ModelFormat = (typeof MODEL_FORMATS)[number];
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "a lowercase hex sha256");
+
+/**
+ * One manifest per model version (`manifest.json` beside `model.json`).
+ * `signature` is what the model tensors are; `preprocess`, when present, names a
+ * pipeline in core that turns raw client fields into those tensors, and the public
+ * signature is then the pipeline's.
+ */
+export const ManifestSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/),
+  version: z.number().int().min(0),
+  format: z.enum(MODEL_FORMATS),
+  description: z.string().optional(),
+  signature_name: z.string().default("serving_default"),
+  signature: SignatureSchema,
+  /** sha256 of every artifact file (model.json and each weight shard), by file name. */
+  files: z.record(z.string(), Sha256),
+  preprocess: z
+    .object({
+      kind: z.string(),
+      params: z.record(z.string(), z.unknown()).default({}),
+    })
+    .optional(),
+  /** v1 row fields that are not inputs but are echoed back with each prediction. */
+  passthrough: z.array(z.string()).default(["key"]),
+  created: z.string().optional(),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+export type ManifestInput = z.input<typeof ManifestSchema>;
+
+/** A decoded tensor, independent of TF.js: row-major flat values plus a shape. */
+export interface HostTensor {
+  dtype: TfDtype;
+  shape: number[];
+  /** float32/int32: numbers; bool: booleans; string: raw bytes (UTF-8 text or binary). */
+  values: Float32Array | Int32Array | boolean[] | Uint8Array[];
+}
+
+export type NamedTensors = Record<string, HostTensor>;
