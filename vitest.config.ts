@@ -1,9 +1,30 @@
-import { defineConfig } from "vitest/config";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+const worker = (name: string, modelCache: "on" | "off") => ({
+  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { MODEL_CACHE: modelCache } } })],
+  test: { name, include: ["test/worker/**/*.test.ts"], testTimeout: 30_000 },
+});
+
 export default defineConfig({
   test: {
     projects: [
-      { plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })], test: { name: "worker", include: ["test/worker/**/*.test.ts"] } },
+      // Core logic with fakes, in Node.
+      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node", testTimeout: 30_000 } },
+      // The Worker inside workerd, with and without the isolate memo of loaded models.
+      worker("worker", "on"),
+      worker("worker-nomemo", "off"),
+      // The built bundle (wrangler deploy --dry-run) under plain Miniflare with the production config.
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/e2e/build.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

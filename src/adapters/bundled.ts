@@ -1,0 +1,53 @@
+/**
+ * Models bundled into the Worker from model/artifacts (see scripts/bundle-models.ts).
+ * Files arrive as raw bytes; the manifest and labels are parsed per call (cheap, pure).
+ */
+import { modelNotReady } from "../core/errors.ts";
+import type { ModelIndexEntry, ModelSource, ModelVersionFiles } from "../core/repository.ts";
+import { ManifestSchema } from "../core/types.ts";
+
+export interface BundledModel {
+  name: string;
+  /** labels.json: { "<label>": <version> }. */
+  labels: ArrayBuffer | undefined;
+  versions: Array<{ version: number; files: Record<string, ArrayBuffer> }>;
+}
+
+const decoder = new TextDecoder();
+
+function parseLabels(model: BundledModel): Record<string, number> {
+  if (!model.labels) return {};
+  const parsed: unknown = JSON.parse(decoder.decode(model.labels));
+  const labels: Record<string, number> = {};
+  for (const [label, version] of Object.entries(parsed as Record<string, unknown>)) {
+    if (Number.isInteger(version)) labels[label] = version as number;
+  }
+  return labels;
+}
+
+export function bundledSource(models: readonly BundledModel[]): ModelSource {
+  return {
+    kind: "bundled",
+    async index(): Promise<ModelIndexEntry[]> {
+      return models.map((m) => ({ name: m.name, versions: m.versions.map((v) => v.version), labels: parseLabels(m) }));
+    },
+    async open(name, version): Promise<ModelVersionFiles | undefined> {
+      const found = models.find((m) => m.name === name)?.versions.find((v) => v.version === version);
+      if (!found) return undefined;
+      const files = new Map(Object.entries(found.files).filter(([file]) => file !== "manifest.json"));
+      const manifestBytes = found.files["manifest.json"];
+      if (!manifestBytes) return { files };
+      let json: unknown;
+      try {
+        json = JSON.parse(decoder.decode(manifestBytes));
+      } catch {
+        throw modelNotReady(`model '${name}' version ${version}: manifest.json is not valid JSON`);
+      }
+      const manifest = ManifestSchema.safeParse(json);
+      if (!manifest.success) {
+        throw modelNotReady(`model '${name}' version ${version}: manifest.json is invalid (${manifest.error.issues[0]?.path.join(".")}: ${manifest.error.issues[0]?.message})`);
+      }
+      return { manifest: manifest.data, files };
+    },
+  };
+}

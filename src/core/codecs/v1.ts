@@ -1,0 +1,169 @@
+/**
+ * TensorFlow Serving REST (v1) `:predict` codec: row (`instances`) and columnar (`inputs`)
+ * request formats in, `predictions` / `outputs` out, `{"b64": …}` for binary strings,
+ * and pass-through keys echoed with each prediction ("keyed predictions").
+ */
+import { describeValue, invalidInput } from "../errors.ts";
+import { checkShape, elementCount, flatten, formatShape, stackRows, toHostTensor, type Limits } from "../tensors.ts";
+import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../types.ts";
+import { jsonLeaves, nest } from "./json-values.ts";
+
+export interface V1Options {
+  signatureName: string;
+  passthrough: readonly string[];
+  limits: Limits;
+}
+
+export type V1Request =
+  | { format: "row"; inputs: NamedTensors; batch: number; keys: Array<Record<string, unknown>> }
+  | { format: "columnar"; inputs: NamedTensors; keys: Record<string, unknown> };
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isNamedMap(value: unknown): value is Json {
+  return isObject(value) && !(Object.keys(value).length === 1 && "b64" in value);
+}
+
+const listNames = (specs: readonly TensorSpec[]) => specs.map((s) => `'${s.name}'`).join(", ");
+
+export function decodeV1(body: unknown, sig: Signature, opts: V1Options): V1Request {
+  if (!isObject(body)) throw invalidInput(`request body: expected a JSON object, got ${describeValue(body)}`);
+  for (const field of Object.keys(body)) {
+    if (!["instances", "inputs", "signature_name"].includes(field)) {
+      throw invalidInput(`request body: unknown field '${field}'; expected 'instances' or 'inputs', and optionally 'signature_name'`);
+    }
+  }
+  const name = body.signature_name;
+  if (name !== undefined && name !== opts.signatureName) {
+    throw invalidInput(`signature_name: this model has the signature '${opts.signatureName}', got ${describeValue(name)}`);
+  }
+  const hasRows = "instances" in body;
+  const hasColumns = "inputs" in body;
+  if (hasRows === hasColumns) {
+    throw invalidInput(
+      `request body: expected exactly one of 'instances' (row format) or 'inputs' (columnar format), got ${hasRows ? "both" : "neither"}`,
+    );
+  }
+  return hasRows ? decodeRows(body.instances, sig, opts) : decodeColumns(body.inputs, sig, opts);
+}
+
+function decodeRows(instances: unknown, sig: Signature, opts: V1Options): V1Request {
+  if (!Array.isArray(instances) || instances.length === 0) {
+    throw invalidInput(`instances: expected a non-empty array, got ${describeValue(instances)}`);
+  }
+  if (instances.length > opts.limits.maxBatch) {
+    throw invalidInput(`instances: at most ${opts.limits.maxBatch} instances are allowed per request, got ${instances.length}`);
+  }
+  const named = isNamedMap(instances[0]);
+  if (!named && sig.inputs.length > 1) {
+    throw invalidInput(
+      `instances[0]: this model has ${sig.inputs.length} inputs, so each instance must be an object with keys ${listNames(sig.inputs)}, got ${describeValue(instances[0])}`,
+    );
+  }
+  const rows = new Map<string, HostTensor[]>(sig.inputs.map((s) => [s.name, []]));
+  const keys: Array<Record<string, unknown>> = [];
+  instances.forEach((instance, i) => {
+    const where = `instances[${i}]`;
+    if (isNamedMap(instance) !== named) {
+      throw invalidInput(`${where}: every instance must have the same form as instances[0] (${named ? "an object of named inputs" : "a bare value"}), got ${describeValue(instance)}`);
+    }
+    const values = named ? splitNamed(instance as Json, sig, opts, where, keys) : { [sig.inputs[0]!.name]: instance };
+    if (!named) keys.push({});
+    for (const spec of sig.inputs) {
+      const at = named ? `${where}.${spec.name}` : where;
+      const row = toRow(values[spec.name], spec, at, opts.limits);
+      const first = rows.get(spec.name)![0];
+      if (first && formatShape(first.shape) !== formatShape(row.shape)) {
+        throw invalidInput(`${at}: ragged instances, expected shape ${formatShape(first.shape)} like instances[0], got ${formatShape(row.shape)}`);
+      }
+      rows.get(spec.name)!.push(row);
+    }
+  });
+  const inputs: NamedTensors = {};
+  for (const spec of sig.inputs) {
+    const batch = stackRows(rows.get(spec.name)!, spec.dtype);
+    if (elementCount(batch.shape) > opts.limits.maxElements) {
+      throw invalidInput(`instances: input '${spec.name}' would hold ${elementCount(batch.shape)} elements, at most ${opts.limits.maxElements} are allowed`);
+    }
+    inputs[spec.name] = batch;
+  }
+  return { format: "row", inputs, batch: instances.length, keys };
+}
+
+/** Separates an instance object into input values and pass-through keys, refusing unknown fields. */
+function splitNamed(instance: Json, sig: Signature, opts: V1Options, where: string, keys: Array<Record<string, unknown>>): Json {
+  const values: Json = {};
+  const passed: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(instance)) {
+    if (sig.inputs.some((s) => s.name === field)) values[field] = value;
+    else if (opts.passthrough.includes(field)) passed[field] = value;
+    else throw invalidInput(`${where}: unknown input '${field}'; this model's inputs are ${listNames(sig.inputs)}`);
+  }
+  for (const spec of sig.inputs) {
+    if (!(spec.name in values)) throw invalidInput(`${where}: missing input '${spec.name}'`);
+  }
+  keys.push(passed);
+  return values;
+}
+
+/** One instance's value of one input: a tensor of the input's shape without the batch axis. */
+function toRow(value: unknown, spec: TensorSpec, where: string, limits: Limits): HostTensor {
+  const { shape, leaves } = flatten(value, where, limits);
+  checkShape({ ...spec, shape: spec.shape.slice(1) }, shape, where);
+  return toHostTensor(leaves, shape, spec.dtype, where, limits, { allowB64: true });
+}
+
+function decodeColumns(columns: unknown, sig: Signature, opts: V1Options): V1Request {
+  const named = isNamedMap(columns);
+  if (!named && sig.inputs.length > 1) {
+    throw invalidInput(`inputs: this model has ${sig.inputs.length} inputs, so 'inputs' must be an object with keys ${listNames(sig.inputs)}, got ${describeValue(columns)}`);
+  }
+  const keys: Array<Record<string, unknown>> = [];
+  const values = named ? splitNamed(columns as Json, sig, opts, "inputs", keys) : { [sig.inputs[0]!.name]: columns };
+  const inputs: NamedTensors = {};
+  for (const spec of sig.inputs) {
+    const where = named ? `inputs.${spec.name}` : "inputs";
+    const { shape, leaves } = flatten(values[spec.name], where, opts.limits);
+    checkShape(spec, shape, where);
+    if (shape.length > 0 && shape[0]! > opts.limits.maxBatch) {
+      throw invalidInput(`${where}: at most ${opts.limits.maxBatch} rows are allowed per request, got ${shape[0]}`);
+    }
+    inputs[spec.name] = toHostTensor(leaves, shape, spec.dtype, where, opts.limits, { allowB64: true });
+  }
+  return { format: "columnar", inputs, keys: keys[0] ?? {} };
+}
+
+export interface NamedOutput {
+  spec: TensorSpec;
+  tensor: HostTensor;
+}
+
+/** Encodes outputs as TF Serving does: `predictions` for rows, `outputs` for columns. */
+export function encodeV1(request: V1Request, outputs: readonly NamedOutput[]): Json {
+  if (request.format === "columnar") {
+    const columns = outputs.map(({ spec, tensor }) => [spec.name, nest(jsonLeaves(tensor, spec, "v1"), tensor.shape)] as const);
+    if (columns.length === 1 && Object.keys(request.keys).length === 0) return { outputs: columns[0]![1] };
+    return { outputs: { ...Object.fromEntries(columns), ...request.keys } };
+  }
+  const keyed = request.keys.some((k) => Object.keys(k).length > 0);
+  const perOutput = outputs.map(({ spec, tensor }) => {
+    if (tensor.shape[0] !== request.batch) {
+      throw invalidInput(
+        `instances: output '${spec.name}' has shape ${formatShape(tensor.shape)}, which has no batch dimension of ${request.batch}; use the columnar 'inputs' format for this model`,
+      );
+    }
+    const rowShape = tensor.shape.slice(1);
+    const size = elementCount(rowShape);
+    const leaves = jsonLeaves(tensor, spec, "v1");
+    return { name: spec.name, row: (i: number) => nest(leaves.slice(i * size, (i + 1) * size), rowShape) };
+  });
+  const predictions = request.keys.map((key, i) => {
+    if (perOutput.length === 1 && !keyed) return perOutput[0]!.row(i);
+    return { ...Object.fromEntries(perOutput.map((o) => [o.name, o.row(i)])), ...key };
+  });
+  return { predictions };
+}

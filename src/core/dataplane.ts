@@ -1,0 +1,74 @@
+/**
+ * The one predict path. v1, v2 and RPC only decode their requests into named host tensors
+ * and encode what comes back; resolving, loading, preprocessing and running happen here.
+ */
+import { invalidInput, ServeError } from "./errors.ts";
+import type { NamedOutput } from "./codecs/v1.ts";
+import type { ContextStore } from "./pipeline.ts";
+import type { ModelRef, Registry, ServedModel } from "./registry.ts";
+import type { Limits } from "./tensors.ts";
+import type { NamedTensors, Signature } from "./types.ts";
+
+export interface Deps {
+  registry: Registry;
+  context: ContextStore;
+  limits: Limits;
+  /** Where to report faults that become a 5xx (the Worker logs them). */
+  log?: (event: string, detail: Record<string, unknown>) => void;
+}
+
+/** Resolves and loads a model, hands it to `use`, and releases it afterwards. */
+export async function withModel<T>(deps: Deps, ref: ModelRef, use: (model: ServedModel) => Promise<T>): Promise<T> {
+  const { name, version } = await deps.registry.resolve(ref);
+  const model = await deps.registry.load(name, version);
+  try {
+    return await use(model);
+  } finally {
+    deps.registry.release(model);
+  }
+}
+
+/** Inputs whose leading dimension is the batch must agree on its size. */
+function checkBatch(signature: Signature, inputs: NamedTensors): void {
+  let first: { name: string; size: number } | undefined;
+  for (const spec of signature.inputs) {
+    const size = inputs[spec.name]?.shape[0];
+    if (spec.shape[0] !== -1 || size === undefined) continue;
+    if (!first) first = { name: spec.name, size };
+    else if (size !== first.size) {
+      throw invalidInput(`inputs: '${spec.name}' has ${size} rows but '${first.name}' has ${first.size}; batched inputs must agree`);
+    }
+  }
+}
+
+/** Runs a loaded model on public inputs and returns the requested public outputs, in order. */
+export async function predict(
+  deps: Deps,
+  model: ServedModel,
+  inputs: NamedTensors,
+  outputNames: readonly string[] = model.signature.outputs.map((s) => s.name),
+): Promise<NamedOutput[]> {
+  checkBatch(model.signature, inputs);
+  const specs = outputNames.map((name) => {
+    const spec = model.signature.outputs.find((s) => s.name === name);
+    if (!spec) throw invalidInput(`outputs: unknown output '${name}'`);
+    return spec;
+  });
+  const internal = (name: string, sig: Signature["outputs"]) => sig.find((s) => s.name === name)?.tensor ?? name;
+  try {
+    if (model.pipeline) {
+      const prepared = await model.pipeline.prepare(inputs, deps.context);
+      const raw = await model.model.run(prepared.modelInputs, model.modelSignature.outputs.map((s) => s.tensor ?? s.name));
+      const outputs = prepared.finish(raw);
+      return specs.map((spec) => ({ spec, tensor: outputs[spec.name]! }));
+    }
+    const feeds: NamedTensors = {};
+    for (const spec of model.signature.inputs) feeds[spec.tensor ?? spec.name] = inputs[spec.name]!;
+    const raw = await model.model.run(feeds, specs.map((s) => internal(s.name, model.signature.outputs)));
+    return specs.map((spec) => ({ spec, tensor: raw[internal(spec.name, model.signature.outputs)]! }));
+  } catch (err) {
+    if (err instanceof ServeError) throw err;
+    deps.log?.("inference_failed", { model: model.name, version: model.version, error: String(err) });
+    throw new ServeError(500, "INTERNAL", `model '${model.name}' version ${model.version} failed while running`);
+  }
+}

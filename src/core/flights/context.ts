@@ -1,0 +1,111 @@
+/**
+ * The KV context of the flights model: key layout, value schemas, and reading a value
+ * defensively (absent or malformed both count as missing).
+ *
+ * Keys (values are JSON strings, as `wrangler kv bulk put` takes them):
+ *   ap:SFO                 -> {"lat":37.62,"lon":-122.37,"utc_offset":-8,"dst":true,"late_rate":0.2,"flights":30123}
+ *   route:SFO-LAX          -> {"late_rate":0.23,"flights":1520}
+ *   cong:SFO:2001-06-15    -> {"flights":[24 ints],"late":[24 ints]}
+ * - ap: location, time zone (2001 rules), and the airport's late rate and departures Jan–Mar.
+ * - route: late rate Jan–Mar, already shrunk toward the origin's rate; small routes are absent.
+ * - cong: that day's departures from the airport per LOCAL scheduled hour (index 0..23) and
+ *   how many of them arrived > 15 min late. Readers use only hours strictly before the
+ *   scored flight's hour (see features.ts), so one value serves every hour of the day.
+ */
+import { z } from "zod";
+import type { FlightQuery } from "./query.ts";
+
+export const KV = {
+  airport: (code: string) => `ap:${code}`,
+  route: (origin: string, destination: string) => `route:${origin}-${destination}`,
+  congestion: (code: string, date: string) => `cong:${code}:${date}`,
+} as const;
+
+const Rate = z.number().min(0).max(1);
+const Count = z.number().int().min(0);
+
+export const AirportValueSchema = z.object({
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  /** Standard-time offset from UTC in hours (e.g. -8 for Pacific). */
+  utc_offset: z.number().min(-12).max(14),
+  /** Whether the airport observes US daylight saving time. */
+  dst: z.boolean(),
+  late_rate: Rate,
+  flights: Count,
+});
+export type AirportValue = z.infer<typeof AirportValueSchema>;
+
+export const RouteValueSchema = z.object({ late_rate: Rate, flights: Count });
+export type RouteValue = z.infer<typeof RouteValueSchema>;
+
+export const CongestionValueSchema = z
+  .object({ flights: z.array(Count).length(24), late: z.array(Count).length(24) })
+  .refine((v) => v.late.every((l, h) => l <= (v.flights[h] ?? 0)), "late[h] must be <= flights[h]");
+export type CongestionValue = z.infer<typeof CongestionValueSchema>;
+
+/** Looks a context value up by key; `undefined` when absent. Values may be JSON strings or parsed. */
+export type ContextLookup = (key: string) => unknown | undefined;
+
+/** The KV keys one flight needs (5, in a fixed order). A batch should dedupe them. */
+export function contextKeys(q: FlightQuery): string[] {
+  return [
+    KV.airport(q.origin),
+    KV.airport(q.destination),
+    KV.route(q.origin, q.destination),
+    KV.congestion(q.origin, q.date),
+    KV.congestion(q.destination, q.date),
+  ];
+}
+
+/** Reads and validates one value; absent, unparsable or schema-violating values give `undefined`. */
+export function readValue<T>(ctx: ContextLookup, key: string, schema: z.ZodType<T>): T | undefined {
+  let value = ctx(key);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** A lookup over `[{key, value}]` entries (the committed context file format). */
+export function lookupFromEntries(entries: Iterable<{ key: string; value: unknown }>): ContextLookup {
+  const map = new Map<string, unknown>();
+  for (const e of entries) map.set(e.key, e.value);
+  return (key) => map.get(key);
+}
+
+/** The nth (1-based) given weekday (0 = Sunday) of a month, or the last one when n = -1. */
+function nthSunday(year: number, month: number, n: number): number {
+  if (n > 0) {
+    const first = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
+    return 1 + ((7 - first) % 7) + 7 * (n - 1);
+  }
+  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const lastDow = new Date(Date.UTC(year, month - 1, lastDay)).getUTCDay();
+  return lastDay - lastDow;
+}
+
+/**
+ * Whether US daylight saving time is in effect on a local date (date-level: the 02:00
+ * switch is ignored). Rules: 1987–2006 first Sunday of April to last Sunday of October;
+ * from 2007 second Sunday of March to first Sunday of November.
+ */
+export function usDaylightSaving(year: number, month: number, day: number): boolean {
+  const [startMonth, startDay, endMonth, endDay] =
+    year >= 2007
+      ? [3, nthSunday(year, 3, 2), 11, nthSunday(year, 11, 1)]
+      : [4, nthSunday(year, 4, 1), 10, nthSunday(year, 10, -1)];
+  const v = month * 100 + day;
+  return v >= startMonth * 100 + startDay && v < endMonth * 100 + endDay;
+}
+
+/** UTC offset in hours of an airport on a local date. */
+export function utcOffsetOn(ap: AirportValue, q: Pick<FlightQuery, "year" | "month" | "day">): number {
+  return ap.utc_offset + (ap.dst && usDaylightSaving(q.year, q.month, q.day) ? 1 : 0);
+}

@@ -1,0 +1,214 @@
+/**
+ * The model registry: resolves a name + version/label to a version of some source, loads it
+ * (verifying each file against the manifest's sha256) and describes its public signature.
+ *
+ * THE ISOLATE MEMO. `LOADED` below is the one piece of module-scope memory in the Worker: loaded
+ * models keyed by the sha256 of their artifact files, so a warm isolate skips reloading. It is an
+ * optimisation only; the answer never depends on it. With `memo: false` (MODEL_CACHE=off) nothing
+ * is stored: each request loads the model and disposes it afterwards. Storing the promise makes
+ * loading single-flight: concurrent first requests share one load.
+ */
+import { artifactSha256, sha256Hex } from "./digest.ts";
+import { modelNotFound, modelNotReady } from "./errors.ts";
+import { loadModel, parseModelJson, shardPaths, type LoadedModel } from "./model.ts";
+import type { Pipeline, PipelineFactory } from "./pipeline.ts";
+import type { ModelIndexEntry, ModelSource, ModelVersionFiles } from "./repository.ts";
+import type { Manifest, ModelFormat, Signature, TensorSpec } from "./types.ts";
+
+export interface ModelRef {
+  name: string;
+  version?: number;
+  label?: string;
+}
+
+/** A loaded model version, ready to serve. */
+export interface ServedModel {
+  name: string;
+  version: number;
+  format: ModelFormat;
+  /** Identity of the artifact: sha256 over its files' sha256. */
+  sha256: string;
+  source: string;
+  description: string;
+  signatureName: string;
+  passthrough: readonly string[];
+  /** What clients send and receive (the pipeline's, when the model has one). */
+  signature: Signature;
+  /** The model's own tensors; `tensor` holds the internal name. */
+  modelSignature: Signature;
+  model: LoadedModel;
+  pipeline?: Pipeline;
+}
+
+const LOADED = new Map<string, Promise<ServedModel>>();
+
+export interface RegistryOptions {
+  memo: boolean;
+  pipelines: Readonly<Record<string, PipelineFactory>>;
+}
+
+export class Registry {
+  constructor(
+    private readonly sources: readonly ModelSource[],
+    private readonly options: RegistryOptions,
+  ) {}
+
+  /** Every model across sources; earlier sources win for a version both hold. */
+  async index(): Promise<ModelIndexEntry[]> {
+    const merged = new Map<string, ModelIndexEntry>();
+    for (const source of this.sources) {
+      for (const entry of await source.index()) {
+        const seen = merged.get(entry.name);
+        if (!seen) merged.set(entry.name, { name: entry.name, versions: [...entry.versions], labels: { ...entry.labels } });
+        else {
+          seen.versions = [...new Set([...seen.versions, ...entry.versions])];
+          seen.labels = { ...entry.labels, ...seen.labels };
+        }
+      }
+    }
+    return [...merged.values()]
+      .map((e) => ({ ...e, versions: e.versions.sort((a, b) => a - b) }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /** The concrete version a reference names: explicit version, label, or the latest. */
+  async resolve(ref: ModelRef): Promise<{ name: string; version: number; versions: number[] }> {
+    const models = await this.index();
+    const entry = models.find((m) => m.name === ref.name);
+    if (!entry) {
+      throw modelNotFound(`model '${ref.name}' not found; available models: ${models.map((m) => m.name).join(", ") || "none"}`);
+    }
+    let version: number | undefined;
+    if (ref.version !== undefined) {
+      version = ref.version;
+      if (!entry.versions.includes(version)) {
+        throw modelNotFound(`model '${ref.name}' has no version ${version}; available versions: ${entry.versions.join(", ")}`);
+      }
+    } else if (ref.label !== undefined) {
+      version = entry.labels[ref.label];
+      if (version === undefined || !entry.versions.includes(version)) {
+        const labels = Object.keys(entry.labels);
+        throw modelNotFound(`model '${ref.name}' has no label '${ref.label}'; labels: ${labels.join(", ") || "none"}`);
+      }
+    } else {
+      version = Math.max(...entry.versions);
+    }
+    return { name: entry.name, version, versions: entry.versions };
+  }
+
+  /** Loads (or reuses, when memoised) a resolved version. Call `release` when done with it. */
+  async load(name: string, version: number): Promise<ServedModel> {
+    for (const source of this.sources) {
+      const files = await source.open(name, version);
+      if (!files) continue;
+      const key = await identity(files);
+      if (!this.options.memo) return this.build(name, version, source.kind, files, key);
+      let loading = LOADED.get(key);
+      if (!loading) {
+        loading = this.build(name, version, source.kind, files, key);
+        LOADED.set(key, loading);
+        loading.catch(() => LOADED.delete(key));
+      }
+      const served = await loading;
+      // The same bytes may be published under another name or version: answer with the one asked for.
+      return served.name === name && served.version === version ? served : { ...served, name, version, source: source.kind };
+    }
+    throw modelNotFound(`model '${name}' has no version ${version}`);
+  }
+
+  /** Frees a model's tensors unless the memo keeps it for later requests. */
+  release(model: ServedModel): void {
+    if (!this.options.memo) model.model.dispose();
+  }
+
+  private async build(name: string, version: number, source: string, files: ModelVersionFiles, sha256: string): Promise<ServedModel> {
+    const label = `model '${name}' version ${version}`;
+    const { manifest } = files;
+    if (manifest) await verify(files, manifest, label);
+    const modelJsonBytes = files.files.get("model.json");
+    if (!modelJsonBytes) throw modelNotReady(`${label}: model.json is missing`);
+    const modelJson = parseModelJson(modelJsonBytes, label);
+    const model = await loadModel(modelJson, shardBuffers(files, shardPaths(modelJson)), label);
+    try {
+      const modelSignature = manifest ? checkSignature(manifest.signature, model, label) : derived(model);
+      const pipeline = manifest?.preprocess ? this.pipeline(manifest.preprocess, modelSignature, label) : undefined;
+      const served: ServedModel = {
+        name,
+        version,
+        format: model.format,
+        sha256,
+        source,
+        description: manifest?.description ?? "",
+        signatureName: manifest?.signature_name ?? "serving_default",
+        passthrough: manifest?.passthrough ?? ["key"],
+        signature: pipeline?.signature ?? modelSignature,
+        modelSignature,
+        model,
+      };
+      if (pipeline) served.pipeline = pipeline;
+      return served;
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+  }
+
+  private pipeline(preprocess: NonNullable<Manifest["preprocess"]>, signature: Signature, label: string): Pipeline {
+    const factory = this.options.pipelines[preprocess.kind];
+    if (!factory) throw modelNotReady(`${label}: unknown preprocess kind '${preprocess.kind}'`);
+    return factory(preprocess.params, signature, label);
+  }
+}
+
+async function identity(files: ModelVersionFiles): Promise<string> {
+  if (files.manifest) return artifactSha256(files.manifest.files);
+  const hashes: Record<string, string> = {};
+  for (const [name, bytes] of files.files) hashes[name] = await sha256Hex(bytes);
+  return artifactSha256(hashes);
+}
+
+async function verify(files: ModelVersionFiles, manifest: Manifest, label: string): Promise<void> {
+  for (const [file, expected] of Object.entries(manifest.files)) {
+    const bytes = files.files.get(file);
+    if (!bytes) throw modelNotReady(`${label}: file '${file}' named in the manifest is missing`);
+    const actual = await sha256Hex(bytes);
+    if (actual !== expected) {
+      throw modelNotReady(`${label} failed its integrity check: '${file}' has sha256 ${actual.slice(0, 12)}…, the manifest says ${expected.slice(0, 12)}…`);
+    }
+  }
+}
+
+function shardBuffers(files: ModelVersionFiles, paths: readonly string[]): Map<string, ArrayBuffer> {
+  const shards = new Map<string, ArrayBuffer>();
+  for (const path of paths) {
+    const bytes = files.files.get(path);
+    if (bytes) shards.set(path, bytes);
+  }
+  return shards;
+}
+
+/** Signature read from the model itself: public names are the model's own tensor names. */
+function derived(model: LoadedModel): Signature {
+  const withTensor = (s: TensorSpec): TensorSpec => ({ ...s, tensor: s.name });
+  return { inputs: model.inputs.map(withTensor), outputs: model.outputs.map(withTensor) };
+}
+
+/**
+ * A manifest signature must name tensors the model has. Graph-model outputs may name any node
+ * (TF.js executes up to it), so only layers-model outputs are checked against the model's outputs.
+ */
+function checkSignature(signature: Signature, model: LoadedModel, label: string): Signature {
+  const check = (specs: TensorSpec[], actual: TensorSpec[] | undefined, kind: string) =>
+    specs.map((spec) => {
+      const tensor = spec.tensor ?? spec.name;
+      if (actual && !actual.some((a) => a.name === tensor)) {
+        const names = actual.map((a) => `'${a.name}'`).join(", ");
+        throw modelNotReady(`${label}: the manifest names ${kind} tensor '${tensor}', which the model does not have (it has ${names})`);
+      }
+      return { ...spec, tensor };
+    });
+  return {
+    inputs: check(signature.inputs, model.inputs, "input"),
+    outputs: check(signature.outputs, model.format === "layers-model" ? model.outputs : undefined, "output"),
+  };
+}

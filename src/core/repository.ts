@@ -1,0 +1,26 @@
+/**
+ * Where model artifacts come from. The registry reads models through this interface only,
+ * so a new source (R2) is added without touching the routes or the dataplane.
+ */
+import type { Manifest } from "./types.ts";
+
+export interface ModelIndexEntry {
+  name: string;
+  versions: number[];
+  /** Label → version, e.g. { stable: 1, canary: 2 }. */
+  labels: Record<string, number>;
+}
+
+export interface ModelVersionFiles {
+  /** The version's manifest, when its directory has one. */
+  manifest?: Manifest;
+  /** model.json and every weight shard, by file name. */
+  files: ReadonlyMap<string, ArrayBuffer>;
+}
+
+export interface ModelSource {
+  /** Short name for messages and headers, e.g. "bundled" or "r2". */
+  readonly kind: string;
+  index(): Promise<ModelIndexEntry[]>;
+  open(name: string, version: number): Promise<ModelVersionFiles | undefined>;
+}

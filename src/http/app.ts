@@ -1,0 +1,42 @@
+/**
+ * The HTTP app: per-request dependencies from `env`, the v1 and v2 route groups, and one
+ * error mapping. Built once at module scope: it holds routes (constants), not state.
+ */
+import { Hono } from "hono";
+import { tensorMemory } from "../core/backend.ts";
+import { makeDeps } from "../deps.ts";
+import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
+import type { AppEnv } from "./app-env.ts";
+import { notFound, onError } from "./errors.ts";
+import { v1 } from "./v1.ts";
+import { v2 } from "./v2.ts";
+
+export const app = new Hono<AppEnv>();
+
+app.use(async (c, next) => {
+  c.set("scope", await makeDeps(c.env));
+  await next();
+});
+
+app.get("/", async (c) => {
+  const models = await c.var.scope.deps.registry.index();
+  return c.json({
+    name: SERVER_NAME,
+    version: SERVER_VERSION,
+    models,
+    endpoints: {
+      tensorflow_serving: "/v1/models/{name}[/versions/{v}|/labels/{label}][/metadata|:predict]",
+      open_inference_protocol: "/v2, /v2/health/{live,ready}, /v2/models/{name}[/versions/{v}][/ready|/infer], /v2/repository/index",
+    },
+  });
+});
+
+app.get("/_internal/memory", (c) => {
+  if (!c.var.scope.settings.diagnostics) return notFound(c);
+  return c.json(tensorMemory());
+});
+
+app.route("/v1", v1);
+app.route("/v2", v2);
+app.notFound(notFound);
+app.onError(onError);

@@ -1,0 +1,72 @@
+/**
+ * Reading a JSON request body with the checks every bad input deserves a 4xx for:
+ * content type (415), size (413, before and while reading), UTF-8, and JSON syntax (400).
+ */
+import { invalidInput, payloadTooLarge, unsupportedMediaType } from "../core/errors.ts";
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+function checkContentType(header: string | null): void {
+  if (header === null) return; // clients of TF Serving often send none; the body must still be JSON
+  const [type = "", ...params] = header.split(";").map((p) => p.trim());
+  if (!JSON_TYPE.test(type)) {
+    throw unsupportedMediaType(`Content-Type: expected application/json, got '${header}'`);
+  }
+  const charset = params.find((p) => p.toLowerCase().startsWith("charset="));
+  if (charset && !/^charset="?utf-8"?$/i.test(charset)) {
+    throw unsupportedMediaType(`Content-Type: expected charset=utf-8, got '${charset}'`);
+  }
+}
+
+async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > maxBytes) {
+    throw payloadTooLarge(`request body: at most ${maxBytes} bytes are allowed, Content-Length says ${declared}`);
+  }
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw payloadTooLarge(`request body: at most ${maxBytes} bytes are allowed, got more`);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+export async function readJson(request: Request, maxBytes: number): Promise<unknown> {
+  checkContentType(request.headers.get("content-type"));
+  const bytes = await readCapped(request, maxBytes);
+  if (bytes.byteLength === 0) throw invalidInput("request body: expected a JSON object, got an empty body");
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    throw invalidInput("request body: expected UTF-8 text, got bytes that are not valid UTF-8");
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw invalidInput(`request body: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** Like readJson, but an absent body gives `undefined` (for routes whose body is optional). */
+export async function readOptionalJson(request: Request, maxBytes: number): Promise<unknown> {
+  const length = request.headers.get("content-length");
+  if (!request.body || length === "0") return undefined;
+  return readJson(request, maxBytes);
+}

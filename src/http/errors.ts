@@ -1,0 +1,26 @@
+/**
+ * Error mapping for every route: `{"error": "<message>"}` with the error's status.
+ * Unknown errors are logged and answered with a bare 500: no stack trace ever leaves.
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ServeError } from "../core/errors.ts";
+import { log } from "../deps.ts";
+
+export function errorResponse(status: number, message: string, headers?: Record<string, string>): Response {
+  return Response.json({ error: message }, { status, headers });
+}
+
+export function onError(err: Error, c: Context): Response {
+  if (err instanceof ServeError) {
+    if (err.status >= 500) log("request_failed", { path: c.req.path, status: err.status, error: err.message });
+    return errorResponse(err.status, err.message);
+  }
+  if (err instanceof HTTPException) return errorResponse(err.status, err.message || "request refused");
+  log("unhandled_error", { path: c.req.path, error: String(err), stack: err.stack });
+  return errorResponse(500, "internal error");
+}
+
+export function notFound(c: Context): Response {
+  return errorResponse(404, `no route for ${c.req.method} ${c.req.path}; see GET /v2 and GET /v1/models/<name>`);
+}

@@ -1,0 +1,109 @@
+/**
+ * Open Inference Protocol (KServe v2) over HTTP/REST:
+ *   GET  /v2, /v2/health/live, /v2/health/ready
+ *   GET  /v2/models/{name}[/versions/{v}]          model metadata
+ *   GET  /v2/models/{name}[/versions/{v}]/ready    model readiness
+ *   POST /v2/models/{name}[/versions/{v}]/infer    inference
+ *   POST /v2/repository/index                      repository extension
+ */
+import { Hono, type Context } from "hono";
+import { decodeV2, encodeV2 } from "../core/codecs/v2.ts";
+import { predict, withModel } from "../core/dataplane.ts";
+import { v2DatatypeOf } from "../core/dtypes.ts";
+import { describeValue, invalidInput, ServeError } from "../core/errors.ts";
+import type { ModelRef, ServedModel } from "../core/registry.ts";
+import type { TensorSpec } from "../core/types.ts";
+import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
+import type { AppEnv } from "./app-env.ts";
+import { readJson, readOptionalJson } from "./body.ts";
+
+export const v2 = new Hono<AppEnv>();
+
+function refOf(c: Context<AppEnv>): ModelRef {
+  const name = c.req.param("name") ?? "";
+  const version = c.req.param("version");
+  if (version === undefined) return { name };
+  if (!/^\d+$/.test(version)) throw invalidInput(`version: expected a non-negative integer, got '${version}'`);
+  return { name, version: Number(version) };
+}
+
+const tensorMetadata = (spec: TensorSpec) => ({ name: spec.name, datatype: v2DatatypeOf(spec.dtype), shape: spec.shape });
+
+function platformOf(model: ServedModel): string {
+  return model.format === "layers-model" ? "tensorflowjs_layers" : "tensorflowjs_graph";
+}
+
+v2.get("/", (c) => c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: ["model_repository"] }));
+v2.get("/health/live", (c) => c.json({ live: true }));
+v2.get("/health/ready", async (c) => {
+  const models = await c.var.scope.deps.registry.index();
+  return c.json({ ready: models.length > 0 }, models.length > 0 ? 200 : 503);
+});
+
+for (const base of ["/models/:name", "/models/:name/versions/:version"]) {
+  v2.get(base, async (c) => {
+    const { deps } = c.var.scope;
+    const ref = refOf(c);
+    const resolved = await deps.registry.resolve(ref);
+    return withModel(deps, ref, async (model) =>
+      c.json({
+        name: model.name,
+        versions: (ref.version === undefined ? resolved.versions : [model.version]).map(String),
+        platform: platformOf(model),
+        inputs: model.signature.inputs.map(tensorMetadata),
+        outputs: model.signature.outputs.map(tensorMetadata),
+      }),
+    );
+  });
+
+  v2.get(`${base}/ready`, async (c) => {
+    const { deps } = c.var.scope;
+    const ref = refOf(c);
+    const { name, version } = await deps.registry.resolve(ref);
+    try {
+      deps.registry.release(await deps.registry.load(name, version));
+      return c.json({ name, ready: true });
+    } catch (err) {
+      if (!(err instanceof ServeError)) throw err;
+      return c.json({ name, ready: false, error: err.message }, 503);
+    }
+  });
+
+  v2.post(`${base}/infer`, async (c) => {
+    const { deps, settings } = c.var.scope;
+    const body = await readJson(c.req.raw, settings.maxBodyBytes);
+    return withModel(deps, refOf(c), async (model) => {
+      const request = decodeV2(body, model.signature, deps.limits);
+      const outputs = await predict(deps, model, request.inputs, request.outputs);
+      c.header("x-model-version", String(model.version));
+      return c.json(encodeV2(model, request, outputs));
+    });
+  });
+}
+
+v2.post("/repository/index", async (c) => {
+  const { deps, settings } = c.var.scope;
+  const body = await readOptionalJson(c.req.raw, settings.maxBodyBytes);
+  let readyOnly = false;
+  if (body !== undefined) {
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw invalidInput(`request body: expected a JSON object like {"ready": true}, got ${describeValue(body)}`);
+    }
+    const ready = (body as { ready?: unknown }).ready;
+    if (ready !== undefined && typeof ready !== "boolean") throw invalidInput(`ready: expected a boolean, got ${describeValue(ready)}`);
+    readyOnly = ready === true;
+  }
+  const rows = [];
+  for (const entry of await deps.registry.index()) {
+    for (const version of entry.versions) {
+      try {
+        deps.registry.release(await deps.registry.load(entry.name, version));
+        rows.push({ name: entry.name, version: String(version), state: "READY", reason: "" });
+      } catch (err) {
+        if (!(err instanceof ServeError)) throw err;
+        if (!readyOnly) rows.push({ name: entry.name, version: String(version), state: "UNAVAILABLE", reason: err.message });
+      }
+    }
+  }
+  return c.json(rows);
+});
