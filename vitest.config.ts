@@ -2,7 +2,7 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
 const worker = (name: string, modelCache: "on" | "off") => ({
-  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { MODEL_CACHE: modelCache } } })],
+  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { MODEL_CACHE: modelCache, DIAGNOSTICS: "on" } } })],
   test: { name, include: ["test/worker/**/*.test.ts"], testTimeout: 30_000 },
 });
 

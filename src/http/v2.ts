@@ -16,6 +16,7 @@ import type { TensorSpec } from "../core/types.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
 import type { AppEnv } from "./app-env.ts";
 import { readJson, readOptionalJson } from "./body.ts";
+import { errorResponse } from "./errors.ts";
 
 export const v2 = new Hono<AppEnv>();
 
@@ -79,6 +80,8 @@ for (const base of ["/models/:name", "/models/:name/versions/:version"]) {
       return c.json(encodeV2(model, request, outputs));
     });
   });
+
+  v2.all(`${base}/infer`, (c) => errorResponse(405, `${c.req.method} is not allowed here; use POST`, { Allow: "POST" }));
 }
 
 v2.post("/repository/index", async (c) => {

@@ -1,0 +1,36 @@
+/**
+ * Runs the built bundle under plain Miniflare with the production config (wrangler.toml):
+ * the same bindings, vars and compatibility settings, and no nodejs_compat.
+ */
+import { Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+export const BUNDLE_DIR = "dist/e2e";
+
+export interface WorkerOptions {
+  /** Vars to override (e.g. MODEL_CACHE, DIAGNOSTICS). */
+  vars?: Record<string, string>;
+  /** Directory for KV/R2 state shared between instances. */
+  persistTo?: string;
+}
+
+export async function startWorker(options: WorkerOptions = {}): Promise<Miniflare> {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
+  const mf = new Miniflare({
+    ...workerOptions,
+    name: "stateless-serve",
+    modules: true,
+    scriptPath: `${BUNDLE_DIR}/index.js`,
+    modulesRoot: BUNDLE_DIR,
+    modulesRules: [{ type: "Data", include: ["**/*.bin", "**/*.json"] }],
+    bindings: { ...(workerOptions.bindings ?? {}), ...(options.vars ?? {}) },
+    ...(options.persistTo ? { defaultPersistRoot: options.persistTo } : {}),
+  } as ConstructorParameters<typeof Miniflare>[0]);
+  await mf.ready;
+  return mf;
+}
+
+/** A fetch function for test/support/client.ts. */
+export function fetcher(mf: Miniflare) {
+  return (url: string, init?: RequestInit) => mf.dispatchFetch(url, init as never) as unknown as Promise<Response>;
+}

@@ -1,0 +1,195 @@
+/**
+ * One table of cases, each driven through TF Serving v1 and the Open Inference Protocol v2
+ * (and, where it applies, RPC). A case names the request per protocol and what must come back.
+ */
+export interface ProtocolRequest {
+  method?: "GET" | "POST";
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Case {
+  name: string;
+  v1?: ProtocolRequest;
+  v2?: ProtocolRequest;
+  status: number;
+  /** For errors: the message must match. */
+  error?: RegExp;
+}
+
+const V1 = "/v1/models/tiny_layers/versions/1:predict";
+const V2 = "/v2/models/tiny_layers/versions/1/infer";
+const row = { features: [0.1, 0.2, 0.3, 0.4], extra: [1, 2] };
+const tensor = (name: string, shape: number[], data: unknown, datatype = "FP32") => ({ name, shape, datatype, data });
+const goodV2 = [tensor("features", [1, 4], [0.1, 0.2, 0.3, 0.4]), tensor("extra", [1, 2], [1, 2])];
+
+export const CASES: Case[] = [
+  { name: "a valid request", v1: { path: V1, body: { instances: [row] } }, v2: { path: V2, body: { inputs: goodV2 } }, status: 200 },
+  {
+    name: "malformed JSON",
+    v1: { path: V1, body: '{"instances": [' },
+    v2: { path: V2, body: '{"inputs": [' },
+    status: 400,
+    error: /request body: not valid JSON/,
+  },
+  {
+    name: "NaN literals (not JSON)",
+    v1: { path: V1, body: '{"instances": [{"features": [NaN, 1, 2, 3], "extra": [1, 2]}]}' },
+    v2: { path: V2, body: '{"inputs": [{"name": "features", "shape": [1, 4], "datatype": "FP32", "data": [NaN, 1, 2, 3]}]}' },
+    status: 400,
+    error: /request body: not valid JSON/,
+  },
+  {
+    name: "a value outside FP32 (becomes Infinity)",
+    v1: { path: V1, body: { instances: [{ ...row, extra: [1, 1e39] }] } },
+    v2: { path: V2, body: { inputs: [goodV2[0], tensor("extra", [1, 2], [1, 1e39])] } },
+    status: 400,
+    error: /outside the range of FP32/,
+  },
+  {
+    name: "a wrong content type",
+    v1: { path: V1, body: JSON.stringify({ instances: [row] }), headers: { "content-type": "application/x-www-form-urlencoded" } },
+    v2: { path: V2, body: JSON.stringify({ inputs: goodV2 }), headers: { "content-type": "text/csv" } },
+    status: 415,
+    error: /Content-Type: expected application\/json, got/,
+  },
+  {
+    name: "a body that is not UTF-8",
+    v1: { path: V1, body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) },
+    v2: { path: V2, body: new Uint8Array([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]) },
+    status: 400,
+    error: /not valid UTF-8/,
+  },
+  {
+    name: "a lone surrogate in a string",
+    v1: { path: "/v1/models/tiny_text:predict", body: '{"instances": [{"text": "\\ud800", "count": 1}]}' },
+    v2: {
+      path: "/v2/models/tiny_text/infer",
+      body: '{"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["\\ud800"]}, {"name": "count", "shape": [1], "datatype": "INT32", "data": [1]}]}',
+    },
+    status: 400,
+    error: /string is not valid Unicode/,
+  },
+  {
+    name: "an empty body",
+    v1: { path: V1, body: "" },
+    v2: { path: V2, body: "" },
+    status: 400,
+    error: /got an empty body/,
+  },
+  {
+    name: "neither instances nor inputs / no inputs",
+    v1: { path: V1, body: { signature_name: "serving_default" } },
+    v2: { path: V2, body: { id: "x" } },
+    status: 400,
+    error: /(got neither|inputs: expected a non-empty array)/,
+  },
+  { name: "both instances and inputs", v1: { path: V1, body: { instances: [row], inputs: { ...row } } }, status: 400, error: /got both/ },
+  {
+    name: "ragged data",
+    v1: { path: V1, body: { inputs: { features: [[1, 2, 3, 4], [1, 2]], extra: [[1, 2], [3, 4]] } } },
+    v2: { path: V2, body: { inputs: [tensor("features", [2, 4], [[1, 2, 3, 4], [1, 2]]), goodV2[1]] } },
+    status: 400,
+    error: /ragged tensor/,
+  },
+  {
+    name: "a wrong dtype",
+    v1: { path: V1, body: { instances: [{ ...row, extra: ["a", "b"] }] } },
+    v2: { path: V2, body: { inputs: [goodV2[0], tensor("extra", [1, 2], [1, 2], "BYTES")] } },
+    status: 400,
+    error: /(instances\[0\]\.extra element 0: expected a number, got the string "a"|inputs\[1\]\.datatype: input 'extra' takes FP32)/,
+  },
+  {
+    name: "a wrong shape",
+    v1: { path: V1, body: { instances: [{ ...row, features: [1, 2, 3] }] } },
+    v2: { path: V2, body: { inputs: [tensor("features", [1, 3], [1, 2, 3]), goodV2[1]] } },
+    status: 400,
+    error: /expected shape \[(-1, )?4\]/,
+  },
+  {
+    name: "a wrong element count",
+    v2: { path: V2, body: { inputs: [tensor("features", [1, 4], [1, 2, 3]), goodV2[1]] } },
+    status: 400,
+    error: /expected 4 elements/,
+  },
+  {
+    name: "batches that disagree",
+    v1: { path: V1, body: { inputs: { features: [[1, 2, 3, 4]], extra: [[1, 2], [3, 4]] } } },
+    v2: { path: V2, body: { inputs: [goodV2[0], tensor("extra", [2, 2], [1, 2, 3, 4])] } },
+    status: 400,
+    error: /'extra' has 2 rows but 'features' has 1/,
+  },
+  {
+    name: "an unknown input name",
+    v1: { path: V1, body: { instances: [{ ...row, colour: 3 }] } },
+    v2: { path: V2, body: { inputs: [...goodV2, tensor("colour", [1], [3])] } },
+    status: 400,
+    error: /unknown input 'colour'/,
+  },
+  {
+    name: "an unknown output name",
+    v2: { path: V2, body: { inputs: goodV2, outputs: [{ name: "logits" }] } },
+    status: 400,
+    error: /unknown output 'logits'/,
+  },
+  {
+    name: "an unknown model",
+    v1: { path: "/v1/models/nope:predict", body: { instances: [row] } },
+    v2: { path: "/v2/models/nope/infer", body: { inputs: goodV2 } },
+    status: 404,
+    error: /model 'nope' not found; available models: .*tiny_layers/,
+  },
+  {
+    name: "an unknown version",
+    v1: { path: "/v1/models/tiny_layers/versions/9:predict", body: { instances: [row] } },
+    v2: { path: "/v2/models/tiny_layers/versions/9/infer", body: { inputs: goodV2 } },
+    status: 404,
+    error: /model 'tiny_layers' has no version 9; available versions: 1, 2/,
+  },
+  {
+    name: "an unknown label",
+    v1: { path: "/v1/models/tiny_layers/labels/beta:predict", body: { instances: [row] } },
+    status: 404,
+    error: /model 'tiny_layers' has no label 'beta'; labels: stable, canary/,
+  },
+  {
+    name: "a version that is not a number",
+    v1: { path: "/v1/models/tiny_layers/versions/one:predict", body: { instances: [row] } },
+    v2: { path: "/v2/models/tiny_layers/versions/one/infer", body: { inputs: goodV2 } },
+    status: 400,
+    error: /version: expected a non-negative integer, got 'one'/,
+  },
+  {
+    name: "too many instances / rows",
+    v1: { path: V1, body: { instances: Array.from({ length: 1025 }, () => row) } },
+    v2: { path: V2, body: { inputs: [tensor("features", [1025, 4], new Array(4100).fill(0)), tensor("extra", [1025, 2], new Array(2050).fill(0))] } },
+    status: 400,
+    error: /at most 1024 (instances|rows) are allowed per request, got 1025/,
+  },
+  {
+    name: "too many elements",
+    v2: { path: V2, body: { inputs: [tensor("features", [300_000, 4], [0]), goodV2[1]] } },
+    status: 400,
+    error: /inputs\[0\]\.shape: at most 1000000 elements are allowed per tensor, got 1200000/,
+  },
+  {
+    name: "a body over the size limit",
+    v1: { path: V1, body: `{"instances": [${"0,".repeat(4_200_000)}0]}` },
+    status: 413,
+    error: /at most 8388608 bytes are allowed/,
+  },
+  {
+    name: "an unsupported v1 method",
+    v1: { path: "/v1/models/tiny_layers:classify", body: { examples: [] } },
+    status: 400,
+    error: /implements ':predict' only/,
+  },
+  {
+    name: "predict with GET",
+    v1: { method: "GET", path: V1 },
+    v2: { method: "GET", path: V2 },
+    status: 405,
+    error: /GET is not allowed here; use POST/,
+  },
+];

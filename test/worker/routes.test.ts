@@ -1,0 +1,133 @@
+/** Status, metadata, health and repository routes, per the TF Serving and KServe v2 specs. */
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { client } from "../support/client.ts";
+
+const api = client((url, init) => exports.default.fetch(url, init));
+const row = { features: [0.1, 0.2, 0.3, 0.4], extra: [1, 2] };
+
+describe("TF Serving v1", () => {
+  it("reports every version's status, newest first", async () => {
+    const res = await api.get("/v1/models/tiny_layers");
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({
+      model_version_status: ["2", "1"].map((version) => ({
+        version,
+        state: "AVAILABLE",
+        status: { error_code: "OK", error_message: "" },
+      })),
+    });
+  });
+
+  it("resolves labels and versions in status and predict", async () => {
+    expect((await api.get("/v1/models/tiny_layers/labels/canary")).json.model_version_status[0].version).toBe("2");
+    expect((await api.get("/v1/models/tiny_layers/versions/1")).json.model_version_status).toHaveLength(1);
+    const stable = await api.post("/v1/models/tiny_layers/labels/stable:predict", { instances: [row] });
+    expect(stable.headers.get("x-model-version")).toBe("1");
+    const latest = await api.post("/v1/models/tiny_layers:predict", { instances: [row] });
+    expect(latest.headers.get("x-model-version")).toBe("2");
+    // Different weights answer differently: the label really switched the version.
+    expect(latest.json).not.toEqual(stable.json);
+  });
+
+  it("answers metadata as a signature_def", async () => {
+    const res = await api.get("/v1/models/tiny_graph/versions/1/metadata");
+    expect(res.status).toBe(200);
+    expect(res.json.model_spec).toEqual({ name: "tiny_graph", signature_name: "", version: "1" });
+    const sig = res.json.metadata.signature_def.signature_def.serving_default;
+    expect(sig.method_name).toBe("tensorflow/serving/predict");
+    expect(sig.inputs.x).toEqual({
+      dtype: "DT_FLOAT",
+      tensor_shape: { dim: [{ size: "-1", name: "" }, { size: "4", name: "" }], unknown_rank: false },
+      name: "x",
+    });
+    expect(Object.keys(sig.outputs)).toEqual(["score"]);
+  });
+
+  it("echoes pass-through keys with each prediction", async () => {
+    const res = await api.post("/v1/models/tiny_graph:predict", {
+      instances: [
+        { x: [1, 2, 3, 4], key: "a-1" },
+        { x: [4, 3, 2, 1], key: 42 },
+      ],
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.predictions.map((p: { key: unknown }) => p.key)).toEqual(["a-1", 42]);
+    expect(res.json.predictions[0].score).toHaveLength(1);
+  });
+
+  it("refuses unknown paths with a JSON 404", async () => {
+    const res = await api.get("/v1/nothing");
+    expect(res.status).toBe(404);
+    expect(res.json.error).toMatch(/no route for GET \/v1\/nothing/);
+  });
+});
+
+describe("Open Inference Protocol v2", () => {
+  it("answers server metadata, liveness and readiness", async () => {
+    const meta = await api.get("/v2");
+    expect(meta.json).toEqual({ name: "stateless-serve", version: expect.any(String), extensions: ["model_repository"] });
+    expect((await api.get("/v2/health/live")).json).toEqual({ live: true });
+    expect((await api.get("/v2/health/ready")).json).toEqual({ ready: true });
+  });
+
+  it("answers model metadata with datatypes and -1 for variable dimensions", async () => {
+    const res = await api.get("/v2/models/tiny_text");
+    expect(res.json).toEqual({
+      name: "tiny_text",
+      versions: ["1"],
+      platform: "tensorflowjs_graph",
+      inputs: [
+        { name: "text", datatype: "BYTES", shape: [-1] },
+        { name: "count", datatype: "INT32", shape: [-1] },
+      ],
+      outputs: [
+        { name: "probs", datatype: "FP32", shape: [-1, 2] },
+        { name: "class", datatype: "INT32", shape: [-1] },
+      ],
+    });
+    const versioned = await api.get("/v2/models/tiny_layers/versions/1");
+    expect(versioned.json.versions).toEqual(["1"]);
+    expect(versioned.json.platform).toBe("tensorflowjs_layers");
+    expect((await api.get("/v2/models/tiny_layers")).json.versions).toEqual(["1", "2"]);
+  });
+
+  it("reports model readiness", async () => {
+    expect((await api.get("/v2/models/tiny_graph/ready")).json).toEqual({ name: "tiny_graph", ready: true });
+    expect((await api.get("/v2/models/ghost/ready")).status).toBe(404);
+  });
+
+  it("answers only the outputs asked for, in the order asked", async () => {
+    const res = await api.post("/v2/models/tiny_text/infer", {
+      inputs: [
+        { name: "text", shape: [2], datatype: "BYTES", data: ["hello", "world"] },
+        { name: "count", shape: [2], datatype: "INT32", data: [1, 2] },
+      ],
+      outputs: [{ name: "class" }],
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.outputs.map((o: { name: string }) => o.name)).toEqual(["class"]);
+    expect(res.json.outputs[0]).toMatchObject({ datatype: "INT32", shape: [2] });
+    expect("id" in res.json).toBe(false);
+  });
+
+  it("indexes the repository, one row per version", async () => {
+    const res = await api.post("/v2/repository/index");
+    expect(res.status).toBe(200);
+    expect(res.json).toContainEqual({ name: "tiny_layers", version: "2", state: "READY", reason: "" });
+    expect(res.json.filter((r: { name: string }) => r.name === "tiny_layers")).toHaveLength(2);
+    expect((await api.post("/v2/repository/index", { ready: "yes" })).status).toBe(400);
+  });
+});
+
+describe("tensor hygiene", () => {
+  it("leaves tf.memory().numTensors where each request found it, errors included", async () => {
+    await api.post("/v1/models/tiny_layers:predict", { instances: [row] }); // warm: memoised weights stay
+    const before = (await api.get("/_internal/memory")).json.numTensors;
+    for (const body of [{ instances: [row, row] }, { inputs: { features: [[1, 2, 3, 4]], extra: [[1, 2], [3, 4]] } }, { instances: [{ x: 1 }] }]) {
+      await api.post("/v1/models/tiny_layers:predict", body);
+      await api.post("/v1/models/tiny_text:predict", { instances: [{ text: "a", count: 2 }] });
+      expect((await api.get("/_internal/memory")).json.numTensors).toBe(before);
+    }
+  });
+});
