@@ -47,6 +47,7 @@ export async function predict(
   model: ServedModel,
   inputs: NamedTensors,
   outputNames: readonly string[] = model.signature.outputs.map((s) => s.name),
+  rowName?: (row: number) => string,
 ): Promise<NamedOutput[]> {
   checkBatch(model.signature, inputs);
   const specs = outputNames.map((name) => {
@@ -57,7 +58,7 @@ export async function predict(
   const internal = (name: string, sig: Signature["outputs"]) => sig.find((s) => s.name === name)?.tensor ?? name;
   try {
     if (model.pipeline) {
-      const prepared = await model.pipeline.prepare(inputs, deps.context);
+      const prepared = await model.pipeline.prepare(inputs, deps.context, rowName);
       const raw = await model.model.run(prepared.modelInputs, model.modelSignature.outputs.map((s) => s.tensor ?? s.name));
       const outputs = prepared.finish(raw);
       return specs.map((spec) => ({ spec, tensor: outputs[spec.name]! }));

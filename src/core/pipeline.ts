@@ -27,7 +27,11 @@ export interface PreparedBatch {
 export interface Pipeline {
   /** The public signature clients see (raw fields in, friendly outputs out). */
   signature: Signature;
-  prepare(inputs: NamedTensors, context: ContextStore): Promise<PreparedBatch>;
+  /**
+   * Validates raw inputs (400 naming the row and field), reads their context and builds the
+   * model inputs. `rowName(i)` says how the client addressed row i (e.g. `instances[3]`).
+   */
+  prepare(inputs: NamedTensors, context: ContextStore, rowName?: (row: number) => string): Promise<PreparedBatch>;
 }
 
 /** Builds a pipeline from a manifest's `preprocess.params` and the model's own signature. */

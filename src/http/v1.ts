@@ -74,7 +74,8 @@ v1.on(["GET", "POST"], "/models/*", async (c) => {
         passthrough: model.passthrough,
         limits: deps.limits,
       });
-      const outputs = await predict(deps, model, request.inputs);
+      const rowName = request.format === "row" ? (i: number) => `instances[${i}]` : (i: number) => `inputs row ${i}`;
+      const outputs = await predict(deps, model, request.inputs, undefined, rowName);
       c.header("x-model-version", String(model.version));
       return c.json(encodeV1(request, outputs));
     });

@@ -75,7 +75,7 @@ for (const base of ["/models/:name", "/models/:name/versions/:version"]) {
     const body = await readJson(c.req.raw, settings.maxBodyBytes);
     return withModel(deps, refOf(c), async (model) => {
       const request = decodeV2(body, model.signature, deps.limits);
-      const outputs = await predict(deps, model, request.inputs, request.outputs);
+      const outputs = await predict(deps, model, request.inputs, request.outputs, (i) => `inputs row ${i}`);
       c.header("x-model-version", String(model.version));
       return c.json(encodeV2(model, request, outputs));
     });
