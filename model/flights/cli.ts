@@ -33,15 +33,18 @@ export function pathsFor(out: string | undefined): Paths {
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** Parses argv; prints `usage` and exits on --help or on an unknown option. */
-export function cli<O extends Options>(usage: string, options: O) {
-  const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+export function cli<O extends Options>(
+  usage: string,
+  options: O,
+): { [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : string } {
+  const all: Options = { ...options, help: { type: "boolean", short: "h" } };
   try {
     const { values } = parseArgs({ options: all, strict: true, allowPositionals: false });
-    if (values.help) {
+    if (values["help"]) {
       process.stdout.write(usage.trim() + "\n");
       process.exit(0);
     }
-    return values;
+    return values as { [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : string };
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n\n${usage.trim()}\n`);
     process.exit(2);

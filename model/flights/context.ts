@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import {
   KV,
+  utcOffsetOn,
   type AirportValue,
   type CongestionValue,
   type ContextLookup,
@@ -23,6 +24,8 @@ export const CONTEXT_BUILD = {
   route_prior_strength: 50,
   /** Routes with fewer Jan–Mar flights are left out of KV (the origin's rate applies). */
   route_min_flights: 30,
+  /** Scheduled block time estimate: base + per_mile * distance (minutes). */
+  block_minutes: { base: 35, per_mile: 0.125 },
   /** Feature-time constants (go into the manifest). */
   window_hours: 3,
   recent_prior_strength: 5,
@@ -80,18 +83,43 @@ export function buildStats(f: Flights, statsRows: Uint32Array, airports: Map<str
   return { late_rate: r4(global), flights: statsRows.length, airports: airportValues, routes };
 }
 
-/** cong:<airport>:<date> values: departures and late departures per local hour, for the rows given. */
-export function buildCongestion(f: Flights, rows: Uint32Array): Map<string, CongestionValue> {
+/** Estimated scheduled block time in minutes (the data has no scheduled arrival). */
+export const blockMinutes = (distance: number) =>
+  CONTEXT_BUILD.block_minutes.base + CONTEXT_BUILD.block_minutes.per_mile * distance;
+
+/**
+ * cong:<airport>:<date> values from the rows given: departures per local scheduled hour at
+ * the origin, and arrivals per local (estimated) scheduled arrival hour at the destination,
+ * each with how many arrived > 15 min late.
+ */
+export function buildCongestion(
+  f: Flights,
+  rows: Uint32Array,
+  airports: Map<string, Airport>,
+): Map<string, CongestionValue> {
   const out = new Map<string, CongestionValue>();
-  for (const i of rows) {
-    const key = KV.congestion(f.origin[i]!, dateOf(f, i));
+  const add = (code: string, localMinute: number, kind: "dep" | "arr", late: boolean) => {
+    const iso = new Date(localMinute * 60_000).toISOString();
+    const key = KV.congestion(code, iso.slice(0, 10));
     let v = out.get(key);
-    if (!v) out.set(key, (v = { flights: new Array(24).fill(0), late: new Array(24).fill(0) }));
-    const h = Math.floor((f.minute[i]! % 1440) / 60);
-    v.flights[h]!++;
-    if (isLate(f, i)) v.late[h]!++;
+    if (!v) {
+      const zeros = () => new Array<number>(24).fill(0);
+      out.set(key, (v = { dep: zeros(), dep_late: zeros(), arr: zeros(), arr_late: zeros() }));
+    }
+    const h = Number(iso.slice(11, 13));
+    v[kind][h]!++;
+    if (late) v[kind === "dep" ? "dep_late" : "arr_late"][h]!++;
+  };
+  for (const i of rows) {
+    const late = isLate(f, i);
+    const m = f.minute[i]!;
+    add(f.origin[i]!, m, "dep", late);
+    const [y, mo, d] = dateOf(f, i).split("-").map(Number) as [number, number, number];
+    const day = { year: y, month: mo, day: d };
+    const shift = utcOffsetOn(airports.get(f.destination[i]!)!, day) - utcOffsetOn(airports.get(f.origin[i]!)!, day);
+    add(f.destination[i]!, m + blockMinutes(f.distance[i]!) + shift * 60, "arr", late);
   }
-  return out;
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 /** The feature-time params implied by the stats (part of the manifest's params). */

@@ -5,12 +5,14 @@
  * Keys (values are JSON strings, as `wrangler kv bulk put` takes them):
  *   ap:SFO                 -> {"lat":37.62,"lon":-122.37,"utc_offset":-8,"dst":true,"late_rate":0.2,"flights":30123}
  *   route:SFO-LAX          -> {"late_rate":0.23,"flights":1520}
- *   cong:SFO:2001-06-15    -> {"flights":[24 ints],"late":[24 ints]}
+ *   cong:SFO:2001-06-15    -> {"dep":[24 ints],"dep_late":[24 ints],"arr":[24 ints],"arr_late":[24 ints]}
  * - ap: location, time zone (2001 rules), and the airport's late rate and departures Jan–Mar.
  * - route: late rate Jan–Mar, already shrunk toward the origin's rate; small routes are absent.
- * - cong: that day's departures from the airport per LOCAL scheduled hour (index 0..23) and
- *   how many of them arrived > 15 min late. Readers use only hours strictly before the
- *   scored flight's hour (see features.ts), so one value serves every hour of the day.
+ * - cong: that day at that airport, per LOCAL hour (index 0..23): `dep` = departures by
+ *   scheduled departure hour and `dep_late` = how many of them arrived > 15 min late;
+ *   `arr` = arrivals by (estimated) scheduled arrival hour and `arr_late` = how many of them
+ *   arrived > 15 min late. Readers use only hours strictly before the scored flight's hour
+ *   (see features.ts), so one value serves every hour of the day.
  */
 import { z } from "zod";
 import type { FlightQuery } from "./query.ts";
@@ -39,9 +41,11 @@ export type AirportValue = z.infer<typeof AirportValueSchema>;
 export const RouteValueSchema = z.object({ late_rate: Rate, flights: Count });
 export type RouteValue = z.infer<typeof RouteValueSchema>;
 
+const Hours = z.array(Count).length(24);
 export const CongestionValueSchema = z
-  .object({ flights: z.array(Count).length(24), late: z.array(Count).length(24) })
-  .refine((v) => v.late.every((l, h) => l <= (v.flights[h] ?? 0)), "late[h] must be <= flights[h]");
+  .object({ dep: Hours, dep_late: Hours, arr: Hours, arr_late: Hours })
+  .refine((v) => v.dep_late.every((l, h) => l <= (v.dep[h] ?? 0)), "dep_late[h] must be <= dep[h]")
+  .refine((v) => v.arr_late.every((l, h) => l <= (v.arr[h] ?? 0)), "arr_late[h] must be <= arr[h]");
 export type CongestionValue = z.infer<typeof CongestionValueSchema>;
 
 /** Looks a context value up by key; `undefined` when absent. Values may be JSON strings or parsed. */
@@ -106,6 +110,9 @@ export function usDaylightSaving(year: number, month: number, day: number): bool
 }
 
 /** UTC offset in hours of an airport on a local date. */
-export function utcOffsetOn(ap: AirportValue, q: Pick<FlightQuery, "year" | "month" | "day">): number {
+export function utcOffsetOn(
+  ap: Pick<AirportValue, "utc_offset" | "dst">,
+  q: Pick<FlightQuery, "year" | "month" | "day">,
+): number {
   return ap.utc_offset + (ap.dst && usDaylightSaving(q.year, q.month, q.day) ? 1 : 0);
 }

@@ -33,17 +33,22 @@ export interface AirportUsed {
   lon: number;
 }
 
+export interface Counts {
+  flights: number;
+  late: number;
+}
+
 export interface CongestionUsed {
   /** Local hours [from, to) of the recent window, clipped to the day. */
   hours: [number, number];
-  flights: number;
-  late: number;
-  /** Hours [0, to) of the same day. */
-  today_flights: number;
-  today_late: number;
+  /** Departures scheduled in the window, and how many were late. */
+  departures: Counts;
+  /** Departures scheduled in [0, to). */
+  departures_today: Counts;
+  /** Arrivals scheduled in the window, and how many were late. */
+  arrivals: Counts;
 }
 
-/** The context values actually used for one flight (compact, for the response). */
 export interface ContextUsed {
   origin: AirportUsed;
   destination: AirportUsed;
@@ -65,20 +70,20 @@ function sumHours(series: readonly number[] | undefined, from: number, to: numbe
   return s;
 }
 
-/** Flights and late flights before local hour `h` of the day: the last `window` hours and the whole day. */
+/** Counts before local hour `h` of the day: the last `window` hours, and the whole day so far. */
 function congestion(c: CongestionValue | undefined, h: number, window: number): CongestionUsed {
   const from = Math.min(24, Math.max(0, h - window));
   const to = Math.min(24, Math.max(0, h));
   return {
     hours: [from, to],
-    flights: sumHours(c?.flights, from, to),
-    late: sumHours(c?.late, from, to),
-    today_flights: sumHours(c?.flights, 0, to),
-    today_late: sumHours(c?.late, 0, to),
+    departures: { flights: sumHours(c?.dep, from, to), late: sumHours(c?.dep_late, from, to) },
+    departures_today: { flights: sumHours(c?.dep, 0, to), late: sumHours(c?.dep_late, 0, to) },
+    arrivals: { flights: sumHours(c?.arr, from, to), late: sumHours(c?.arr_late, from, to) },
   };
 }
 
-const shrink = (late: number, n: number, prior: number, k: number) => (late + k * prior) / (n + k);
+/** A late rate shrunk toward `prior` with `k` pseudo-flights; ln(1 + flights). */
+const rateAndVolume = (c: Counts, prior: number, k: number) => [(c.late + k * prior) / (c.flights + k), Math.log1p(c.flights)];
 
 function airportUsed(a: AirportValue | undefined, p: FlightsContextParams): AirportUsed {
   return a
@@ -141,14 +146,12 @@ export function rawFeatures(q: FlightQuery, ctx: ContextLookup, p: FlightsContex
     destination.lat,
     destination.lon,
     route.late_rate,
-    shrink(cO.late, cO.flights, origin.late_rate, K),
-    Math.log1p(cO.flights),
-    shrink(cO.today_late, cO.today_flights, origin.late_rate, K),
-    Math.log1p(cO.today_flights),
-    shrink(cD.late, cD.flights, destination.late_rate, K),
-    Math.log1p(cD.flights),
-    shrink(cD.today_late, cD.today_flights, destination.late_rate, K),
-    Math.log1p(cD.today_flights),
+    ...rateAndVolume(cO.departures, origin.late_rate, K),
+    ...rateAndVolume(cO.departures_today, origin.late_rate, K),
+    ...rateAndVolume(cO.arrivals, origin.late_rate, K),
+    ...rateAndVolume(cD.departures, destination.late_rate, K),
+    ...rateAndVolume(cD.departures_today, destination.late_rate, K),
+    ...rateAndVolume(cD.arrivals, destination.late_rate, K),
   ];
   if (features.length !== FEATURE_NAMES.length) throw new Error("flights: feature vector length drifted from FEATURE_NAMES");
   return {

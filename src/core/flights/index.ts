@@ -39,4 +39,5 @@ export {
   type ContextUsed,
   type AirportUsed,
   type CongestionUsed,
+  type Counts,
 } from "./features.ts";

@@ -24,15 +24,19 @@ export const FEATURE_NAMES = [
   "dest_lat",
   "dest_lon",
   "route_late_rate", // shrunk toward the origin's rate; the origin's rate when the route is absent
-  // Same-day congestion (KV cong:), only hours strictly before the flight's hour.
-  "origin_recent_late_rate", // window [h-W, h), shrunk toward origin_late_rate
-  "origin_recent_flights_log", // ln(1 + departures in that window)
-  "origin_today_late_rate", // hours [0, h) of the day, shrunk likewise
+  // Same-day congestion (KV cong:), only local hours strictly before the flight's hour h.
+  "origin_recent_late_rate", // departures in [h-W, h) that were late, shrunk toward origin_late_rate
+  "origin_recent_flights_log", // ln(1 + departures in [h-W, h))
+  "origin_today_late_rate", // departures in [0, h), shrunk likewise
   "origin_today_flights_log",
-  "dest_recent_late_rate", // same at the destination, in the destination's local hours
+  "origin_inbound_late_rate", // arrivals scheduled in [h-W, h) that were late, shrunk likewise
+  "origin_inbound_flights_log",
+  "dest_recent_late_rate", // the same six at the destination, in the destination's local hours
   "dest_recent_flights_log",
   "dest_today_late_rate",
   "dest_today_flights_log",
+  "dest_inbound_late_rate",
+  "dest_inbound_flights_log",
 ] as const;
 
 export type FeatureName = (typeof FEATURE_NAMES)[number];
