@@ -9,10 +9,9 @@
 import { Hono, type Context } from "hono";
 import { decodeV2, encodeV2 } from "../core/codecs/v2.ts";
 import { predict, withModel } from "../core/dataplane.ts";
-import { v2DatatypeOf } from "../core/dtypes.ts";
 import { describeValue, invalidInput, ServeError } from "../core/errors.ts";
-import type { ModelRef, ServedModel } from "../core/registry.ts";
-import type { TensorSpec } from "../core/types.ts";
+import { modelMetadata, modelReadiness, serverReady } from "../core/metadata.ts";
+import type { ModelRef } from "../core/registry.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
 import type { AppEnv } from "./app-env.ts";
 import { readJson, readOptionalJson } from "./body.ts";
@@ -28,46 +27,19 @@ function refOf(c: Context<AppEnv>): ModelRef {
   return { name, version: Number(version) };
 }
 
-const tensorMetadata = (spec: TensorSpec) => ({ name: spec.name, datatype: v2DatatypeOf(spec.dtype), shape: spec.shape });
-
-function platformOf(model: ServedModel): string {
-  return model.format === "layers-model" ? "tensorflowjs_layers" : "tensorflowjs_graph";
-}
-
 v2.get("/", (c) => c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: ["model_repository"] }));
 v2.get("/health/live", (c) => c.json({ live: true }));
 v2.get("/health/ready", async (c) => {
-  const models = await c.var.scope.deps.registry.index();
-  return c.json({ ready: models.length > 0 }, models.length > 0 ? 200 : 503);
+  const ready = await serverReady(c.var.scope.deps);
+  return c.json({ ready }, ready ? 200 : 503);
 });
 
 for (const base of ["/models/:name", "/models/:name/versions/:version"]) {
-  v2.get(base, async (c) => {
-    const { deps } = c.var.scope;
-    const ref = refOf(c);
-    const resolved = await deps.registry.resolve(ref);
-    return withModel(deps, ref, async (model) =>
-      c.json({
-        name: model.name,
-        versions: (ref.version === undefined ? resolved.versions : [model.version]).map(String),
-        platform: platformOf(model),
-        inputs: model.signature.inputs.map(tensorMetadata),
-        outputs: model.signature.outputs.map(tensorMetadata),
-      }),
-    );
-  });
+  v2.get(base, async (c) => c.json(await modelMetadata(c.var.scope.deps, refOf(c))));
 
   v2.get(`${base}/ready`, async (c) => {
-    const { deps } = c.var.scope;
-    const ref = refOf(c);
-    const { name, version } = await deps.registry.resolve(ref);
-    try {
-      deps.registry.release(await deps.registry.load(name, version));
-      return c.json({ name, ready: true });
-    } catch (err) {
-      if (!(err instanceof ServeError)) throw err;
-      return c.json({ name, ready: false, error: err.message }, 503);
-    }
+    const readiness = await modelReadiness(c.var.scope.deps, refOf(c));
+    return c.json(readiness, readiness.ready ? 200 : 503);
   });
 
   v2.post(`${base}/infer`, async (c) => {

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
+import { buildConsumer } from "./bindings.ts";
 import { BUNDLE_DIR } from "./worker.ts";
 
 export default function setup(): void {
@@ -12,4 +13,5 @@ export default function setup(): void {
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
   });
+  buildConsumer(); // examples/consumer, for test/e2e/bindings.test.ts
 }

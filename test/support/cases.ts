@@ -9,10 +9,18 @@ export interface ProtocolRequest {
   headers?: Record<string, string>;
 }
 
+/** A call on the Predictor RPC entrypoint (test/support/rpc.ts derives one from v1/v2 when it can). */
+export interface RpcRequest {
+  method: "predict" | "infer" | "metadata" | "ready";
+  args: unknown[];
+}
+
 export interface Case {
   name: string;
   v1?: ProtocolRequest;
   v2?: ProtocolRequest;
+  /** Only for what v1/v2 cannot express over RPC (arguments that are not a JSON body). */
+  rpc?: RpcRequest;
   status: number;
   /** For errors: the message must match. */
   error?: RegExp;
@@ -157,8 +165,9 @@ export const CASES: Case[] = [
     name: "a version that is not a number",
     v1: { path: "/v1/models/tiny_layers/versions/one:predict", body: { instances: [row] } },
     v2: { path: "/v2/models/tiny_layers/versions/one/infer", body: { inputs: goodV2 } },
+    rpc: { method: "predict", args: ["tiny_layers", [row], { version: "one" }] },
     status: 400,
-    error: /version: expected a non-negative integer, got 'one'/,
+    error: /version: expected a non-negative integer, got ('one'|the string "one")/,
   },
   {
     name: "too many instances / rows",
@@ -184,6 +193,18 @@ export const CASES: Case[] = [
     v1: { path: "/v1/models/tiny_layers:classify", body: { examples: [] } },
     status: 400,
     error: /implements ':predict' only/,
+  },
+  {
+    name: "a model name that is not a string (RPC)",
+    rpc: { method: "infer", args: [42, { inputs: goodV2 }] },
+    status: 400,
+    error: /model: expected a model name, got the number 42/,
+  },
+  {
+    name: "an unknown option (RPC)",
+    rpc: { method: "predict", args: ["tiny_layers", [row], { versoin: 1 }] },
+    status: 400,
+    error: /options: unknown field 'versoin'; expected 'version', 'label', 'signatureName'/,
   },
   {
     name: "predict with GET",

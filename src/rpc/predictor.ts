@@ -1,0 +1,121 @@
+/**
+ * The RPC entrypoint: `Predictor`, exported by the Worker, bound by other Workers with
+ * `services = [{ binding = "ML", service = "stateless-serve", entrypoint = "Predictor" }]`.
+ *
+ * RPC is a transport like HTTP: each method builds the per-request deps from `env`, decodes its
+ * arguments with the protocol codecs, runs the one dataplane, and encodes the answer. Failures
+ * cross the boundary as `ServeError [<CODE> <status>]: <message>` (see ./errors.ts).
+ * `fetch` serves the same HTTP routes to bound callers, without the public edge's API key and
+ * rate limit: only Workers in the same account can bind (docs/service-bindings.md).
+ */
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { decodeV1, encodeV1 } from "../core/codecs/v1.ts";
+import { decodeV2, encodeV2 } from "../core/codecs/v2.ts";
+import { predict, withModel, type Deps } from "../core/dataplane.ts";
+import { describeValue, invalidInput, ServeError } from "../core/errors.ts";
+import { modelMetadata, modelReadiness, serverReady } from "../core/metadata.ts";
+import type { ModelRef } from "../core/registry.ts";
+import { log, makeDeps } from "../deps.ts";
+import { routes } from "../http/app.ts";
+import { rpcError } from "./errors.ts";
+import type {
+  InferOptions,
+  InferRequest,
+  InferResponse,
+  Json,
+  ModelMetadata,
+  PredictOptions,
+  PredictorApi,
+  PredictResponse,
+  Readiness,
+} from "./types.ts";
+
+/** Runs one RPC call with fresh deps; every failure leaves as an RPC error, 5xx ones logged. */
+async function serve<T>(env: Env, method: string, run: (deps: Deps) => Promise<T>): Promise<T> {
+  try {
+    const { deps } = await makeDeps(env);
+    return await run(deps);
+  } catch (err) {
+    if (err instanceof ServeError) {
+      if (err.status >= 500) log("rpc_failed", { method, status: err.status, error: err.message });
+      throw rpcError(err);
+    }
+    log("rpc_unhandled_error", { method, error: String(err), stack: err instanceof Error ? err.stack : undefined });
+    throw rpcError({ code: "INTERNAL", status: 500, message: "internal error" });
+  }
+}
+
+/** Checks an options object (anything may arrive over RPC) against the fields a method takes. */
+function optionsOf<T extends object>(value: unknown, fields: readonly string[]): Partial<T> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalidInput(`options: expected an object, got ${describeValue(value)}`);
+  }
+  for (const field of Object.keys(value)) {
+    if (!fields.includes(field)) throw invalidInput(`options: unknown field '${field}'; expected ${fields.map((f) => `'${f}'`).join(", ")}`);
+  }
+  return value as Partial<T>;
+}
+
+function refOf(model: unknown, version: unknown, label?: unknown): ModelRef {
+  if (typeof model !== "string" || model === "") throw invalidInput(`model: expected a model name, got ${describeValue(model)}`);
+  if (version !== undefined && label !== undefined) throw invalidInput("options: give 'version' or 'label', not both");
+  if (version !== undefined) {
+    if (typeof version !== "number" || !Number.isInteger(version) || version < 0) {
+      throw invalidInput(`version: expected a non-negative integer, got ${describeValue(version)}`);
+    }
+    return { name: model, version };
+  }
+  if (label !== undefined) {
+    if (typeof label !== "string") throw invalidInput(`label: expected a string, got ${describeValue(label)}`);
+    return { name: model, label };
+  }
+  return { name: model };
+}
+
+export class Predictor extends WorkerEntrypoint<Env> implements PredictorApi {
+  /** The fetch form of the binding: the HTTP routes, as a bound caller reaches them. */
+  override fetch(request: Request): Promise<Response> {
+    return Promise.resolve(routes.fetch(request, this.env, this.ctx));
+  }
+
+  predict(model: string, instances: unknown[], options?: PredictOptions): Promise<PredictResponse> {
+    return serve(this.env, "predict", async (deps) => {
+      const opts = optionsOf<PredictOptions>(options, ["version", "label", "signatureName"]);
+      const body: Record<string, unknown> = { instances };
+      if (opts.signatureName !== undefined) body.signature_name = opts.signatureName;
+      return withModel(deps, refOf(model, opts.version, opts.label), async (served) => {
+        const request = decodeV1(body, served.signature, {
+          signatureName: served.signatureName,
+          passthrough: served.passthrough,
+          limits: deps.limits,
+        });
+        const outputs = await predict(deps, served, request.inputs, undefined, (i) => `instances[${i}]`);
+        // The codecs emit JSON values only (that is what the HTTP routes serialise).
+        const { predictions } = encodeV1(request, outputs) as { predictions: Json[] };
+        return { model_name: served.name, model_version: String(served.version), predictions };
+      });
+    });
+  }
+
+  infer(model: string, request: InferRequest, options?: InferOptions): Promise<InferResponse> {
+    return serve(this.env, "infer", async (deps) => {
+      const opts = optionsOf<InferOptions>(options, ["version"]);
+      return withModel(deps, refOf(model, opts.version), async (served) => {
+        const decoded = decodeV2(request, served.signature, deps.limits);
+        const outputs = await predict(deps, served, decoded.inputs, decoded.outputs, (i) => `inputs row ${i}`);
+        return encodeV2(served, decoded, outputs) as InferResponse;
+      });
+    });
+  }
+
+  metadata(model: string, version?: number): Promise<ModelMetadata> {
+    return serve(this.env, "metadata", (deps) => modelMetadata(deps, refOf(model, version)));
+  }
+
+  ready(model?: string): Promise<Readiness> {
+    return serve(this.env, "ready", async (deps) =>
+      model === undefined ? { ready: await serverReady(deps) } : modelReadiness(deps, refOf(model, undefined)),
+    );
+  }
+}
