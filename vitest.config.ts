@@ -1,8 +1,20 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { kCurrentWorker } from "miniflare";
 import { defineConfig } from "vitest/config";
 
 const worker = (name: string, modelCache: "on" | "off") => ({
-  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { MODEL_CACHE: modelCache, DIAGNOSTICS: "on" } } })],
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: { MODEL_CACHE: modelCache, DIAGNOSTICS: "on" },
+        // The Worker bound to itself, as another Worker binds it (test/worker/rpc.test.ts).
+        serviceBindings: { SELF_RPC: { name: kCurrentWorker, entrypoint: "Predictor" } },
+        // Test files share one caller identity; the production limit is asserted in test/e2e.
+        ratelimits: { RATE_LIMITER: { simple: { limit: 1_000_000, period: 60 } } },
+      },
+    }),
+  ],
   test: { name, include: ["test/worker/**/*.test.ts"], testTimeout: 30_000 },
 });
 

@@ -3,5 +3,6 @@ import type { RequestScope } from "../deps.ts";
 /** Hono's typing of this app: the Worker's bindings and the per-request scope. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: { scope: RequestScope };
+  /** `principal`: the caller as auth saw it (`key:<sha256 prefix>` or `ip:<address>`). */
+  Variables: { scope: RequestScope; principal?: string };
 }

@@ -7,18 +7,22 @@ import { tensorMemory } from "../core/backend.ts";
 import { makeDeps } from "../deps.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
 import type { AppEnv } from "./app-env.ts";
+import { auth } from "./auth.ts";
+import { corsFromEnv } from "./cors.ts";
 import { notFound, onError } from "./errors.ts";
+import { rateLimit } from "./rate-limit.ts";
 import { v1 } from "./v1.ts";
 import { v2 } from "./v2.ts";
 
-export const app = new Hono<AppEnv>();
+/** The routes themselves: what a service-binding caller reaches (Predictor.fetch, no access hop). */
+export const routes = new Hono<AppEnv>();
 
-app.use(async (c, next) => {
+routes.use(async (c, next) => {
   c.set("scope", await makeDeps(c.env));
   await next();
 });
 
-app.get("/", async (c) => {
+routes.get("/", async (c) => {
   const models = await c.var.scope.deps.registry.index();
   return c.json({
     name: SERVER_NAME,
@@ -31,12 +35,20 @@ app.get("/", async (c) => {
   });
 });
 
-app.get("/_internal/memory", (c) => {
+routes.get("/_internal/memory", (c) => {
   if (!c.var.scope.settings.diagnostics) return notFound(c);
   return c.json(tensorMemory());
 });
 
-app.route("/v1", v1);
-app.route("/v2", v2);
+routes.route("/v1", v1);
+routes.route("/v2", v2);
+routes.notFound(notFound);
+routes.onError(onError);
+
+/** The public edge: the routes behind the access middleware. */
+export const app = new Hono<AppEnv>();
+// CORS first (preflights carry no key), then who may call, then how often (see SECURITY.md).
+app.use(corsFromEnv(), auth(), rateLimit());
+app.route("/", routes);
 app.notFound(notFound);
 app.onError(onError);
