@@ -14,16 +14,26 @@ export interface WorkerOptions {
   persistTo?: string;
 }
 
-export async function startWorker(options: WorkerOptions = {}): Promise<Miniflare> {
+/** The served Worker's Miniflare options (also one of several `workers`, as in test/e2e/bindings.ts). */
+export function serverOptions(vars: Record<string, string> = {}, dir = BUNDLE_DIR) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
-  const mf = new Miniflare({
+  return {
     ...workerOptions,
     name: "stateless-serve",
     modules: true,
-    scriptPath: `${BUNDLE_DIR}/index.js`,
-    modulesRoot: BUNDLE_DIR,
-    modulesRules: [{ type: "Data", include: ["**/*.bin", "**/*.json"] }],
-    bindings: { ...(workerOptions.bindings ?? {}), ...(options.vars ?? {}) },
+    scriptPath: `${dir}/index.js`,
+    modulesRoot: dir,
+    modulesRules: [
+      { type: "Data", include: ["**/*.bin", "**/*.json"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    bindings: { ...(workerOptions.bindings ?? {}), ...vars },
+  };
+}
+
+export async function startWorker(options: WorkerOptions = {}): Promise<Miniflare> {
+  const mf = new Miniflare({
+    ...serverOptions(options.vars),
     ...(options.persistTo ? { defaultPersistRoot: options.persistTo } : {}),
   } as ConstructorParameters<typeof Miniflare>[0]);
   await mf.ready;

@@ -1,0 +1,393 @@
+/**
+ * `npm run bench`: latency and throughput of the Worker against its peers, in one run, on loopback.
+ *
+ * For each workload (bench/workloads.ts) and each target, a warm-up then a timed autocannon run
+ * (bounded duration, fixed concurrency), recording every response's latency (exact median and p99,
+ * not histogram buckets), throughput, and the serving process's CPU time per request:
+ *   floor         a Worker on the same runtime (Miniflare/workerd) returning a fixed JSON body
+ *   worker-wasm   the built bundle, production config (TF.js wasm-SIMD backend)
+ *   worker-cpu    the same bundle with TFJS_BACKEND=cpu
+ *   node-cpu      plain node:http + @tensorflow/tfjs, cpu backend (bench/node-peer.ts)
+ *   node-wasm     the same with @tensorflow/tfjs-backend-wasm
+ *   inproc-cpu    the model called in-process, no HTTP (bench/inproc.ts): the compute floor
+ *   inproc-wasm   the same on wasm-SIMD
+ * Also: cold start (fresh Miniflare to first prediction), the bundle's gzip size, peak memory
+ * (TF.js' tensor bytes and wasm heap from the diagnostics route; workerd's peak RSS).
+ * Prints tables and writes bench/results.json.
+ *
+ * Rounds interleave the targets (all servers stay up; each round runs every target once per
+ * workload, in rotated order), and rows report the median over rounds: background load on a
+ * shared machine then hits every target alike instead of whichever ran during a busy spell.
+ *
+ *   npm run bench [-- --rounds 3 --duration 3 --warmup 2 --cold-rounds 5 --quick --no-image]
+ */
+import autocannon from "autocannon";
+import { execFileSync, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { bundleSize, GZIP_BUDGET_BYTES, kib } from "../scripts/bundle-size.ts";
+import { ensureImageModel } from "./image-model.ts";
+import { summarize, type Summary } from "./stats.ts";
+import {
+  buildImageWorker,
+  buildWorker,
+  cpuMs,
+  IMAGE_WORKER_DIR,
+  peakRssBytes,
+  startFloor,
+  startPeer,
+  startWorker,
+  WORKER_DIR,
+  type Server,
+} from "./targets.ts";
+import { flightsContext, workloads, type Workload } from "./workloads.ts";
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const num = (name: string, fallback: number) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : fallback;
+};
+const QUICK = flag("quick");
+const DURATION = num("duration", QUICK ? 1 : 3);
+const WARMUP = num("warmup", QUICK ? 0.5 : 2);
+const ROUNDS = num("rounds", QUICK ? 1 : 3);
+const COLD_ROUNDS = num("cold-rounds", QUICK ? 2 : 5);
+
+/** One measurement of one target on one workload. */
+interface Sample extends Summary {
+  throughput: number;
+  ok: number;
+  cpuMs: number;
+  errors: number;
+}
+
+/** A table row: the median over rounds (rounds interleave targets, so background load hits all alike). */
+interface Row extends Summary {
+  workload: string;
+  target: string;
+  connections: number;
+  rounds: number;
+  throughput: number;
+  /** Lowest and highest per-round throughput. */
+  throughputRange: [number, number];
+  cpuMsPerRequest: number;
+  errors: number;
+}
+
+const samples = new Map<string, { workload: string; target: string; connections: number; runs: Sample[] }>();
+const memory: Array<Record<string, unknown>> = [];
+const loadAverages: number[][] = [];
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function record(workload: string, target: string, connections: number, sample: Sample): void {
+  const key = `${workload}\u0000${target}`;
+  const entry = samples.get(key) ?? { workload, target, connections, runs: [] };
+  entry.runs.push(sample);
+  samples.set(key, entry);
+}
+
+const median = (values: number[]) => summarize(values).medianMs;
+
+function rowsOf(order: Workload[]): Row[] {
+  return [...samples.values()]
+    .map((e) => {
+      const ok = e.runs.reduce((t, r) => t + r.ok, 0);
+      const throughputs = e.runs.map((r) => r.throughput);
+      return {
+        workload: e.workload,
+        target: e.target,
+        connections: e.connections,
+        rounds: e.runs.length,
+        count: e.runs.reduce((t, r) => t + r.count, 0),
+        medianMs: median(e.runs.map((r) => r.medianMs)),
+        p99Ms: median(e.runs.map((r) => r.p99Ms)),
+        throughput: median(throughputs),
+        throughputRange: [Math.min(...throughputs), Math.max(...throughputs)] as [number, number],
+        cpuMsPerRequest: e.runs.reduce((t, r) => t + r.cpuMs, 0) / Math.max(1, ok),
+        errors: e.runs.reduce((t, r) => t + r.errors, 0),
+      };
+    })
+    .sort((a, b) => order.findIndex((w) => w.id === a.workload) - order.findIndex((w) => w.id === b.workload) || TARGETS.indexOf(a.target) - TARGETS.indexOf(b.target));
+}
+
+/** One autocannon run; latencies of 2xx answers collected exactly. */
+function fire(url: string, body: string, connections: number, seconds: number, latencies?: number[]) {
+  return new Promise<{ seconds: number; ok: number; errors: number }>((resolve, reject) => {
+    const instance = autocannon(
+      { url, method: "POST", headers: { "content-type": "application/json" }, body, connections, duration: seconds, timeout: 60 },
+      (err, result) => (err ? reject(err) : resolve({ seconds: result.duration, ok: result["2xx"], errors: result.non2xx + result.errors + result.timeouts })),
+    );
+    if (latencies) instance.on("response", (_c, status, _b, ms) => status >= 200 && status < 300 && latencies.push(ms));
+  });
+}
+
+interface Pair {
+  target: string;
+  workload: Workload;
+  server: Server;
+  peer: boolean;
+}
+
+const request = (p: Pair) => (p.peer ? p.workload.peer : p.workload.worker);
+
+async function warm(p: Pair): Promise<void> {
+  const { path, body } = request(p);
+  const probe = await fetch(`${p.server.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+  if (!probe.ok) throw new Error(`${p.target} ${p.workload.id}: ${probe.status} ${(await probe.text()).slice(0, 300)}`);
+  await probe.arrayBuffer();
+  await fire(`${p.server.url}${path}`, body, p.workload.connections, WARMUP);
+}
+
+async function measure(p: Pair): Promise<void> {
+  const { path, body } = request(p);
+  const latencies: number[] = [];
+  const cpu0 = cpuMs(p.server.pid);
+  const run = await fire(`${p.server.url}${path}`, body, p.workload.connections, DURATION, latencies);
+  const cpu = cpuMs(p.server.pid) - cpu0;
+  const sample: Sample = { ...summarize(latencies), throughput: run.ok / run.seconds, ok: run.ok, cpuMs: cpu, errors: run.errors };
+  record(p.workload.id, p.target, p.workload.connections, sample);
+  log(`  ${p.workload.id.padEnd(26)} ${p.target.padEnd(12)} median ${sample.medianMs.toFixed(2)} ms, ${sample.throughput.toFixed(0)} req/s`);
+}
+
+async function diagnostics(target: string, server: Server): Promise<void> {
+  const res = await fetch(`${server.url}/_internal/memory`);
+  const tf = res.ok ? ((await res.json()) as Record<string, unknown>) : {};
+  memory.push({ target, ...tf, processPeakRssBytes: peakRssBytes(server.pid) });
+}
+
+function inproc(backend: "cpu" | "wasm", imageDir: string | undefined): void {
+  const args = ["--import", "tsx", "bench/inproc.ts", "--backend", backend, "--seconds", String(DURATION), "--warmup", String(WARMUP)];
+  const out = execFileSync(process.execPath, [...args, ...(imageDir ? ["--image", imageDir] : [])], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  for (const line of out.split("\n").filter((l) => l.startsWith("{"))) {
+    const r = JSON.parse(line) as Summary & { workload: string; throughput: number; cpuMsPerRequest: number };
+    record(r.workload, `inproc-${backend}`, 1, { ...r, ok: r.count, cpuMs: r.cpuMsPerRequest * r.count, errors: 0 });
+    log(`  ${r.workload.padEnd(26)} inproc-${backend.padEnd(6)} median ${r.medianMs.toFixed(3)} ms`);
+  }
+}
+
+interface ColdSample {
+  runtimeUpMs: number;
+  firstPredictionMs: number;
+  secondPredictionMs: number;
+  /** Split run (another fresh instance): its first request is GET /v2/health/live ... */
+  splitFirstRequestMs: number;
+  /** ... and then its first prediction (model load and first run). */
+  splitThenPredictionMs: number;
+}
+
+/** A fresh Miniflare (new workerd process, new isolate) to its first prediction, plus a split run. */
+async function coldStart(backend: "cpu" | "wasm", w: Workload): Promise<ColdSample> {
+  const fresh = () => startWorker(`worker-${backend}`, WORKER_DIR, { TFJS_BACKEND: backend }, w.model === "flights" ? kv : {});
+  const time = async (url: string, init?: RequestInit) => {
+    const t0 = performance.now();
+    const res = await fetch(url, init);
+    if (!res.ok) throw new Error(`cold start ${backend}: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+    return performance.now() - t0;
+  };
+  const predict = { method: "POST", headers: { "content-type": "application/json" }, body: w.worker.body };
+  const server = await fresh();
+  let sample: Pick<ColdSample, "runtimeUpMs" | "firstPredictionMs" | "secondPredictionMs">;
+  try {
+    const firstPredictionMs = await time(`${server.url}${w.worker.path}`, predict);
+    sample = { runtimeUpMs: server.readyMs, firstPredictionMs, secondPredictionMs: await time(`${server.url}${w.worker.path}`, predict) };
+  } finally {
+    await server.stop();
+  }
+  const split = await fresh();
+  try {
+    const splitFirstRequestMs = await time(`${split.url}/v2/health/live`);
+    return { ...sample, splitFirstRequestMs, splitThenPredictionMs: await time(`${split.url}${w.worker.path}`, predict) };
+  } finally {
+    await split.stop();
+  }
+}
+
+/** Node peer: process spawn to its first answered prediction. */
+async function peerColdStart(backend: "cpu" | "wasm", w: Workload): Promise<number> {
+  const t0 = performance.now();
+  const server = await startPeer(backend, { [w.model]: w.dir });
+  try {
+    await (await fetch(`${server.url}${w.peer.path}`, { method: "POST", headers: { "content-type": "application/json" }, body: w.peer.body })).arrayBuffer();
+    return performance.now() - t0;
+  } finally {
+    await server.stop();
+  }
+}
+
+const fmt = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : "-");
+const mib = (v: unknown) => (typeof v === "number" ? `${(v / 1048576).toFixed(1)} MiB` : "-");
+
+// ---------------------------------------------------------------------------------------------
+
+const TARGETS = ["floor", "worker-wasm", "worker-cpu", "node-cpu", "node-wasm", "inproc-cpu", "inproc-wasm"];
+const started = new Date();
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model,
+  memoryBytes: totalmem(),
+  node: process.version,
+  workerd: spawnSync("npx", ["workerd", "--version"], { encoding: "utf8" }).stdout.trim(),
+};
+log(`bench: ${ROUNDS} rounds x ${DURATION} s per row after ${WARMUP} s warm-up; ${machine.cpus} CPUs, Node ${machine.node}, ${machine.workerd}`);
+loadAverages.push(loadavg());
+
+log("building the production bundle (dist/bench/worker) ...");
+buildWorker();
+const size = bundleSize(WORKER_DIR);
+let imageDir: string | undefined;
+if (!flag("no-image")) {
+  imageDir = await ensureImageModel();
+  log("building the bench-only image bundle (dist/bench/image-worker) ...");
+  buildImageWorker(imageDir);
+}
+const list = workloads(imageDir);
+log(`workloads: ${list.map((w) => w.id).join("; ")}`);
+
+// Every server stays up for the whole load test, so rounds can interleave them.
+const servers: Array<{ target: string; bundle?: Workload["bundle"]; server: Server }> = [];
+const start = async (target: string, server: Promise<Server>, bundle?: Workload["bundle"]) => servers.push({ target, bundle, server: await server });
+const bundles = [...new Set(list.map((w) => w.bundle))];
+const bundleDir = (b: Workload["bundle"]) => (b === "image" ? IMAGE_WORKER_DIR : WORKER_DIR);
+const peerModels = Object.fromEntries(list.map((w) => [w.model, w.dir]));
+const kv = { CONTEXT: flightsContext() };
+log(`KV: ${kv.CONTEXT.length} flights context entries for the benchmark's airports`);
+try {
+  await start("floor", startFloor());
+  for (const b of bundles) {
+    await start("worker-wasm", startWorker("worker-wasm", bundleDir(b), { DIAGNOSTICS: "on" }, kv), b);
+    await start("worker-cpu", startWorker("worker-cpu", bundleDir(b), { DIAGNOSTICS: "on", TFJS_BACKEND: "cpu" }, kv), b);
+  }
+  await start("node-cpu", startPeer("cpu", peerModels));
+  await start("node-wasm", startPeer("wasm", peerModels));
+  const pairs: Pair[] = list.flatMap((workload) =>
+    servers
+      .filter((s) => s.bundle === undefined || s.bundle === workload.bundle)
+      .map((s) => ({ target: s.target, workload, server: s.server, peer: s.target.startsWith("node") })),
+  );
+  log("warm-up ...");
+  for (const p of pairs) await warm(p);
+  for (let round = 0; round < ROUNDS; round++) {
+    log(`round ${round + 1}/${ROUNDS} (load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}):`);
+    // Rotate the target order per round so no target always runs right after another's load.
+    for (const w of list) {
+      const forW = pairs.filter((p) => p.workload === w);
+      for (let k = 0; k < forW.length; k++) await measure(forW[(k + round) % forW.length]!);
+    }
+    loadAverages.push(loadavg());
+  }
+  for (const s of servers) {
+    if (s.target.startsWith("worker")) await diagnostics(`${s.target} (${s.bundle} bundle)`, s.server);
+    else memory.push({ target: s.target, processPeakRssBytes: peakRssBytes(s.server.pid) });
+  }
+} finally {
+  for (const s of servers) await s.server.stop();
+}
+
+log("in-process:");
+for (let round = 0; round < ROUNDS; round++) {
+  inproc("cpu", imageDir);
+  inproc("wasm", imageDir);
+}
+
+log("cold start:");
+const cold = [];
+for (const w of list.filter((x) => x.bundle === "default" && x.rows === 1)) {
+  const runs: Record<"wasm" | "cpu", ColdSample[]> = { wasm: [], cpu: [] };
+  for (let i = 0; i < COLD_ROUNDS; i++) for (const b of ["wasm", "cpu"] as const) runs[b].push(await coldStart(b, w));
+  for (const b of ["wasm", "cpu"] as const) {
+    const m = (k: keyof ColdSample) => median(runs[b].map((r) => r[k]));
+    cold.push({
+      target: `worker-${b}`,
+      workload: w.id,
+      rounds: COLD_ROUNDS,
+      runtimeUpMs: m("runtimeUpMs"),
+      firstPredictionMs: m("firstPredictionMs"),
+      secondPredictionMs: m("secondPredictionMs"),
+      splitFirstRequestMs: m("splitFirstRequestMs"),
+      splitThenPredictionMs: m("splitThenPredictionMs"),
+      samples: runs[b],
+    });
+    log(`  worker-${b} ${w.id}: first prediction ${m("firstPredictionMs").toFixed(1)} ms`);
+  }
+}
+const peerCold = [];
+for (const b of ["cpu", "wasm"] as const) {
+  const times: number[] = [];
+  for (let i = 0; i < Math.min(3, COLD_ROUNDS); i++) times.push(await peerColdStart(b, list[0]!));
+  peerCold.push({ target: `node-${b}`, workload: list[0]!.id, processToFirstPredictionMs: median(times) });
+}
+
+const rows = rowsOf(list);
+
+// Targets from issue 7.
+const find = (workload: string, target: string) => rows.find((r) => r.workload === workload && r.target === target);
+const targets: Array<{ target: string; value: string; met: boolean }> = [];
+for (const w of list.filter((x) => x.rows === 1 && x.bundle === "default")) {
+  const [worker, floor] = [find(w.id, "worker-wasm"), find(w.id, "floor")];
+  if (worker && floor) {
+    const ratio = worker.throughput / floor.throughput;
+    targets.push({ target: `${w.id}: throughput >= 0.6 x floor Worker`, value: `${ratio.toFixed(2)} x (${fmt(worker.throughput, 0)} vs ${fmt(floor.throughput, 0)} req/s)`, met: ratio >= 0.6 });
+  }
+}
+for (const w of list) {
+  const worker = find(w.id, "worker-wasm");
+  for (const peer of ["node-cpu", "node-wasm"]) {
+    const node = find(w.id, peer);
+    if (!worker || !node) continue;
+    targets.push({
+      target: `${w.id}: faster than ${peer} (median and req/s)`,
+      value: `median ${fmt(worker.medianMs, 2)} vs ${fmt(node.medianMs, 2)} ms, ${fmt(worker.throughput, 0)} vs ${fmt(node.throughput, 0)} req/s`,
+      met: worker.medianMs < node.medianMs && worker.throughput > node.throughput,
+    });
+  }
+}
+for (const w of list.filter((x) => x.bundle === "image")) {
+  const [worker, compute] = [find(w.id, "worker-wasm"), find(w.id, "inproc-wasm")];
+  if (worker && compute) {
+    const ratio = worker.medianMs / compute.medianMs;
+    targets.push({ target: `${w.id}: within 1.5 x in-process compute`, value: `${ratio.toFixed(2)} x (${fmt(worker.medianMs)} vs ${fmt(compute.medianMs)} ms)`, met: ratio <= 1.5 });
+  }
+}
+for (const c of cold.filter((x) => x.target === "worker-wasm")) {
+  targets.push({ target: `cold first prediction < 50 ms (${c.workload})`, value: `${fmt(c.firstPredictionMs, 1)} ms once the runtime is up (${fmt(c.runtimeUpMs, 0)} ms to start Miniflare)`, met: c.firstPredictionMs < 50 });
+}
+targets.push({ target: `gzip bundle < ${kib(GZIP_BUDGET_BYTES)}`, value: kib(size.gzipBytes), met: size.gzipBytes < GZIP_BUDGET_BYTES });
+loadAverages.push(loadavg());
+
+const results = {
+  date: started.toISOString(),
+  command: `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}`,
+  settings: { rounds: ROUNDS, durationSeconds: DURATION, warmupSeconds: WARMUP, coldStartRounds: COLD_ROUNDS },
+  machine: { ...machine, loadAverages },
+  bundle: { dir: WORKER_DIR, bytes: size.bytes, gzipBytes: size.gzipBytes, budgetGzipBytes: GZIP_BUDGET_BYTES, files: size.files.filter((f) => f.gzipBytes > 1024) },
+  rows,
+  coldStart: cold,
+  peerColdStart: peerCold,
+  memory,
+  targets,
+};
+writeFileSync("bench/results.json", `${JSON.stringify(results, null, 2)}\n`);
+
+const out: string[] = [];
+out.push(`## Load: median of ${ROUNDS} interleaved rounds of ${DURATION} s (after ${WARMUP} s warm-up); ${machine.cpus} CPUs, Node ${machine.node}, ${machine.workerd}`, "");
+out.push("| workload | target | conc. | median ms | p99 ms | req/s | req/s range | CPU ms/req | errors |", "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+for (const r of rows) {
+  out.push(`| ${r.workload} | ${r.target} | ${r.connections} | ${fmt(r.medianMs, 3)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.throughput, 0)} | ${fmt(r.throughputRange[0], 0)}-${fmt(r.throughputRange[1], 0)} | ${fmt(r.cpuMsPerRequest, 3)} | ${r.errors} |`);
+}
+out.push("", `## Cold start (fresh Miniflare: new workerd process and isolate; median of ${COLD_ROUNDS})`, "");
+out.push(
+  "| target | workload | start Miniflare ms | first prediction ms | second ms | split: first request (health) ms | split: then first prediction ms |",
+  "|---|---|---:|---:|---:|---:|---:|",
+);
+for (const c of cold) {
+  out.push(`| ${c.target} | ${c.workload} | ${fmt(c.runtimeUpMs, 0)} | ${fmt(c.firstPredictionMs, 1)} | ${fmt(c.secondPredictionMs, 1)} | ${fmt(c.splitFirstRequestMs, 1)} | ${fmt(c.splitThenPredictionMs, 1)} |`);
+}
+for (const c of peerCold) out.push(`| ${c.target} | ${c.workload} | process spawn to first prediction: ${fmt(c.processToFirstPredictionMs, 0)} | | | | |`);
+out.push("", "## Memory (after the load test)", "", "| target | TF.js tensor bytes | wasm heap | process peak RSS |", "|---|---:|---:|---:|");
+for (const m of memory) out.push(`| ${m.target} | ${typeof m.numBytes === "number" ? kib(m.numBytes) : "-"} | ${mib(m.wasmHeapBytes)} | ${mib(m.processPeakRssBytes)} |`);
+out.push("", `## Bundle: ${kib(size.bytes)}, ${kib(size.gzipBytes)} gzip (budget ${kib(GZIP_BUDGET_BYTES)})`, "", "## Targets (issue 7)", "");
+for (const t of targets) out.push(`- [${t.met ? "x" : " "}] ${t.target}: ${t.value}`);
+out.push("", `load average during the run: ${loadAverages.map((l) => l[0]!.toFixed(2)).join(", ")}; wrote bench/results.json`);
+console.log(out.join("\n"));

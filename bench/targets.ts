@@ -1,0 +1,217 @@
+/**
+ * What the benchmark starts on loopback, and how it reads their CPU time and peak memory:
+ * the built Worker bundles under Miniflare (workerd), a floor Worker on the same runtime that
+ * returns a fixed JSON body, and the Node.js peer (bench/node-peer.ts) as a child process.
+ * Every process started here is stopped by its own handle or PID.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import type { Readable } from "node:stream";
+import { Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+export const BENCH_DIR = "dist/bench";
+export const WORKER_DIR = `${BENCH_DIR}/worker`;
+export const IMAGE_WORKER_DIR = `${BENCH_DIR}/image-worker`;
+
+const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+
+function wranglerBuild(outdir: string, config?: string): void {
+  // Absolute: with --config, wrangler resolves relative paths from the config's directory.
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", resolve(outdir), ...(config ? ["--config", config] : [])], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: WRANGLER_ENV,
+  });
+}
+
+/** The production bundle, as `npm run build` makes it (bundled-model index, then wrangler), into dist/bench/worker. */
+export function buildWorker(): void {
+  execFileSync(process.execPath, ["--import", "tsx", "scripts/bundle-models.ts"], { stdio: ["ignore", "ignore", "inherit"] });
+  wranglerBuild(WORKER_DIR);
+}
+
+/**
+ * A bench-only bundle serving only the image model: the production wrangler.toml plus an `alias`
+ * that swaps the generated bundled-models module for one listing the image model.
+ */
+export function buildImageWorker(imageDir: string): void {
+  const files = readdirSync(imageDir).filter((f) => f.endsWith(".json") || f.endsWith(".bin"));
+  const spec = (f: string) => `./${relative(BENCH_DIR, join(imageDir, f))}`;
+  writeFileSync(
+    `${BENCH_DIR}/image-models.generated.ts`,
+    [
+      "// Written by bench/targets.ts: the bench-only image model, in place of the bundled fixtures.",
+      'import type { BundledModel } from "../../src/adapters/bundled.ts";',
+      ...files.map((f, i) => `import f${i} from "${spec(f)}";`),
+      "export const BUNDLED_MODELS: BundledModel[] = [",
+      `  { name: "image_conv", labels: undefined, versions: [{ version: 1, files: {`,
+      ...files.map((f, i) => `    ${JSON.stringify(f)}: f${i} as unknown as ArrayBuffer,`),
+      "  } }] },",
+      "];",
+      "",
+    ].join("\n"),
+  );
+  const toml = readFileSync("wrangler.toml", "utf8").replace(
+    /^main = "src\/index.ts"$/m,
+    'main = "../../src/index.ts"\nalias = { "./adapters/bundled-models.generated.ts" = "./image-models.generated.ts" }',
+  );
+  if (!toml.includes("alias =")) throw new Error("wrangler.toml: main is not \"src/index.ts\"; update bench/targets.ts");
+  writeFileSync(`${BENCH_DIR}/wrangler.image.toml`, toml);
+  wranglerBuild(IMAGE_WORKER_DIR, `${BENCH_DIR}/wrangler.image.toml`);
+}
+
+export interface Server {
+  name: string;
+  url: string;
+  /** The OS process doing the serving (workerd, or the Node peer). */
+  pid: number;
+  /** From starting the process to it accepting requests (ms). */
+  readyMs: number;
+  /** Set for the Workers (for their bindings). */
+  miniflare?: Miniflare;
+  stop(): Promise<void>;
+}
+
+/** PIDs of workerd processes started by this process (Miniflare spawns them as children). */
+function workerdChildren(): Set<number> {
+  const pids = new Set<number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (comm === "workerd" && ppid === process.pid) pids.add(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+async function startMiniflare(name: string, options: ConstructorParameters<typeof Miniflare>[0]): Promise<Server> {
+  const t0 = performance.now();
+  const before = workerdChildren();
+  const mf = new Miniflare({
+    ...options,
+    host: "127.0.0.1",
+    port: 0,
+    // Worker logs (one JSON line per request, e.g. auth_open) are read and dropped, not printed.
+    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+      stdout.resume();
+      stderr.resume();
+    },
+  } as ConstructorParameters<typeof Miniflare>[0]);
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  const readyMs = performance.now() - t0;
+  const pid = [...workerdChildren()].find((p) => !before.has(p));
+  if (pid === undefined) throw new Error("could not find the workerd process Miniflare started");
+  return { name, url, pid, readyMs, miniflare: mf, stop: () => mf.dispose() };
+}
+
+/**
+ * A built bundle under Miniflare with the production config (wrangler.toml), vars overridden.
+ * The rate limiter's budget is raised (the load test is one client sending thousands of requests);
+ * the binding is still called on every request, as in production.
+ */
+export async function startWorker(
+  name: string,
+  bundleDir: string,
+  vars: Record<string, string>,
+  kv: KvSeed = {},
+  extra: { inspectorPort?: number } = {},
+): Promise<Server> {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
+  type RateLimit = { simple: { limit: number; period: number } };
+  const ratelimits = Object.fromEntries(
+    Object.entries((workerOptions.ratelimits ?? {}) as Record<string, RateLimit>).map(([binding, rl]) => [
+      binding,
+      { ...rl, simple: { ...rl.simple, limit: 1_000_000_000 } },
+    ]),
+  );
+  const server = await startMiniflare(name, {
+    ...workerOptions,
+    ratelimits,
+    name: "stateless-serve",
+    modules: true,
+    scriptPath: `${bundleDir}/index.js`,
+    modulesRoot: bundleDir,
+    modulesRules: [
+      { type: "Data", include: ["**/*.bin", "**/*.json"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    bindings: { ...(workerOptions.bindings ?? {}), ...vars },
+    ...extra,
+  } as ConstructorParameters<typeof Miniflare>[0]);
+  for (const [binding, entries] of Object.entries(kv)) {
+    const namespace = await server.miniflare!.getKVNamespace(binding);
+    await Promise.all(entries.map(({ key, value }) => namespace.put(key, value)));
+  }
+  return server;
+}
+
+/** KV entries to write before serving, by binding name. */
+export type KvSeed = Record<string, ReadonlyArray<{ key: string; value: string }>>;
+
+/** The floor: a Worker on the same runtime and compatibility date that answers a fixed JSON body. */
+export function startFloor(): Promise<Server> {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
+  return startMiniflare("floor", {
+    name: "floor",
+    compatibilityDate: workerOptions.compatibilityDate,
+    modules: true,
+    // It reads the request body (answering before it is read stalls keep-alive connections).
+    script: `export default { async fetch(request) { await request.arrayBuffer(); return new Response('{"predictions":[[0.5]]}', { headers: { "content-type": "application/json" } }); } };`,
+  } as ConstructorParameters<typeof Miniflare>[0]);
+}
+
+/** The Node.js + @tensorflow/tfjs peer (bench/node-peer.ts) in a child process. */
+export function startPeer(backend: "cpu" | "wasm", models: Record<string, string>): Promise<Server> {
+  const t0 = performance.now();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", "bench/node-peer.ts", "--backend", backend, "--port", "0", ...Object.entries(models).map(([n, d]) => `${n}=${d}`)],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stderr!.resume();
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`node peer (${backend}) did not start: ${out}`)), 60_000);
+    child.on("exit", (code) => reject(new Error(`node peer (${backend}) exited with ${code}: ${out}`)));
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const ready = /READY (\d+) (\w+)/.exec(out);
+      if (!ready) return;
+      clearTimeout(timer);
+      if (ready[2] !== backend) reject(new Error(`node peer asked for ${backend} runs on ${ready[2]}`));
+      resolve({
+        readyMs: performance.now() - t0,
+        name: `node-${backend}`,
+        url: `http://127.0.0.1:${ready[1]}`,
+        pid: child.pid!,
+        stop: () =>
+          new Promise<void>((done) => {
+            child.removeAllListeners("exit");
+            child.once("exit", () => done());
+            child.kill("SIGTERM");
+          }),
+      });
+    });
+  });
+}
+
+const TICK_MS = 1000 / Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim() || "100");
+
+/** User + system CPU time of a process so far (ms, clock-tick resolution). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+/** Peak resident set size of a process so far (VmHWM, bytes). */
+export function peakRssBytes(pid: number): number {
+  const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) * 1024 : NaN;
+}

@@ -1,0 +1,175 @@
+/**
+ * What the benchmark sends: per model, a single-row and a 64-row request (the image model: one
+ * image through v2 infer), as JSON bodies for the Worker and for the Node.js peer, and as tensors
+ * for the in-process run. Values are seeded, so every run sends the same bytes.
+ *
+ * Models: the bundled fixture `tiny_layers`, the default `flights` model when
+ * model/artifacts/flights/1 exists, and the bench-only `image_conv` (bench/image-model.ts).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface TensorInput {
+  /** The model's own tensor name (what the in-process run feeds). */
+  tensor: string;
+  shape: number[];
+  values: number[];
+}
+
+export interface Workload {
+  /** e.g. "tiny_layers x1", "flights x64", "image_conv x1 (v2)". */
+  id: string;
+  model: string;
+  version: number;
+  rows: number;
+  /** Which Worker bundle serves it: the production one, or the bench-only image bundle. */
+  bundle: "default" | "image";
+  /** Model directory (model.json, shards, manifest.json), for the Node peer and the in-process run. */
+  dir: string;
+  /** Load-test concurrency: 8 for small models; 1 for the image model (latency, not queueing). */
+  connections: number;
+  worker: { path: string; body: string };
+  peer: { path: string; body: string };
+  inputs: TensorInput[];
+  /** Internal output tensor names to read back in-process. */
+  outputs: string[];
+}
+
+interface ManifestTensor {
+  name: string;
+  tensor?: string;
+  shape: number[];
+}
+interface Manifest {
+  signature: { inputs: ManifestTensor[]; outputs: ManifestTensor[] };
+  preprocess?: { kind: string };
+}
+
+/** mulberry32: a small seeded PRNG. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** One seeded tensor per model input, batch dimension `rows`, values in [-1, 1) with 3 decimals. */
+function tensors(manifest: Manifest, rows: number, seed: number): TensorInput[] {
+  const random = prng(seed);
+  return manifest.signature.inputs.map((spec) => {
+    const shape = spec.shape.map((d, i) => (i === 0 ? rows : d));
+    if (shape.some((d) => d < 0)) throw new Error(`input ${spec.name} has an unknown inner dimension`);
+    const values = Array.from({ length: size(shape) }, () => Math.round(random() * 2000 - 1000) / 1000);
+    return { tensor: spec.tensor ?? spec.name, shape, values };
+  });
+}
+
+/** Row r of a tensor as a nested array (v1 row format). */
+function row(t: TensorInput, r: number): unknown {
+  const inner = t.shape.slice(1);
+  const width = size(inner);
+  const flat = t.values.slice(r * width, (r + 1) * width);
+  const nest = (values: number[], dims: number[]): unknown =>
+    dims.length <= 1 ? values : Array.from({ length: dims[0]! }, (_, i) => nest(values.slice(i * size(dims.slice(1)), (i + 1) * size(dims.slice(1))), dims.slice(1)));
+  return inner.length === 0 ? flat[0] : nest(flat, inner);
+}
+
+/** v1 `instances`: bare rows for a one-input model, else objects keyed by input name. */
+function v1Body(manifest: Manifest, inputs: TensorInput[], rows: number): string {
+  const names = manifest.signature.inputs.map((s) => s.name);
+  const instances = Array.from({ length: rows }, (_, r) =>
+    inputs.length === 1 ? row(inputs[0]!, r) : Object.fromEntries(inputs.map((t, i) => [names[i]!, row(t, r)])),
+  );
+  return JSON.stringify({ instances });
+}
+
+const FLIGHTS = [
+  { origin: "SFO", destination: "LAX", departure: "2001-06-15T08:30", distance: 337 },
+  { origin: "JFK", destination: "LAX", departure: "2001-06-15T17:05", distance: 2475 },
+  { origin: "ORD", destination: "ATL", departure: "2001-06-16T07:10", distance: 606 },
+  { origin: "DEN", destination: "SEA", departure: "2001-06-17T19:45", distance: 1024 },
+];
+
+function readManifest(dir: string): Manifest {
+  return JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
+}
+
+function modelWorkloads(name: string, dir: string, bundle: Workload["bundle"], rowsList: number[]): Workload[] {
+  const manifest = readManifest(dir);
+  return rowsList.map((rows, k) => {
+    const inputs = tensors(manifest, rows, 1000 + 17 * k);
+    const peerBody = v1Body(manifest, inputs, rows);
+    const workerBody =
+      manifest.preprocess?.kind === "flights"
+        ? JSON.stringify({ instances: Array.from({ length: rows }, (_, r) => FLIGHTS[r % FLIGHTS.length]) })
+        : peerBody;
+    return {
+      id: `${name} x${rows}`,
+      model: name,
+      version: 1,
+      rows,
+      bundle,
+      dir,
+      connections: 8,
+      worker: { path: `/v1/models/${name}/versions/1:predict`, body: workerBody },
+      peer: { path: `/v1/models/${name}:predict`, body: peerBody },
+      inputs,
+      outputs: manifest.signature.outputs.map((o) => o.tensor ?? o.name),
+    };
+  });
+}
+
+function imageWorkload(name: string, dir: string): Workload {
+  const manifest = readManifest(dir);
+  const inputs = tensors(manifest, 1, 4242);
+  const body = JSON.stringify({
+    id: "bench-1",
+    inputs: inputs.map((t, i) => ({ name: manifest.signature.inputs[i]!.name, shape: t.shape, datatype: "FP32", data: t.values })),
+  });
+  return {
+    id: `${name} x1 (v2 infer)`,
+    model: name,
+    version: 1,
+    rows: 1,
+    bundle: "image",
+    dir,
+    connections: 1,
+    worker: { path: `/v2/models/${name}/versions/1/infer`, body },
+    peer: { path: `/v2/models/${name}/infer`, body },
+    inputs,
+    outputs: manifest.signature.outputs.map((o) => o.tensor ?? o.name),
+  };
+}
+
+/**
+ * The flights context (model/artifacts/flights/context.json, `wrangler kv bulk put` format) for
+ * the airports the workloads use, to write into the Worker's KV before the load test.
+ */
+export function flightsContext(): Array<{ key: string; value: string }> {
+  const path = "model/artifacts/flights/context.json";
+  if (!existsSync(path)) return [];
+  const airports = new Set(FLIGHTS.flatMap((f) => [f.origin, f.destination]));
+  const dates = new Set(FLIGHTS.map((f) => f.departure.slice(0, 10)));
+  const entries = JSON.parse(readFileSync(path, "utf8")) as Array<{ key: string; value: string }>;
+  // ap:SFO, route:SFO-LAX (both ends), cong:SFO:2001-06-15 (the flights' days): a superset of what they read.
+  const needed = (key: string) => {
+    const [kind, id = "", date = ""] = key.split(":");
+    if (kind === "route") return id.split("-").every((a) => airports.has(a));
+    return airports.has(id) && (kind !== "cong" || dates.has(date));
+  };
+  return entries.filter((e) => needed(e.key));
+}
+
+/** The workloads to run, in order; `flights` only when its artifact is there. */
+export function workloads(imageDir: string | undefined): Workload[] {
+  const list = modelWorkloads("tiny_layers", "model/artifacts/tiny_layers/1", "default", [1, 64]);
+  const flights = "model/artifacts/flights/1";
+  if (existsSync(join(flights, "manifest.json"))) list.push(...modelWorkloads("flights", flights, "default", [1, 64]));
+  if (imageDir) list.push(imageWorkload("image_conv", imageDir));
+  return list;
+}
