@@ -52,22 +52,41 @@ export function flatten(value: unknown, where: string, limits: Limits): { shape:
     throw invalidInput(`${where}: at most ${limits.maxElements} elements are allowed per tensor, got ${total}`);
   }
   const leaves: unknown[] = [];
-  const walk = (node: unknown, depth: number, path: string): void => {
+  // Index path of the node being walked; the error text is built only when something is wrong.
+  const index: number[] = [];
+  const pathText = () => `${where}${index.map((i) => `[${i}]`).join("")}`;
+  const walk = (node: unknown, depth: number): void => {
     if (depth === shape.length) {
       if (Array.isArray(node)) {
-        throw invalidInput(`${path}: expected a scalar at nesting depth ${depth} (shape ${formatShape(shape)}), got ${describeValue(node)}`);
+        throw invalidInput(`${pathText()}: expected a scalar at nesting depth ${depth} (shape ${formatShape(shape)}), got ${describeValue(node)}`);
       }
       leaves.push(node);
       return;
     }
     if (!Array.isArray(node) || node.length !== shape[depth]) {
       throw invalidInput(
-        `${path}: ragged tensor, expected an array of length ${shape[depth]} like its first sibling, got ${describeValue(node)}`,
+        `${pathText()}: ragged tensor, expected an array of length ${shape[depth]} like its first sibling, got ${describeValue(node)}`,
       );
     }
-    for (let i = 0; i < node.length; i++) walk(node[i], depth + 1, `${path}[${i}]`);
+    if (depth === shape.length - 1) {
+      // Innermost axis: leaves only (checked above to be an array of the right length).
+      for (let i = 0; i < node.length; i++) {
+        const leaf: unknown = node[i];
+        if (Array.isArray(leaf)) {
+          index.push(i);
+          throw invalidInput(`${pathText()}: expected a scalar at nesting depth ${depth + 1} (shape ${formatShape(shape)}), got ${describeValue(leaf)}`);
+        }
+        leaves.push(leaf);
+      }
+      return;
+    }
+    for (let i = 0; i < node.length; i++) {
+      index.push(i);
+      walk(node[i], depth + 1);
+      index.pop();
+    }
   };
-  walk(value, 0, where);
+  walk(value, 0);
   return { shape, leaves };
 }
 
