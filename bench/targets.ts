@@ -10,6 +10,7 @@ import { join, relative, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { productionWorkerOptions } from "../scripts/miniflare-options.ts";
 
 export const BENCH_DIR = "dist/bench";
 export const WORKER_DIR = `${BENCH_DIR}/worker`;
@@ -122,26 +123,8 @@ export async function startWorker(
   kv: KvSeed = {},
   extra: { inspectorPort?: number } = {},
 ): Promise<Server> {
-  const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
-  type RateLimit = { simple: { limit: number; period: number } };
-  const ratelimits = Object.fromEntries(
-    Object.entries((workerOptions.ratelimits ?? {}) as Record<string, RateLimit>).map(([binding, rl]) => [
-      binding,
-      { ...rl, simple: { ...rl.simple, limit: 1_000_000_000 } },
-    ]),
-  );
   const server = await startMiniflare(name, {
-    ...workerOptions,
-    ratelimits,
-    name: "stateless-serve",
-    modules: true,
-    scriptPath: `${bundleDir}/index.js`,
-    modulesRoot: bundleDir,
-    modulesRules: [
-      { type: "Data", include: ["**/*.bin", "**/*.json"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    bindings: { ...(workerOptions.bindings ?? {}), ...vars },
+    ...productionWorkerOptions(bundleDir, { vars, rateLimit: 1_000_000_000 }),
     ...extra,
   } as ConstructorParameters<typeof Miniflare>[0]);
   for (const [binding, entries] of Object.entries(kv)) {

@@ -11,7 +11,7 @@
 import { createWriteStream, readdirSync, readFileSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { Miniflare } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { productionWorkerOptions } from "../miniflare-options.ts";
 
 const [bundleDir, persistDir, varsJson = "{}", logFile = "/dev/null"] = process.argv.slice(2);
 if (!bundleDir || !persistDir) {
@@ -44,21 +44,8 @@ const worker =
     : production(bundleDir);
 
 function production(dir: string) {
-  const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
-  return {
-    ...workerOptions,
-    name: "stateless-serve",
-    modules: true,
-    scriptPath: `${dir}/index.js`,
-    modulesRoot: dir,
-    modulesRules: [
-      { type: "Data", include: ["**/*.bin", "**/*.json"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    bindings: { ...(workerOptions.bindings ?? {}), ...(JSON.parse(varsJson) as Record<string, string>) },
-    // The soak measures the Worker, not the limiter: one key sends far more than 600 requests a minute.
-    ratelimits: { RATE_LIMITER: { simple: { limit: 1_000_000_000, period: 60 } } },
-  };
+  // The soak measures the Worker, not the limiter: one key sends far more than 600 requests a minute.
+  return productionWorkerOptions(dir, { vars: JSON.parse(varsJson) as Record<string, string>, rateLimit: 1_000_000_000 });
 }
 
 const mf = new Miniflare({

@@ -3,7 +3,7 @@
  * the same bindings, vars and compatibility settings, and no nodejs_compat.
  */
 import { Miniflare } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { productionWorkerOptions } from "../../scripts/miniflare-options.ts";
 
 export const BUNDLE_DIR = "dist/e2e";
 
@@ -16,19 +16,7 @@ export interface WorkerOptions {
 
 /** The served Worker's Miniflare options (also one of several `workers`, as in test/e2e/bindings.ts). */
 export function serverOptions(vars: Record<string, string> = {}, dir = BUNDLE_DIR) {
-  const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
-  return {
-    ...workerOptions,
-    name: "stateless-serve",
-    modules: true,
-    scriptPath: `${dir}/index.js`,
-    modulesRoot: dir,
-    modulesRules: [
-      { type: "Data", include: ["**/*.bin", "**/*.json"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    bindings: { ...(workerOptions.bindings ?? {}), ...vars },
-  };
+  return productionWorkerOptions(dir, { vars });
 }
 
 export async function startWorker(options: WorkerOptions = {}): Promise<Miniflare> {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { decodeV1, encodeV1, type V1Options } from "../../src/core/codecs/v1.ts";
-import { ServeError } from "../../src/core/errors.ts";
 import { DEFAULT_LIMITS } from "../../src/core/tensors.ts";
 import type { Signature } from "../../src/core/types.ts";
+import { errorOf } from "../support/errors.ts";
 
 const twoInputs: Signature = {
   inputs: [
@@ -20,15 +20,6 @@ const oneInput: Signature = {
 };
 const opts: V1Options = { signatureName: "serving_default", passthrough: ["key"], limits: DEFAULT_LIMITS };
 
-function errorOf(fn: () => unknown): ServeError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ServeError) return err;
-    throw err;
-  }
-  throw new Error("expected a ServeError");
-}
 
 describe("v1 row format", () => {
   it("stacks named instances into batched tensors and keeps keys aside", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { decodeV2, encodeV2 } from "../../src/core/codecs/v2.ts";
-import { ServeError } from "../../src/core/errors.ts";
 import { DEFAULT_LIMITS } from "../../src/core/tensors.ts";
 import type { Signature } from "../../src/core/types.ts";
+import { errorOf } from "../support/errors.ts";
 
 const sig: Signature = {
   inputs: [
@@ -26,15 +26,6 @@ const good = () => ({
   ],
 });
 
-function errorOf(fn: () => unknown): ServeError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ServeError) return err;
-    throw err;
-  }
-  throw new Error("expected a ServeError");
-}
 
 describe("v2 infer codec", () => {
   it("decodes flat and nested data identically", () => {

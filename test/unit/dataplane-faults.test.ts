@@ -11,6 +11,7 @@ import type { Pipeline } from "../../src/core/pipeline.ts";
 import type { Registry, ServedModel } from "../../src/core/registry.ts";
 import { DEFAULT_LIMITS } from "../../src/core/tensors.ts";
 import type { Signature } from "../../src/core/types.ts";
+import { failure } from "../support/errors.ts";
 
 const signature: Signature = {
   inputs: [{ name: "x", tensor: "x", dtype: "float32", shape: [-1, 2] }],
@@ -45,15 +46,6 @@ function deps(logged: Array<[string, Record<string, unknown>]>, registry = {} as
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<ServeError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ServeError) return err;
-    throw err;
-  }
-  throw new Error("expected predict to fail");
-}
 
 const secret = () => {
   const err = new Error("kernel MatMul: shapes [1,2] and [3,1] at /srv/secret/model.ts:12");

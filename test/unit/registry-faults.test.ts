@@ -7,11 +7,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureBackend } from "../../src/core/backend.ts";
 import { predict } from "../../src/core/dataplane.ts";
-import { ServeError } from "../../src/core/errors.ts";
 import { Registry } from "../../src/core/registry.ts";
 import type { ModelSource, ModelVersionFiles } from "../../src/core/repository.ts";
 import { ManifestSchema } from "../../src/core/types.ts";
 import { DEFAULT_LIMITS } from "../../src/core/tensors.ts";
+import { failure } from "../support/errors.ts";
 
 const DIR = "model/artifacts/tiny_graph";
 const SHARD = "group1-shard1of1.bin";
@@ -49,15 +49,6 @@ function fixtureSource(damage: (version: number, files: Files) => void = () => {
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<ServeError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ServeError) return err;
-    throw err;
-  }
-  throw new Error("expected the load to fail");
-}
 
 const context = { getMany: async () => ({ values: new Map(), degraded: false }) };
 const x = { x: { dtype: "float32" as const, shape: [1, 4], values: Float32Array.of(1, 2, 3, 4) } };
