@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { prng } from "../model/lib/prng.ts";
 
 export interface TensorInput {
   /** The model's own tensor name (what the in-process run feeds). */
@@ -45,16 +46,6 @@ interface Manifest {
   preprocess?: { kind: string };
 }
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 

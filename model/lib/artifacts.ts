@@ -152,7 +152,8 @@ function groupByteLength(weights: io.WeightsManifestEntry[], data: Uint8Array, l
   return offset;
 }
 
-function concatBytes(parts: Uint8Array[]): Uint8Array {
+/** Concatenates byte arrays (weight shards, quantized weights). */
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let offset = 0;
   for (const p of parts) {
