@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildFeatures, contextKeys, FlightsParamsSchema, lookupFromEntries, parseFlight } from "../../src/core/flights/index.ts";
+import { AirportValueSchema, batchLookup, readValue } from "../../src/core/flights/context.ts";
 import { ManifestSchema } from "../../src/core/types.ts";
 import { readEntries } from "../../scripts/local-context.ts";
 import { FLIGHTS } from "../support/flights.ts";
@@ -27,6 +28,22 @@ describe("shared flights features", () => {
       expect(built.missing).toEqual(c.missing);
       built.features.forEach((f, i) => expect(Math.abs(f - c.features[i]!)).toBeLessThan(1e-9));
     }
+  });
+});
+
+describe("batch context lookup", () => {
+  it("validates each key once per batch and gives the same values as a plain lookup", () => {
+    const ap = { lat: 37.6, lon: -122.4, utc_offset: -8, dst: true, late_rate: 0.2, flights: 10 };
+    const values = new Map<string, unknown>([["ap:SFO", JSON.stringify(ap)], ["ap:BAD", "{not json"]]);
+    let parses = 0;
+    const schema = AirportValueSchema.transform((v) => (parses++, v));
+    const lookup = batchLookup(values);
+    for (let i = 0; i < 5; i++) {
+      expect(readValue(lookup, "ap:SFO", schema)).toEqual(ap);
+      expect(readValue(lookup, "ap:BAD", schema)).toBeUndefined();
+    }
+    expect(parses).toBe(1);
+    expect(readValue((k) => values.get(k), "ap:SFO", AirportValueSchema)).toEqual(ap);
   });
 });
 

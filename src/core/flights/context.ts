@@ -48,8 +48,20 @@ export const CongestionValueSchema = z
   .refine((v) => v.arr_late.every((l, h) => l <= (v.arr[h] ?? 0)), "arr_late[h] must be <= arr[h]");
 export type CongestionValue = z.infer<typeof CongestionValueSchema>;
 
-/** Looks a context value up by key; `undefined` when absent. Values may be JSON strings or parsed. */
-export type ContextLookup = (key: string) => unknown | undefined;
+/**
+ * Looks a context value up by key; `undefined` when absent. Values may be JSON strings or parsed.
+ * `validated`, when present, memoises `readValue` per key for one batch (a key always has one
+ * schema), so a batch of rows sharing airports validates each value once.
+ */
+export interface ContextLookup {
+  (key: string): unknown | undefined;
+  validated?: Map<string, unknown>;
+}
+
+/** A lookup over a batch's values that validates each key at most once. */
+export function batchLookup(values: ReadonlyMap<string, unknown>): ContextLookup {
+  return Object.assign((key: string) => values.get(key), { validated: new Map<string, unknown>() });
+}
 
 /** The KV keys one flight needs (5, in a fixed order). A batch should dedupe them. */
 export function contextKeys(q: FlightQuery): string[] {
@@ -64,7 +76,14 @@ export function contextKeys(q: FlightQuery): string[] {
 
 /** Reads and validates one value; absent, unparsable or schema-violating values give `undefined`. */
 export function readValue<T>(ctx: ContextLookup, key: string, schema: z.ZodType<T>): T | undefined {
-  let value = ctx(key);
+  if (ctx.validated?.has(key)) return ctx.validated.get(key) as T | undefined;
+  const result = validate(ctx(key), schema);
+  ctx.validated?.set(key, result);
+  return result;
+}
+
+function validate<T>(raw: unknown, schema: z.ZodType<T>): T | undefined {
+  let value = raw;
   if (value === undefined || value === null) return undefined;
   if (typeof value === "string") {
     try {

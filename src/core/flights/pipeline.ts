@@ -6,7 +6,7 @@
 import { modelNotReady } from "../errors.ts";
 import type { PipelineFactory } from "../pipeline.ts";
 import type { HostTensor, NamedTensors, Signature } from "../types.ts";
-import { contextKeys } from "./context.ts";
+import { batchLookup, contextKeys } from "./context.ts";
 import { buildFeatures, type FeatureResult } from "./features.ts";
 import { FlightsParamsSchema } from "./params.ts";
 import { parseFlight } from "./query.ts";
@@ -59,7 +59,8 @@ export const flightsPipeline: PipelineFactory = (rawParams, model, label) => {
       );
       const keys = [...new Set(queries.flatMap(contextKeys))];
       const { values, degraded } = await store.getMany(keys);
-      const rows: FeatureResult[] = queries.map((q) => buildFeatures(q, (key) => values.get(key), params));
+      const lookup = batchLookup(values);
+      const rows: FeatureResult[] = queries.map((q) => buildFeatures(q, lookup, params));
       const width = rows[0]?.features.length ?? 0;
       const features = new Float32Array(batch * width);
       rows.forEach((r, i) => features.set(r.features, i * width));
