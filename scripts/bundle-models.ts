@@ -7,6 +7,7 @@
  *   npm run models:bundle -- --check exit 1 if the committed module is stale
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { join, relative } from "node:path";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -16,6 +17,16 @@ const OUT = join(ROOT, "src/adapters/bundled-models.generated.ts");
 if (process.argv.includes("--help")) {
   console.log("usage: npm run models:bundle [-- --check]\n\nBundles every model version under model/artifacts into the Worker.");
   process.exit(0);
+}
+
+/** The artifact identity the registry computes (src/core/digest.ts artifactSha256) from a manifest's `files`. */
+function identity(manifestPath: string): string {
+  const files = (JSON.parse(readFileSync(manifestPath, "utf8")) as { files: Record<string, string> }).files;
+  const lines = Object.keys(files)
+    .sort()
+    .map((name) => `${name} ${files[name]}\n`)
+    .join("");
+  return createHash("sha256").update(lines).digest("hex");
 }
 
 const dirs = (path: string) => readdirSync(path).filter((d) => statSync(join(path, d)).isDirectory()).sort();
@@ -38,7 +49,8 @@ export function generate(): string {
       const files = ["model.json", ...(existsSync(join(dir, "manifest.json")) ? ["manifest.json"] : [])];
       files.push(...(modelJson.weightsManifest ?? []).flatMap((g) => g.paths).filter((p) => existsSync(join(dir, p))));
       const entries = files.map((f) => `        ${JSON.stringify(f)}: ${importFile(join(dir, f))},`);
-      versions.push(`      { version: ${Number(version)}, files: {\n${entries.join("\n")}\n      } },`);
+      const sha = existsSync(join(dir, "manifest.json")) ? `sha256: "${identity(join(dir, "manifest.json"))}", ` : "";
+      versions.push(`      { version: ${Number(version)}, ${sha}files: {\n${entries.join("\n")}\n      } },`);
     }
     if (versions.length === 0) continue;
     const labelsPath = join(ARTIFACTS, name, "labels.json");

@@ -10,7 +10,8 @@ export interface BundledModel {
   name: string;
   /** labels.json: { "<label>": <version> }. */
   labels: ArrayBuffer | undefined;
-  versions: Array<{ version: number; files: Record<string, ArrayBuffer> }>;
+  /** `sha256`: the artifact identity computed from manifest.json at build time (absent without a manifest). */
+  versions: Array<{ version: number; sha256?: string; files: Record<string, ArrayBuffer> }>;
 }
 
 const decoder = new TextDecoder();
@@ -30,6 +31,9 @@ export function bundledSource(models: readonly BundledModel[]): ModelSource {
     kind: "bundled",
     async index(): Promise<ModelIndexEntry[]> {
       return models.map((m) => ({ name: m.name, versions: m.versions.map((v) => v.version), labels: parseLabels(m) }));
+    },
+    identity(name, version) {
+      return models.find((m) => m.name === name)?.versions.find((v) => v.version === version)?.sha256;
     },
     async open(name, version): Promise<ModelVersionFiles | undefined> {
       const found = models.find((m) => m.name === name)?.versions.find((v) => v.version === version);

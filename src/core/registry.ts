@@ -99,9 +99,17 @@ export class Registry {
   /** Loads (or reuses, when memoised) a resolved version. Call `release` when done with it. */
   async load(name: string, version: number): Promise<ServedModel> {
     for (const source of this.sources) {
+      // A source that knows the artifact's identity up front (bundled: computed at build time)
+      // lets a warm isolate skip reading and parsing the files altogether.
+      const known = this.options.memo ? source.identity?.(name, version) : undefined;
+      const warm = known === undefined ? undefined : LOADED.get(known);
+      if (warm) return renamed(await warm, name, version, source.kind);
       const files = await source.open(name, version);
       if (!files) continue;
       const key = await identity(files);
+      if (known !== undefined && known !== key) {
+        throw modelNotReady(`model '${name}' version ${version}: the ${source.kind} index names another artifact than its files (rebuild it)`);
+      }
       if (!this.options.memo) return this.build(name, version, source.kind, files, key);
       let loading = LOADED.get(key);
       if (!loading) {
@@ -109,9 +117,7 @@ export class Registry {
         LOADED.set(key, loading);
         loading.catch(() => LOADED.delete(key));
       }
-      const served = await loading;
-      // The same bytes may be published under another name or version: answer with the one asked for.
-      return served.name === name && served.version === version ? served : { ...served, name, version, source: source.kind };
+      return renamed(await loading, name, version, source.kind);
     }
     throw modelNotFound(`model '${name}' has no version ${version}`);
   }
@@ -158,6 +164,11 @@ export class Registry {
     if (!factory) throw modelNotReady(`${label}: unknown preprocess kind '${preprocess.kind}'`);
     return factory(preprocess.params, signature, label);
   }
+}
+
+/** The same bytes may be published under another name or version: answer with the one asked for. */
+function renamed(served: ServedModel, name: string, version: number, source: string): ServedModel {
+  return served.name === name && served.version === version ? served : { ...served, name, version, source };
 }
 
 async function identity(files: ModelVersionFiles): Promise<string> {

@@ -22,5 +22,10 @@ export interface ModelSource {
   /** Short name for messages and headers, e.g. "bundled" or "r2". */
   readonly kind: string;
   index(): Promise<ModelIndexEntry[]>;
+  /**
+   * The artifact's identity (sha256 over its files' sha256, see core/digest.ts) when the source
+   * knows it without reading the files, e.g. computed at build time. Optional.
+   */
+  identity?(name: string, version: number): string | undefined;
   open(name: string, version: number): Promise<ModelVersionFiles | undefined>;
 }

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureBackend } from "../../src/core/backend.ts";
 import { predict } from "../../src/core/dataplane.ts";
+import { artifactSha256 } from "../../src/core/digest.ts";
 import { Registry } from "../../src/core/registry.ts";
 import type { ModelSource, ModelVersionFiles } from "../../src/core/repository.ts";
 import { ManifestSchema } from "../../src/core/types.ts";
@@ -114,5 +115,32 @@ describe("a missing shard", () => {
     expect(err.status).toBe(503);
     expect(err.message).toBe("model 'tiny_graph' version 1: weight shard 'group1-shard1of1.bin' is missing");
     expect(Number.isFinite(await score(registry, 2))).toBe(true);
+  });
+});
+
+describe("a source that knows the artifact identity up front", () => {
+  const pipelines = {};
+  const manifestOf = (version: number) =>
+    ManifestSchema.parse(JSON.parse(readFileSync(`${DIR}/${version}/manifest.json`, "utf8")));
+
+  it("lets a warm isolate skip opening the files, and still opens them with the memo off", async () => {
+    const sha = await artifactSha256(manifestOf(2).files);
+    for (const memo of [true, false]) {
+      let opens = 0;
+      const base = fixtureSource();
+      const source: ModelSource = { ...base, identity: () => sha, open: (n, v) => (opens++, base.open(n, v)) };
+      const registry = new Registry([source], { memo, pipelines });
+      for (let i = 0; i < 3; i++) registry.release(await registry.load("tiny_graph", 2));
+      // With the memo on, another test may already have loaded these bytes: at most one open.
+      if (memo) expect(opens).toBeLessThanOrEqual(1);
+      else expect(opens).toBe(3);
+    }
+  });
+
+  it("refuses a version whose files are not the artifact the index names", async () => {
+    const source: ModelSource = { ...fixtureSource(), identity: () => "0".repeat(64) };
+    const err = await failure(new Registry([source], { memo: true, pipelines }).load("tiny_graph", 1));
+    expect(err.status).toBe(503);
+    expect(err.message).toMatch(/model 'tiny_graph' version 1: the fake index names another artifact than its files/);
   });
 });
