@@ -5,8 +5,8 @@
  *   POST /v1/models/{name}[/versions/{v}|/labels/{l}]:predict    row or columnar predict
  */
 import { Hono } from "hono";
-import { decodeV1, encodeV1 } from "../core/codecs/v1.ts";
-import { predict, withModel } from "../core/dataplane.ts";
+import { withModel } from "../core/dataplane.ts";
+import { predictV1 } from "../core/protocols.ts";
 import { tfServingDtypeOf } from "../core/dtypes.ts";
 import { invalidInput, notFound, ServeError } from "../core/errors.ts";
 import type { ModelRef } from "../core/registry.ts";
@@ -68,17 +68,9 @@ v1.on(["GET", "POST"], "/models/*", async (c) => {
 
   if (route.action === "predict") {
     const body = await readJson(c.req.raw, settings.maxBodyBytes);
-    return withModel(deps, route.ref, async (model) => {
-      const request = decodeV1(body, model.signature, {
-        signatureName: model.signatureName,
-        passthrough: model.passthrough,
-        limits: deps.limits,
-      });
-      const rowName = request.format === "row" ? (i: number) => `instances[${i}]` : (i: number) => `inputs row ${i}`;
-      const outputs = await predict(deps, model, request.inputs, undefined, rowName);
-      c.header("x-model-version", String(model.version));
-      return c.json(encodeV1(request, outputs));
-    });
+    const answer = await predictV1(deps, route.ref, body);
+    c.header("x-model-version", String(answer.model.version));
+    return c.json(answer.body);
   }
 
   if (route.action === "metadata") {

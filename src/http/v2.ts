@@ -7,8 +7,7 @@
  *   POST /v2/repository/index                      repository extension
  */
 import { Hono, type Context } from "hono";
-import { decodeV2, encodeV2 } from "../core/codecs/v2.ts";
-import { predict, withModel } from "../core/dataplane.ts";
+import { inferV2 } from "../core/protocols.ts";
 import { describeValue, invalidInput, ServeError } from "../core/errors.ts";
 import { modelMetadata, modelReadiness, serverReady } from "../core/metadata.ts";
 import type { ModelRef } from "../core/registry.ts";
@@ -45,12 +44,9 @@ for (const base of ["/models/:name", "/models/:name/versions/:version"]) {
   v2.post(`${base}/infer`, async (c) => {
     const { deps, settings } = c.var.scope;
     const body = await readJson(c.req.raw, settings.maxBodyBytes);
-    return withModel(deps, refOf(c), async (model) => {
-      const request = decodeV2(body, model.signature, deps.limits);
-      const outputs = await predict(deps, model, request.inputs, request.outputs, (i) => `inputs row ${i}`);
-      c.header("x-model-version", String(model.version));
-      return c.json(encodeV2(model, request, outputs));
-    });
+    const answer = await inferV2(deps, refOf(c), body);
+    c.header("x-model-version", String(answer.model.version));
+    return c.json(answer.body);
   });
 
   v2.all(`${base}/infer`, (c) => errorResponse(405, `${c.req.method} is not allowed here; use POST`, { Allow: "POST" }));

@@ -9,9 +9,8 @@
  * rate limit: only Workers in the same account can bind (docs/service-bindings.md).
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { decodeV1, encodeV1 } from "../core/codecs/v1.ts";
-import { decodeV2, encodeV2 } from "../core/codecs/v2.ts";
-import { predict, withModel, type Deps } from "../core/dataplane.ts";
+import type { Deps } from "../core/dataplane.ts";
+import { inferV2, predictV1 } from "../core/protocols.ts";
 import { describeValue, invalidInput, ServeError } from "../core/errors.ts";
 import { modelMetadata, modelReadiness, serverReady } from "../core/metadata.ts";
 import type { ModelRef } from "../core/registry.ts";
@@ -84,28 +83,17 @@ export class Predictor extends WorkerEntrypoint<Env> implements PredictorApi {
       const opts = optionsOf<PredictOptions>(options, ["version", "label", "signatureName"]);
       const body: Record<string, unknown> = { instances };
       if (opts.signatureName !== undefined) body.signature_name = opts.signatureName;
-      return withModel(deps, refOf(model, opts.version, opts.label), async (served) => {
-        const request = decodeV1(body, served.signature, {
-          signatureName: served.signatureName,
-          passthrough: served.passthrough,
-          limits: deps.limits,
-        });
-        const outputs = await predict(deps, served, request.inputs, undefined, (i) => `instances[${i}]`);
-        // The codecs emit JSON values only (that is what the HTTP routes serialise).
-        const { predictions } = encodeV1(request, outputs) as { predictions: Json[] };
-        return { model_name: served.name, model_version: String(served.version), predictions };
-      });
+      const { model: served, body: answer } = await predictV1(deps, refOf(model, opts.version, opts.label), body);
+      // The codecs emit JSON values only (that is what the HTTP routes serialise).
+      const { predictions } = answer as { predictions: Json[] };
+      return { model_name: served.name, model_version: String(served.version), predictions };
     });
   }
 
   infer(model: string, request: InferRequest, options?: InferOptions): Promise<InferResponse> {
     return serve(this.env, "infer", async (deps) => {
       const opts = optionsOf<InferOptions>(options, ["version"]);
-      return withModel(deps, refOf(model, opts.version), async (served) => {
-        const decoded = decodeV2(request, served.signature, deps.limits);
-        const outputs = await predict(deps, served, decoded.inputs, decoded.outputs, (i) => `inputs row ${i}`);
-        return encodeV2(served, decoded, outputs) as InferResponse;
-      });
+      return (await inferV2(deps, refOf(model, opts.version), request)).body as InferResponse;
     });
   }
 
