@@ -10,7 +10,8 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { serverOptions } from "./worker.ts";
 
 export const CONSUMER_CONFIG = "examples/consumer/wrangler.toml";
-export const CONSUMER_DIR = "dist/e2e-consumer";
+/** E2E_BUNDLE_DIR lets concurrent runs (several checkouts or agents) build into their own directories. */
+export const CONSUMER_DIR = `${process.env.E2E_BUNDLE_DIR ?? "dist/e2e"}-consumer`;
 
 /** Builds the consumer as `wrangler deploy` would (test/e2e/build.ts calls this). */
 export function buildConsumer(outdir = CONSUMER_DIR): void {

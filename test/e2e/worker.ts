@@ -5,7 +5,7 @@
 import { Miniflare } from "miniflare";
 import { productionWorkerOptions } from "../../scripts/miniflare-options.ts";
 
-export const BUNDLE_DIR = "dist/e2e";
+export const BUNDLE_DIR = process.env.E2E_BUNDLE_DIR ?? "dist/e2e";
 
 export interface WorkerOptions {
   /** Vars to override (e.g. MODEL_CACHE, DIAGNOSTICS). */

@@ -1,0 +1,48 @@
+/**
+ * The model repository's pointer record: one small JSON value per model, `model:<name>` in the
+ * REGISTRY KV namespace. It says which versions exist (each with its artifact identity), which
+ * version each label points to, and how much default traffic the `canary` label takes.
+ * Artifacts live in R2 under `models/<name>/<version>/` (model.json, shards, manifest.json).
+ *
+ * The record is written last by `npm run models -- publish`, so a version is only visible once
+ * all of its files are in R2. Shared by the Worker (reads) and the CLI (writes).
+ */
+import { z } from "zod";
+
+/** Model and label names: what the v1/v2 routes accept as one path segment. */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+export const RECORD_PREFIX = "model:";
+export const recordKey = (name: string) => `${RECORD_PREFIX}${name}`;
+export const artifactPrefix = (name: string, version: number) => `models/${name}/${version}/`;
+
+/** The label unqualified requests follow (when the model has it; otherwise the latest version). */
+export const DEFAULT_LABEL = "stable";
+/** The label that takes `canary_percent` of the default traffic. */
+export const CANARY_LABEL = "canary";
+
+const Version = z.number().int().nonnegative();
+const VersionKey = z.string().regex(/^\d+$/, "a version number");
+const Label = z.string().regex(NAME_PATTERN, "a label: letters, digits, '_', '.', '-'");
+
+export const ModelRecordSchema = z.object({
+  /** Published versions: "<version>" → its artifact identity (sha256 over the manifest's file hashes). */
+  versions: z.record(
+    VersionKey,
+    z.object({
+      sha256: z.string().regex(/^[0-9a-f]{64}$/, "a hex sha256"),
+      format: z.enum(["layers-model", "graph-model"]).optional(),
+      /** Total bytes of model.json and shards. */
+      bytes: z.number().int().nonnegative().optional(),
+      published: z.string().optional(),
+    }),
+  ),
+  /** Label → version. A label may point to a bundled version too. */
+  labels: z.record(Label, Version).default({}),
+  /** Share of default (unqualified) traffic routed to the `canary` label, 0-100. */
+  canary_percent: z.number().min(0).max(100).default(0),
+  /** Label → the versions it pointed to before, oldest first (what `rollback` returns to). */
+  history: z.record(Label, z.array(Version)).default({}),
+});
+
+export type ModelRecord = z.infer<typeof ModelRecordSchema>;
