@@ -20,8 +20,25 @@ import { Miniflare } from "miniflare";
 import { buildConsumer, startPair } from "../test/e2e/bindings.ts";
 import { serverOptions } from "../test/e2e/worker.ts";
 import { summarize, type Summary } from "./stats.ts";
+import { exitOnHelp } from "../scripts/help.ts";
 
 const argv = process.argv.slice(2);
+exitOnHelp({
+  script: "bench:binding",
+  args: "[-- options]",
+  summary: `What a service binding costs, on loopback under Miniflare: builds stateless-serve and the example
+consumer as wrangler deploy would, then times one prediction four ways, interleaved in rounds:
+rpc (consumer -> env.ML.predict), fetch (consumer -> env.ML.fetch), url (consumer -> HTTP over
+loopback, no binding) and direct (a plain HTTP caller). Every answer is checked. Prints a table.`,
+  options: [
+    ["--calls N", "calls per series and concurrency (default 500)"],
+    ["--concurrency N", "the concurrent pass's concurrency (default 8; a sequential pass always runs)"],
+    ["--warmup N", "warm-up calls per series (default 50)"],
+    ["--rounds N", "rounds the calls are split into (default 10)"],
+  ],
+  examples: ["npm run bench:binding", "npm run bench:binding -- --calls 100 --rounds 4"],
+  notes: "Method and numbers: docs/service-bindings.md.",
+}, argv);
 const num = (name: string, fallback: number) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? Number(argv[i + 1]) : fallback;
@@ -37,7 +54,7 @@ const CONSUMER_DIR = `${DIR}/consumer`;
 const BODY = JSON.stringify({ instances: [{ x: [1, 2, 3, 4], key: "UA123" }] });
 
 function build(): void {
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", resolve(SERVER_DIR)], {
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--env=", "--outdir", resolve(SERVER_DIR)], {
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
   });
@@ -71,8 +88,13 @@ interface Row extends Summary {
   throughput: number;
 }
 
+/** Progress on stderr; the table goes to stdout. */
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
 async function main(): Promise<void> {
+  log(`building stateless-serve and the consumer into ${DIR} ...`);
   build();
+  log("starting both Workers under Miniflare ...");
   // The public instance: production config, with the rate limit lifted for the benchmark's one client.
   const publicServer = new Miniflare({
     ...serverOptions({}, SERVER_DIR),
@@ -91,8 +113,10 @@ async function main(): Promise<void> {
   try {
     const first = await fetch(series[3]![1], { method: "POST", headers: { "content-type": "application/json" }, body: BODY });
     const expected = JSON.stringify(((await first.json()) as { predictions: unknown }).predictions);
+    log(`warm-up: ${WARMUP} calls per series ...`);
     for (const [, url] of series) await run(url, expected, WARMUP, 1);
     for (const concurrency of [1, CONCURRENCY]) {
+      log(`concurrency ${concurrency}: ${ROUNDS} rounds of ${Math.ceil(CALLS / ROUNDS)} calls per series ...`);
       const samples = series.map(() => [] as number[]);
       const seconds = series.map(() => 0);
       for (let round = 0; round < ROUNDS; round++) {

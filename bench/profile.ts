@@ -38,7 +38,7 @@ const dir = `${BENCH_DIR}/profile-worker`;
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 if (workload.bundle === "image") buildImageWorker(imageDir!);
 const config = workload.bundle === "image" ? ["--config", `${BENCH_DIR}/wrangler.image.toml`] : [];
-execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--minify=false", "--outdir", resolve(dir), ...config], { stdio: ["ignore", "ignore", "inherit"], env });
+execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--env=", "--minify=false", "--outdir", resolve(dir), ...config], { stdio: ["ignore", "ignore", "inherit"], env });
 
 const server = await startWorker("profile", dir, { TFJS_BACKEND: backend }, { CONTEXT: flightsContext() }, { inspectorPort: INSPECTOR_PORT });
 const fire = (duration: number) =>

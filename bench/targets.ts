@@ -20,7 +20,7 @@ const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLAR
 
 function wranglerBuild(outdir: string, config?: string): void {
   // Absolute: with --config, wrangler resolves relative paths from the config's directory.
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", resolve(outdir), ...(config ? ["--config", config] : [])], {
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--env=", "--outdir", resolve(outdir), ...(config ? ["--config", config] : [])], {
     stdio: ["ignore", "ignore", "inherit"],
     env: WRANGLER_ENV,
   });

@@ -9,15 +9,22 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join, relative } from "node:path";
+import { exitOnHelp } from "./help.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const ARTIFACTS = join(ROOT, "model/artifacts");
 const OUT = join(ROOT, "src/adapters/bundled-models.generated.ts");
 
-if (process.argv.includes("--help")) {
-  console.log("usage: npm run models:bundle [-- --check]\n\nBundles every model version under model/artifacts into the Worker.");
-  process.exit(0);
-}
+exitOnHelp({
+  script: "models:bundle",
+  args: "[-- --check]",
+  summary: `Writes src/adapters/bundled-models.generated.ts: one import per file of every model version
+under model/artifacts/<name>/<version>/ (model.json, manifest.json, the weight shards) and each
+model's labels.json, so wrangler bundles them into the Worker. npm start, npm test (--check) and
+npm run build run it.`,
+  options: [["--check", "write nothing; exit 1 if the committed module is stale"]],
+  examples: ["npm run models:bundle", "npm run models:bundle -- --check"],
+});
 
 /** The artifact identity the registry computes (src/core/digest.ts artifactSha256) from a manifest's `files`. */
 function identity(manifestPath: string): string {

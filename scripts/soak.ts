@@ -19,6 +19,30 @@ import { drill } from "./soak/drill.ts";
 import { mix } from "./soak/mix.ts";
 import { launch, stop, stopAllOnExit } from "./soak/processes.ts";
 import { runSoak, type SoakReport } from "./soak/run.ts";
+import { exitOnHelp } from "./help.ts";
+
+exitOnHelp({
+  script: "soak",
+  args: "[-- options]",
+  summary: `Builds the Worker (wrangler deploy --dry-run into dist/soak/bundle), runs it locally under
+Miniflare with the production config (DIAGNOSTICS=on, API_KEYS set) and a closed-loop client
+sending a mix of valid and invalid requests, checking every answer and the Worker's memory
+(tf.memory(), isolate heap after GC; a progress line every 10 s). Then a fault drill: two
+instances on one state, one killed under load, its requests retried on the other.
+Exits 1 on an unexpected status, a changed or lost answer, or memory growth. Report: dist/soak/report.json.`,
+  options: [
+    ["--seconds N", "length of the soak (default 60)"],
+    ["--concurrency N", "requests in flight (default 32)"],
+    ["--drill-requests N", "distinct requests in the fault drill (default 6000)"],
+    ["--no-build", "reuse dist/soak/bundle"],
+    ["--no-soak", "skip the soak"],
+    ["--no-drill", "skip the fault drill"],
+    ["--control", "also load a trivial Worker, for workerd's own memory"],
+    ["--only REGEX", "only the kinds of request whose label matches"],
+    ["--var NAME=VALUE", "a var for the instances (repeatable), e.g. TFJS_BACKEND=cpu"],
+  ],
+  examples: ["npm run soak", "npm run soak -- --seconds 10 --no-drill", "npm run soak -- --control --var TFJS_BACKEND=cpu"],
+});
 
 const { values: args } = parseArgs({
   options: {
@@ -96,7 +120,7 @@ mkdirSync(OUT, { recursive: true });
 if (!args["no-build"]) {
   rmSync(BUNDLE, { recursive: true, force: true });
   out([`building the Worker into ${BUNDLE} …`]);
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", BUNDLE], {
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--env=", "--outdir", BUNDLE], {
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
   });

@@ -4,18 +4,24 @@
  * (`npm start -- --port 9000`).
  */
 import { spawn } from "node:child_process";
-import { seedLocal } from "./local-context.ts";
+import { exitOnHelp } from "./help.ts";
 
-if (process.argv.includes("--help")) {
-  console.log(`usage: npm start [-- <wrangler dev options>]
-
-Serves the Worker locally with wrangler dev (http://localhost:8787 by default) after
-seeding local KV with model/artifacts/flights/context.json (skipped when unchanged).
-Examples: npm start -- --port 9000`);
-  process.exit(0);
-}
+exitOnHelp({
+  script: "start",
+  args: "[-- <wrangler dev options>]",
+  summary: `Serves the Worker locally with wrangler dev (http://localhost:8787 by default), offline, after
+regenerating the bundled-model index and loading model/artifacts/flights/context.json into local
+KV (about 40 s the first time, with progress; skipped while the file is unchanged).
+Extra arguments go to wrangler dev.`,
+  options: [
+    ["--port N", "listen on another port (default 8787, [dev] in wrangler.toml)"],
+    ["--var NAME:VALUE", "override a var, e.g. --var MODEL_CACHE:off (any wrangler dev option works)"],
+  ],
+  examples: ["npm start", "npm start -- --port 9000", "npm run context:local -- --force   (reload the context)"],
+});
 
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+const { seedLocal } = await import("./local-context.ts"); // after --help: it loads Miniflare
 const outcome = await seedLocal();
 if (outcome === "current") console.log("local KV context is current (model/artifacts/flights/context.json unchanged)");
 if (outcome === "absent") console.log("no context file: flights context will be missing (defaults apply)");

@@ -27,7 +27,7 @@ import { cpuBackend, fileHashes, loadModel, predict } from "./model.ts";
 import { evaluationSvg } from "./plot.ts";
 
 const USAGE = `
-Usage: tsx model/flights/evaluate.ts [--out DIR] [--fixture-size N]
+usage: npm run model:evaluate -- [--out DIR] [--fixture-size N]
 
 Evaluates model/artifacts/flights/1 on June 2001 exactly as the Worker would compute its
 inputs (context from model/artifacts/flights/context.json, params from manifest.json), and
@@ -38,6 +38,10 @@ from node_modules); the row stride is read from the manifest.
   --out DIR          read and write under DIR (as features.ts/train.ts --out)
   --fixture-size N   June flights in the fixture (default 200; 6 edge cases are added)
   -h, --help         this text
+
+examples:
+  npm run model:evaluate
+  npm run model:evaluate -- --out /tmp/flights --fixture-size 50
 `;
 
 const opts = cli(USAGE, { out: { type: "string" }, "fixture-size": { type: "string" } });

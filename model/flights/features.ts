@@ -18,7 +18,7 @@ import { loadAirports, loadFlights, PARQUET, PERIODS, rowsIn, strideFor, LATE_MI
 import { rawMatrix, saveMatrix, scaleMatrix, scalingOf, type CacheMeta } from "./dataset.ts";
 
 const USAGE = `
-Usage: tsx model/flights/features.ts [--limit N] [--out DIR]
+usage: npm run model:features -- [--limit N] [--out DIR]
 
 Reads ${PARQUET}, builds the Jan–Mar airport/route statistics, the June KV context file
 and the scaled feature matrices (train Apr 1–May 24, validation May 25–31, test June).
@@ -27,6 +27,10 @@ and the scaled feature matrices (train Apr 1–May 24, validation May 25–31, t
   --out DIR   write everything under DIR (cache/, artifacts/flights/context.json)
               instead of model/flights/.cache and model/artifacts/flights
   -h, --help  this text
+
+examples:
+  npm run model:features                 (all 3M rows: a few minutes, progress on stderr)
+  npm run model:features -- --limit 50000 --out /tmp/flights
 `;
 
 /** Share of train rows built without cong: keys (context dropout). */

@@ -13,7 +13,7 @@ import { auc, logLoss, maxF1Threshold, round } from "./metrics.ts";
 import { buildModel, cpuBackend, loadModel, predict, saveModel, train, type EpochLog } from "./model.ts";
 
 const USAGE = `
-Usage: tsx model/flights/train.ts [options]
+usage: npm run model:train -- [options]
 
 Trains the flights MLP on the cached train matrix (run features.ts first), early-stops on
 the validation days, picks the max-F1 threshold there, and writes model.json, the shard and
@@ -29,6 +29,10 @@ same recipe) to model/artifacts/flights/ablation-no-context/.
   --seed N           seed of init, subsample and shuffles (default 42)
   --only WHICH       "main" or "ablation" (default both)
   -h, --help         this text
+
+examples:
+  npm run model:train                     (after model:features; epochs show progress bars)
+  npm run model:train -- --epochs 3 --only main --out /tmp/flights
 `;
 
 const opts = cli(USAGE, {

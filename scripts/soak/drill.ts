@@ -54,6 +54,8 @@ export async function drill(o: DrillOptions): Promise<DrillReport> {
   const templates = mix(o.key).length;
   const requests = Array.from({ length: o.requests }, (_, i) => mix(o.key, Math.floor(i / templates))[i % templates]!);
   const reference: Answer[] = [];
+  // Progress on stderr (the report goes to stdout).
+  process.stderr.write(`  reference answers from A (${requests.length} requests) …\n`);
   await pool(requests.length, o.concurrency, async (i) => {
     reference[i] = await send(o.a.url, requests[i]!);
   });
@@ -62,6 +64,7 @@ export async function drill(o: DrillOptions): Promise<DrillReport> {
   let answered = 0;
   const failuresOnA: Record<string, number> = {};
   let killing: Promise<void> | undefined;
+  process.stderr.write(`  the drill: same requests to A, retried on B once A is killed …\n`);
   await pool(requests.length, o.concurrency, async (i) => {
     const r = requests[i]!;
     let answer: (Answer & { by: "A" | "B" }) | undefined;
@@ -81,7 +84,10 @@ export async function drill(o: DrillOptions): Promise<DrillReport> {
       }
     }
     answers[i] = answer;
-    if (answer && ++answered === o.killAfter) killing = kill(o.a);
+    if (answer && ++answered === o.killAfter) {
+      process.stderr.write(`  ${answered} answered: killing A\n`);
+      killing = kill(o.a);
+    }
   });
   await killing;
 

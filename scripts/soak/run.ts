@@ -65,6 +65,9 @@ export async function runSoak(o: SoakOptions) {
         const m = await tensors();
         const heapMiB = (await inspector.heapUsed()) / MiB;
         samples.push({ t: (performance.now() - t0) / 1000, numTensors: m.numTensors, numBytes: m.numBytes, heapMiB, rssMiB: rssMiB(instance.workerd) });
+        const last = samples[samples.length - 1]!;
+        // Progress: one line every 10 s on stderr (the report goes to stdout).
+        if (samples.length % 10 === 0) process.stderr.write(`  ${last.t.toFixed(0)}/${o.seconds} s: ${last.numTensors} tensors, heap ${heapMiB.toFixed(1)} MiB, workerd RSS ${last.rssMiB?.toFixed(1) ?? "n/a"} MiB\n`);
       });
     }, 1000);
 

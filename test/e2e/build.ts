@@ -9,7 +9,7 @@ import { BUNDLE_DIR } from "./worker.ts";
 
 export default function setup(): void {
   rmSync(BUNDLE_DIR, { recursive: true, force: true });
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", BUNDLE_DIR], {
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--env=", "--outdir", BUNDLE_DIR], {
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
   });
