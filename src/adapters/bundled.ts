@@ -2,9 +2,8 @@
  * Models bundled into the Worker from model/artifacts (see scripts/bundle-models.ts).
  * Files arrive as raw bytes; the manifest and labels are parsed per call (cheap, pure).
  */
-import { modelNotReady } from "../core/errors.ts";
+import { parseManifest } from "../core/manifest.ts";
 import type { ModelIndexEntry, ModelSource, ModelVersionFiles } from "../core/repository.ts";
-import { ManifestSchema } from "../core/types.ts";
 
 export interface BundledModel {
   name: string;
@@ -41,17 +40,7 @@ export function bundledSource(models: readonly BundledModel[]): ModelSource {
       const files = new Map(Object.entries(found.files).filter(([file]) => file !== "manifest.json"));
       const manifestBytes = found.files["manifest.json"];
       if (!manifestBytes) return { files };
-      let json: unknown;
-      try {
-        json = JSON.parse(decoder.decode(manifestBytes));
-      } catch {
-        throw modelNotReady(`model '${name}' version ${version}: manifest.json is not valid JSON`);
-      }
-      const manifest = ManifestSchema.safeParse(json);
-      if (!manifest.success) {
-        throw modelNotReady(`model '${name}' version ${version}: manifest.json is invalid (${manifest.error.issues[0]?.path.join(".")}: ${manifest.error.issues[0]?.message})`);
-      }
-      return { manifest: manifest.data, files };
+      return { manifest: parseManifest(manifestBytes, `model '${name}' version ${version}`), files };
     },
   };
 }

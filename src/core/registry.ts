@@ -9,16 +9,19 @@
  * loading single-flight: concurrent first requests share one load.
  */
 import { artifactSha256, sha256Hex } from "./digest.ts";
-import { modelNotFound, modelNotReady } from "./errors.ts";
+import { modelNotFound, modelNotReady, ServeError } from "./errors.ts";
 import { loadModel, parseModelJson, shardPaths, type LoadedModel } from "./model.ts";
 import type { Pipeline, PipelineFactory } from "./pipeline.ts";
 import type { ModelIndexEntry, ModelSource, ModelVersionFiles } from "./repository.ts";
+import { routeDefault } from "./routing.ts";
 import type { Manifest, ModelFormat, Signature, TensorSpec } from "./types.ts";
 
 export interface ModelRef {
   name: string;
   version?: number;
   label?: string;
+  /** For unqualified requests: the key a canary split hashes (see core/routing.ts). */
+  routingKey?: () => string | undefined;
 }
 
 /** A loaded model version, ready to serve. */
@@ -45,6 +48,8 @@ const LOADED = new Map<string, Promise<ServedModel>>();
 export interface RegistryOptions {
   memo: boolean;
   pipelines: Readonly<Record<string, PipelineFactory>>;
+  /** Where a source that could not answer is reported while the others keep serving. */
+  log?: (event: string, detail: Record<string, unknown>) => void;
 }
 
 export class Registry {
@@ -53,29 +58,31 @@ export class Registry {
     private readonly options: RegistryOptions,
   ) {}
 
-  /** Every model across sources; earlier sources win for a version both hold. */
+  /**
+   * Every model across sources. Sources are in artifact priority order (bundled first: a version
+   * both hold is served from the Worker itself); labels from later sources override earlier
+   * ones (the repository's pointer records are the live control over the bundled labels.json).
+   * A source that fails is logged and skipped, so the others keep serving.
+   */
   async index(): Promise<ModelIndexEntry[]> {
-    const merged = new Map<string, ModelIndexEntry>();
-    for (const source of this.sources) {
-      for (const entry of await source.index()) {
-        const seen = merged.get(entry.name);
-        if (!seen) merged.set(entry.name, { name: entry.name, versions: [...entry.versions], labels: { ...entry.labels } });
-        else {
-          seen.versions = [...new Set([...seen.versions, ...entry.versions])];
-          seen.labels = { ...entry.labels, ...seen.labels };
-        }
-      }
-    }
-    return [...merged.values()]
-      .map((e) => ({ ...e, versions: e.versions.sort((a, b) => a - b) }))
-      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    const found = await this.fromSources("index", (source) => source.index());
+    return merge(found.flat()).sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
-  /** The concrete version a reference names: explicit version, label, or the latest. */
+  /** One model's merged entry, or undefined when no source has it. */
+  async entry(name: string): Promise<ModelIndexEntry | undefined> {
+    const found = await this.fromSources(name, async (source) => {
+      const entry = source.lookup ? await source.lookup(name) : (await source.index()).find((m) => m.name === name);
+      return entry ? [entry] : [];
+    });
+    return merge(found.flat())[0];
+  }
+
+  /** The concrete version a reference names: explicit version, label, or the default route. */
   async resolve(ref: ModelRef): Promise<{ name: string; version: number; versions: number[] }> {
-    const models = await this.index();
-    const entry = models.find((m) => m.name === ref.name);
+    const entry = await this.entry(ref.name);
     if (!entry) {
+      const models = await this.index();
       throw modelNotFound(`model '${ref.name}' not found; available models: ${models.map((m) => m.name).join(", ") || "none"}`);
     }
     let version: number | undefined;
@@ -91,25 +98,47 @@ export class Registry {
         throw modelNotFound(`model '${ref.name}' has no label '${ref.label}'; labels: ${labels.join(", ") || "none"}`);
       }
     } else {
-      version = Math.max(...entry.versions);
+      version = await routeDefault(entry, ref.routingKey);
     }
     return { name: entry.name, version, versions: entry.versions };
+  }
+
+  /** Asks every source; a failing one is skipped when another answered, else its error stands. */
+  private async fromSources<T>(what: string, ask: (source: ModelSource) => Promise<T[]>): Promise<T[][]> {
+    const answers: T[][] = [];
+    let failure: ServeError | undefined;
+    for (const source of this.sources) {
+      try {
+        answers.push(await ask(source));
+      } catch (err) {
+        if (!(err instanceof ServeError)) throw err;
+        failure ??= err;
+        this.options.log?.("source_unavailable", { source: source.kind, for: what, error: err.message });
+      }
+    }
+    if (failure && answers.every((a) => a.length === 0)) throw failure;
+    return answers;
   }
 
   /** Loads (or reuses, when memoised) a resolved version. Call `release` when done with it. */
   async load(name: string, version: number): Promise<ServedModel> {
     for (const source of this.sources) {
-      // A source that knows the artifact's identity up front (bundled: computed at build time)
-      // lets a warm isolate skip reading and parsing the files altogether.
-      const known = this.options.memo ? source.identity?.(name, version) : undefined;
-      const warm = known === undefined ? undefined : LOADED.get(known);
-      if (warm) return renamed(await warm, name, version, source.kind);
+      // A source that knows the artifact's identity up front (bundled: computed at build time;
+      // R2: from the pointer record) lets a warm isolate skip reading the files altogether, and
+      // concurrent first requests share one read and one load.
+      const known = source.identity?.(name, version);
+      if (known !== undefined && this.options.memo) {
+        let loading = LOADED.get(known);
+        if (!loading) {
+          loading = this.openAndBuild(source, name, version, known);
+          LOADED.set(known, loading);
+          loading.catch(() => LOADED.delete(known));
+        }
+        return renamed(await loading, name, version, source.kind);
+      }
       const files = await source.open(name, version);
       if (!files) continue;
-      const key = await identity(files);
-      if (known !== undefined && known !== key) {
-        throw modelNotReady(`model '${name}' version ${version}: the ${source.kind} index names another artifact than its files (rebuild it)`);
-      }
+      const key = await this.checkedIdentity(files, known, name, version, source.kind);
       if (!this.options.memo) return this.build(name, version, source.kind, files, key);
       let loading = LOADED.get(key);
       if (!loading) {
@@ -120,6 +149,21 @@ export class Registry {
       return renamed(await loading, name, version, source.kind);
     }
     throw modelNotFound(`model '${name}' has no version ${version}`);
+  }
+
+  private async openAndBuild(source: ModelSource, name: string, version: number, known: string): Promise<ServedModel> {
+    const files = await source.open(name, version);
+    if (!files) throw modelNotReady(`model '${name}' version ${version}: the ${source.kind} index lists it, but its files are gone`);
+    return this.build(name, version, source.kind, files, await this.checkedIdentity(files, known, name, version, source.kind));
+  }
+
+  /** The files' identity, which must be the one the source's index names (when it names one). */
+  private async checkedIdentity(files: ModelVersionFiles, known: string | undefined, name: string, version: number, kind: string): Promise<string> {
+    const key = await identity(files);
+    if (known !== undefined && known !== key) {
+      throw modelNotReady(`model '${name}' version ${version}: its files are not the artifact the ${kind} index names (${key.slice(0, 12)}…, expected ${known.slice(0, 12)}…); rebuild or republish it`);
+    }
+    return key;
   }
 
   /** Frees a model's tensors unless the memo keeps it for later requests. */
@@ -164,6 +208,23 @@ export class Registry {
     if (!factory) throw modelNotReady(`${label}: unknown preprocess kind '${preprocess.kind}'`);
     return factory(preprocess.params, signature, label);
   }
+}
+
+/** Merges entries of the same model (in source order) into one per model. */
+function merge(entries: readonly ModelIndexEntry[]): ModelIndexEntry[] {
+  const merged = new Map<string, ModelIndexEntry>();
+  for (const entry of entries) {
+    const seen = merged.get(entry.name);
+    if (!seen) {
+      merged.set(entry.name, { ...entry, versions: [...entry.versions], labels: { ...entry.labels } });
+      continue;
+    }
+    seen.versions = [...new Set([...seen.versions, ...entry.versions])];
+    seen.labels = { ...seen.labels, ...entry.labels };
+    if (entry.canaryPercent !== undefined) seen.canaryPercent = entry.canaryPercent;
+  }
+  for (const entry of merged.values()) entry.versions.sort((a, b) => a - b);
+  return [...merged.values()];
 }
 
 /** The same bytes may be published under another name or version: answer with the one asked for. */

@@ -9,6 +9,8 @@ export interface ModelIndexEntry {
   versions: number[];
   /** Label → version, e.g. { stable: 1, canary: 2 }. */
   labels: Record<string, number>;
+  /** Share (0-100) of unqualified requests the `canary` label takes (see core/routing.ts). */
+  canaryPercent?: number;
 }
 
 export interface ModelVersionFiles {
@@ -22,6 +24,8 @@ export interface ModelSource {
   /** Short name for messages and headers, e.g. "bundled" or "r2". */
   readonly kind: string;
   index(): Promise<ModelIndexEntry[]>;
+  /** One model's entry, when the source can find it without listing everything. Optional. */
+  lookup?(name: string): Promise<ModelIndexEntry | undefined>;
   /**
    * The artifact's identity (sha256 over its files' sha256, see core/digest.ts) when the source
    * knows it without reading the files, e.g. computed at build time. Optional.

@@ -24,10 +24,14 @@ describe("TF Serving v1", () => {
     expect((await api.get("/v1/models/tiny_layers/versions/1")).json.model_version_status).toHaveLength(1);
     const stable = await api.post("/v1/models/tiny_layers/labels/stable:predict", { instances: [row] });
     expect(stable.headers.get("x-model-version")).toBe("1");
-    const latest = await api.post("/v1/models/tiny_layers:predict", { instances: [row] });
-    expect(latest.headers.get("x-model-version")).toBe("2");
+    const canary = await api.post("/v1/models/tiny_layers/versions/2:predict", { instances: [row] });
+    expect(canary.headers.get("x-model-version")).toBe("2");
     // Different weights answer differently: the label really switched the version.
-    expect(latest.json).not.toEqual(stable.json);
+    expect(canary.json).not.toEqual(stable.json);
+    // Unqualified requests follow the `stable` label (not the latest version, 2).
+    const unqualified = await api.post("/v1/models/tiny_layers:predict", { instances: [row] });
+    expect(unqualified.headers.get("x-model-version")).toBe("1");
+    expect(unqualified.json).toEqual(stable.json);
   });
 
   it("answers metadata as a signature_def", async () => {

@@ -86,7 +86,7 @@ describe("errors crossing the binding", () => {
   });
 
   it("hide an unexpected fault behind 'internal error' and log it", async () => {
-    vi.spyOn(Registry.prototype, "index").mockRejectedValue(new TypeError("secret detail"));
+    vi.spyOn(Registry.prototype, "entry").mockRejectedValue(new TypeError("secret detail"));
     const logged = vi.spyOn(console, "log").mockImplementation(() => {});
     const err = await direct().predict("tiny_graph", [[1, 2, 3, 4]]).catch((e: unknown) => e);
     expect((err as Error).message).toBe("ServeError [INTERNAL 500]: internal error");
@@ -101,8 +101,10 @@ describe("errors crossing the binding", () => {
 describe("RPC answers equal the HTTP routes", () => {
   it("predict resolves versions and labels, and echoes pass-through keys", async () => {
     const stable = await bound.predict("tiny_layers", [row], { label: "stable" });
-    const latest = await bound.predict("tiny_layers", [row]);
-    expect([stable.model_name, stable.model_version, latest.model_version]).toEqual(["tiny_layers", "1", "2"]);
+    const pinned = await bound.predict("tiny_layers", [row], { version: 2 });
+    const unqualified = await bound.predict("tiny_layers", [row]);
+    // Unqualified requests follow the `stable` label.
+    expect([stable.model_name, stable.model_version, pinned.model_version, unqualified.model_version]).toEqual(["tiny_layers", "1", "2", "1"]);
     expect(stable.predictions).toEqual((await publicApi.post("/v1/models/tiny_layers/labels/stable:predict", { instances: [row] })).json.predictions);
     const instances = [{ x: [1, 2, 3, 4], key: "a-1" }, { x: [4, 3, 2, 1], key: 42 }];
     const keyed = await bound.predict("tiny_graph", instances);

@@ -1,0 +1,97 @@
+/** `--help` for `npm run models` and each of its commands (the format of scripts/help.ts). */
+import type { Help } from "../help.ts";
+import { TARGET_HELP } from "./target.ts";
+
+const TARGET_NOTE =
+  "Without --local, --persist-to or --remote the command uses local state and says so (wrangler 4's\n" +
+  "`kv`/`r2` commands default to local too). Each wrangler call takes a second or two.";
+
+export const COMMANDS = ["publish", "list", "label", "rollback", "canary"] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export const MODELS_HELP: Help = {
+  script: "models",
+  args: "-- <command> [arguments] [--local | --persist-to DIR | --remote] [--env NAME] [--config PATH]",
+  summary: `The model repository: TF.js model versions in R2 (models/<name>/<version>/) and one pointer record
+per model in KV (model:<name>: versions with their sha256, labels, canary share), written with wrangler.
+A published version is served by the Worker over v1 and v2 without a restart or redeploy.
+
+commands:
+  publish <dir> --name N --version V [--label L]   validate a TF.js converter directory and publish it
+  list [N] [--json]                                models, versions, labels, canary share
+  label N L V                                      point label L of model N at version V
+  rollback N L                                     point label L back at its previous version
+  canary N PERCENT                                 send PERCENT of default traffic to the canary label (0 = off)
+
+\`npm run models -- <command> --help\` describes each one.`,
+  options: TARGET_HELP,
+  examples: [
+    "npm run model:converter-sample && npm run models -- publish dist/converter/mobilenet_v2 --name mobilenet_v2 --version 1 --label stable",
+    "npm run models -- list",
+    "npm run models -- label mobilenet_v2 canary 2 && npm run models -- canary mobilenet_v2 10",
+    "npm run models -- rollback mobilenet_v2 stable --remote --env production",
+  ],
+  notes: TARGET_NOTE,
+};
+
+export const COMMAND_HELP: Record<Command, Help> = {
+  publish: {
+    script: "models",
+    args: "-- publish <dir> --name N --version V [--label L] [--skip-run] [target options]",
+    summary: `Publishes a TF.js model directory (model.json and its weight shards, as the TF.js converter writes
+them) as version V of model N. First, without writing anything: model.json must parse and be a
+layers-model or graph-model; every shard it names must be present with the byte length its weights
+need; weights must be float32/int32/bool/string, quantized uint8/uint16/float16 at most; TF.js must load
+it (the Worker's loader) and run one zero-filled example. An existing manifest.json must be for N and V
+and match the files' sha256; without one, publish writes it into <dir> (signature read from the model).
+A version the record already has is refused: versions are immutable.
+Then it uploads the shards, model.json and manifest.json to R2 and writes the record last, so the
+version is invisible until everything is in place.`,
+    options: [
+      ["--name N", "model name (letters, digits, '_', '.', '-')"],
+      ["--version V", "version number (0, 1, 2, …) not yet published or bundled"],
+      ["--label L", "also point label L at the new version (its previous version goes to L's history)"],
+      ["--skip-run", "load the model with TF.js but do not run the zero-filled example"],
+      ...TARGET_HELP,
+    ],
+    examples: ["npm run models -- publish dist/converter/mobilenet_v2 --name mobilenet_v2 --version 1 --label stable"],
+    notes: TARGET_NOTE,
+  },
+  list: {
+    script: "models",
+    args: "-- list [N] [--json] [target options]",
+    summary: "Lists the models in the repository (or model N): versions with short sha256, format, size and\npublish time; labels with their rollback history; the canary share.",
+    options: [["--json", "print the records as JSON ({name: record})"], ...TARGET_HELP],
+    examples: ["npm run models -- list", "npm run models -- list mobilenet_v2 --json"],
+    notes: TARGET_NOTE,
+  },
+  label: {
+    script: "models",
+    args: "-- label N L V [target options]",
+    summary: `Points label L of model N at version V, a published version or one bundled in the Worker
+(model/artifacts/N/V). The version L pointed to before goes onto L's history, which \`rollback\` pops.
+Unqualified requests follow the label "stable" when the model has it, else the latest version; the
+label "canary" takes the share of them set with \`canary\`.`,
+    options: TARGET_HELP,
+    examples: ["npm run models -- label mobilenet_v2 stable 2", "npm run models -- label tiny_layers canary 1"],
+    notes: TARGET_NOTE,
+  },
+  rollback: {
+    script: "models",
+    args: "-- rollback N L [target options]",
+    summary: "Points label L of model N back at the version it pointed to before the last `label` or\n`publish --label` (its history, newest last). Refused when the history is empty.",
+    options: TARGET_HELP,
+    examples: ["npm run models -- rollback mobilenet_v2 stable"],
+    notes: TARGET_NOTE,
+  },
+  canary: {
+    script: "models",
+    args: "-- canary N PERCENT [target options]",
+    summary: `Sends PERCENT (0-100) of model N's default (unqualified) traffic to its "canary" label; the rest
+follows "stable" (or the latest version). 0 turns the canary off. Above 0 the model needs a canary
+label: \`npm run models -- label N canary V\` first.`,
+    options: TARGET_HELP,
+    examples: ["npm run models -- canary mobilenet_v2 10", "npm run models -- canary mobilenet_v2 0"],
+    notes: TARGET_NOTE,
+  },
+};
