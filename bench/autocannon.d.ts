@@ -8,6 +8,14 @@ declare module "autocannon" {
     connections?: number;
     duration?: number;
     timeout?: number;
+    /** Bodies (and paths) every connection cycles through; `onResponse` sees each answer's headers. */
+    requests?: Array<{
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      onResponse?: (status: number, body: string, context: unknown, headers: Record<string, string>) => void;
+    }>;
   }
   interface Result {
     duration: number;

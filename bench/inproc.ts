@@ -36,7 +36,7 @@ const bytes = (path: string) => {
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 };
 
-for (const w of workloads(arg("image"))) {
+for (const w of workloads(arg("image")).filter((x) => !x.pool)) {
   const modelJson = parseModelJson(bytes(join(w.dir, "model.json")), w.model);
   const shards = new Map(shardPaths(modelJson).map((p) => [p, bytes(join(w.dir, p))]));
   const model = await loadModel(modelJson, shards, w.model);

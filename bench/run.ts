@@ -19,7 +19,11 @@
  * workload, in rotated order), and rows report the median over rounds: background load on a
  * shared machine then hits every target alike instead of whichever ran during a busy spell.
  *
- *   npm run bench [-- --rounds 3 --duration 3 --warmup 2 --cold-rounds 5 --quick --no-image]
+ *   npm run bench [-- --rounds 3 --duration 3 --warmup 2 --cold-rounds 5 --quick --no-image --only RE --out FILE]
+ *
+ * Prediction-cache workloads ("… (pred. cache)"): the same Worker with PREDICTION_CACHE off
+ * (worker-wasm) and on (worker-wasm-pc) on one stream of N distinct requests; the hit ratio is
+ * counted from the `x-prediction-cache` header of every answer.
  */
 import autocannon from "autocannon";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -41,8 +45,30 @@ import {
   type Server,
 } from "./targets.ts";
 import { flightsContext, workloads, type Workload } from "./workloads.ts";
+import { exitOnHelp } from "../scripts/help.ts";
 
 const argv = process.argv.slice(2);
+exitOnHelp({
+  script: "bench",
+  args: "[-- options]",
+  summary: `Latency and throughput of the Worker against its peers, in one run on loopback (about 11 minutes
+with the defaults): a floor Worker returning fixed JSON, the built Worker (wasm and cpu backends),
+node:http + @tensorflow/tfjs (cpu and wasm), and the model called in-process; plus cold start,
+bundle size and peak memory. Rounds interleave the targets; rows are medians over rounds.
+Progress goes to stderr (one line per row and round), the tables to stdout; writes bench/results.json.`,
+  options: [
+    ["--rounds N", "interleaved rounds per row (default 3; 1 with --quick)"],
+    ["--duration S", "seconds per timed run (default 3; 1 with --quick)"],
+    ["--warmup S", "seconds of warm-up per target (default 2; 0.5 with --quick)"],
+    ["--cold-rounds N", "fresh instances timed for cold start (default 5; 2 with --quick)"],
+    ["--quick", "short runs, to check the harness (numbers are not comparable)"],
+    ["--no-image", "skip the 224x224x3 image model workload"],
+    ["--only RE", "run only the workloads whose id matches RE (case-insensitive), e.g. 'pred. cache'"],
+    ["--out FILE", "where to write the results (default bench/results.json)"],
+  ],
+  examples: ["npm run bench", "npm run bench -- --quick --no-image", "npm run bench -- --rounds 5 --duration 5"],
+  notes: "Method and earlier runs: docs/performance.md.",
+}, argv);
 const flag = (name: string) => argv.includes(`--${name}`);
 const num = (name: string, fallback: number) => {
   const i = argv.indexOf(`--${name}`);
@@ -53,6 +79,12 @@ const DURATION = num("duration", QUICK ? 1 : 3);
 const WARMUP = num("warmup", QUICK ? 0.5 : 2);
 const ROUNDS = num("rounds", QUICK ? 1 : 3);
 const COLD_ROUNDS = num("cold-rounds", QUICK ? 2 : 5);
+const text = (name: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const ONLY = text("only");
+const OUT = text("out") ?? "bench/results.json";
 
 /** One measurement of one target on one workload. */
 interface Sample extends Summary {
@@ -60,6 +92,9 @@ interface Sample extends Summary {
   ok: number;
   cpuMs: number;
   errors: number;
+  /** Prediction-cache workloads: answers by their `x-prediction-cache` header. */
+  cacheHits?: number;
+  cacheMisses?: number;
 }
 
 /** A table row: the median over rounds (rounds interleave targets, so background load hits all alike). */
@@ -73,6 +108,10 @@ interface Row extends Summary {
   throughputRange: [number, number];
   cpuMsPerRequest: number;
   errors: number;
+  /** hits / (hits + misses) over all rounds, from `x-prediction-cache` (prediction-cache workloads). */
+  hitRatio?: number;
+  cacheHits?: number;
+  cacheMisses?: number;
 }
 
 const samples = new Map<string, { workload: string; target: string; connections: number; runs: Sample[] }>();
@@ -106,16 +145,39 @@ function rowsOf(order: Workload[]): Row[] {
         throughputRange: [Math.min(...throughputs), Math.max(...throughputs)] as [number, number],
         cpuMsPerRequest: e.runs.reduce((t, r) => t + r.cpuMs, 0) / Math.max(1, ok),
         errors: e.runs.reduce((t, r) => t + r.errors, 0),
+        ...cacheCounts(e.runs),
       };
     })
     .sort((a, b) => order.findIndex((w) => w.id === a.workload) - order.findIndex((w) => w.id === b.workload) || TARGETS.indexOf(a.target) - TARGETS.indexOf(b.target));
 }
 
-/** One autocannon run; latencies of 2xx answers collected exactly. */
-function fire(url: string, body: string, connections: number, seconds: number, latencies?: number[]) {
+function cacheCounts(runs: Sample[]): Pick<Row, "hitRatio" | "cacheHits" | "cacheMisses"> {
+  const hits = runs.reduce((t, r) => t + (r.cacheHits ?? 0), 0);
+  const misses = runs.reduce((t, r) => t + (r.cacheMisses ?? 0), 0);
+  return hits + misses === 0 ? {} : { hitRatio: hits / (hits + misses), cacheHits: hits, cacheMisses: misses };
+}
+
+/** Answers counted by their `x-prediction-cache` header. */
+interface CacheCount {
+  hit: number;
+  miss: number;
+}
+
+/**
+ * One autocannon run; latencies of 2xx answers collected exactly. `body` is one body, or a pool of
+ * bodies every connection cycles through (then `cache` counts the x-prediction-cache headers).
+ */
+function fire(url: string, body: string | string[], connections: number, seconds: number, latencies?: number[], cache?: CacheCount) {
+  const headers = { "content-type": "application/json" };
+  const onResponse = (_status: number, _body: string, _context: unknown, h: Record<string, string>) => {
+    const outcome = h["x-prediction-cache"] ?? h["X-Prediction-Cache"];
+    if (cache && (outcome === "hit" || outcome === "miss")) cache[outcome]++;
+  };
+  const path = new URL(url).pathname;
+  const requests = Array.isArray(body) ? { requests: body.map((b) => ({ method: "POST", path, headers, body: b, onResponse })) } : { body };
   return new Promise<{ seconds: number; ok: number; errors: number }>((resolve, reject) => {
     const instance = autocannon(
-      { url, method: "POST", headers: { "content-type": "application/json" }, body, connections, duration: seconds, timeout: 60 },
+      { url, method: "POST", headers, ...requests, connections, duration: seconds, timeout: 60 },
       (err, result) => (err ? reject(err) : resolve({ seconds: result.duration, ok: result["2xx"], errors: result.non2xx + result.errors + result.timeouts })),
     );
     if (latencies) instance.on("response", (_c, status, _b, ms) => status >= 200 && status < 300 && latencies.push(ms));
@@ -131,23 +193,31 @@ interface Pair {
 
 const request = (p: Pair) => (p.peer ? p.workload.peer : p.workload.worker);
 
+/** The body, or for a prediction-cache workload the pool of bodies for round `n` (0: warm-up). */
+const bodyOf = (p: Pair, n: number): string | string[] => (!p.peer && p.workload.pool ? p.workload.pool(n) : request(p).body);
+
 async function warm(p: Pair): Promise<void> {
-  const { path, body } = request(p);
-  const probe = await fetch(`${p.server.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const { path } = request(p);
+  const body = bodyOf(p, 0);
+  const first = Array.isArray(body) ? body[0]! : body;
+  const probe = await fetch(`${p.server.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: first });
   if (!probe.ok) throw new Error(`${p.target} ${p.workload.id}: ${probe.status} ${(await probe.text()).slice(0, 300)}`);
   await probe.arrayBuffer();
   await fire(`${p.server.url}${path}`, body, p.workload.connections, WARMUP);
 }
 
-async function measure(p: Pair): Promise<void> {
-  const { path, body } = request(p);
+async function measure(p: Pair, round: number): Promise<void> {
+  const { path } = request(p);
   const latencies: number[] = [];
+  const cache: CacheCount = { hit: 0, miss: 0 };
   const cpu0 = cpuMs(p.server.pid);
-  const run = await fire(`${p.server.url}${path}`, body, p.workload.connections, DURATION, latencies);
+  const run = await fire(`${p.server.url}${path}`, bodyOf(p, round + 1), p.workload.connections, DURATION, latencies, cache);
   const cpu = cpuMs(p.server.pid) - cpu0;
   const sample: Sample = { ...summarize(latencies), throughput: run.ok / run.seconds, ok: run.ok, cpuMs: cpu, errors: run.errors };
+  if (cache.hit + cache.miss > 0) Object.assign(sample, { cacheHits: cache.hit, cacheMisses: cache.miss });
   record(p.workload.id, p.target, p.workload.connections, sample);
-  log(`  ${p.workload.id.padEnd(26)} ${p.target.padEnd(12)} median ${sample.medianMs.toFixed(2)} ms, ${sample.throughput.toFixed(0)} req/s`);
+  const ratio = cache.hit + cache.miss > 0 ? `, cache hit ratio ${(cache.hit / (cache.hit + cache.miss)).toFixed(3)}` : "";
+  log(`  ${p.workload.id.padEnd(26)} ${p.target.padEnd(12)} median ${sample.medianMs.toFixed(2)} ms, ${sample.throughput.toFixed(0)} req/s${ratio}`);
 }
 
 async function diagnostics(target: string, server: Server): Promise<void> {
@@ -161,6 +231,7 @@ function inproc(backend: "cpu" | "wasm", imageDir: string | undefined): void {
   const out = execFileSync(process.execPath, [...args, ...(imageDir ? ["--image", imageDir] : [])], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   for (const line of out.split("\n").filter((l) => l.startsWith("{"))) {
     const r = JSON.parse(line) as Summary & { workload: string; throughput: number; cpuMsPerRequest: number };
+    if (!plain.some((w) => w.id === r.workload)) continue; // not selected by --only
     record(r.workload, `inproc-${backend}`, 1, { ...r, ok: r.count, cpuMs: r.cpuMsPerRequest * r.count, errors: 0 });
     log(`  ${r.workload.padEnd(26)} inproc-${backend.padEnd(6)} median ${r.medianMs.toFixed(3)} ms`);
   }
@@ -221,7 +292,9 @@ const mib = (v: unknown) => (typeof v === "number" ? `${(v / 1048576).toFixed(1)
 
 // ---------------------------------------------------------------------------------------------
 
-const TARGETS = ["floor", "worker-wasm", "worker-cpu", "node-cpu", "node-wasm", "inproc-cpu", "inproc-wasm"];
+const TARGETS = ["floor", "worker-wasm", "worker-wasm-pc", "worker-cpu", "node-cpu", "node-wasm", "inproc-cpu", "inproc-wasm"];
+/** Who runs a workload: its own list (prediction-cache workloads), else every server target. */
+const targetsOf = (w: Workload) => w.targets ?? ["floor", "worker-wasm", "worker-cpu", "node-cpu", "node-wasm"];
 const started = new Date();
 const machine = {
   cpus: cpus().length,
@@ -242,28 +315,35 @@ if (!flag("no-image")) {
   log("building the bench-only image bundle (dist/bench/image-worker) ...");
   buildImageWorker(imageDir);
 }
-const list = workloads(imageDir);
+const list = workloads(imageDir).filter((w) => ONLY === undefined || new RegExp(ONLY, "i").test(w.id));
+if (list.length === 0) throw new Error(`--only ${ONLY}: no workload matches`);
+/** Workloads every target runs (not the prediction-cache ones): in-process and cold start use these. */
+const plain = list.filter((w) => !w.pool);
 log(`workloads: ${list.map((w) => w.id).join("; ")}`);
 
 // Every server stays up for the whole load test, so rounds can interleave them.
 const servers: Array<{ target: string; bundle?: Workload["bundle"]; server: Server }> = [];
 const start = async (target: string, server: Promise<Server>, bundle?: Workload["bundle"]) => servers.push({ target, bundle, server: await server });
 const bundles = [...new Set(list.map((w) => w.bundle))];
+const wanted = (target: string, bundle?: Workload["bundle"]) => list.some((w) => targetsOf(w).includes(target) && (bundle === undefined || w.bundle === bundle));
 const bundleDir = (b: Workload["bundle"]) => (b === "image" ? IMAGE_WORKER_DIR : WORKER_DIR);
 const peerModels = Object.fromEntries(list.map((w) => [w.model, w.dir]));
 const kv = { CONTEXT: flightsContext() };
 log(`KV: ${kv.CONTEXT.length} flights context entries for the benchmark's airports`);
 try {
-  await start("floor", startFloor());
+  if (wanted("floor")) await start("floor", startFloor());
   for (const b of bundles) {
-    await start("worker-wasm", startWorker("worker-wasm", bundleDir(b), { DIAGNOSTICS: "on" }, kv), b);
-    await start("worker-cpu", startWorker("worker-cpu", bundleDir(b), { DIAGNOSTICS: "on", TFJS_BACKEND: "cpu" }, kv), b);
+    if (wanted("worker-wasm", b)) await start("worker-wasm", startWorker("worker-wasm", bundleDir(b), { DIAGNOSTICS: "on" }, kv), b);
+    if (wanted("worker-wasm-pc", b)) {
+      await start("worker-wasm-pc", startWorker("worker-wasm-pc", bundleDir(b), { DIAGNOSTICS: "on", PREDICTION_CACHE: "on" }, kv), b);
+    }
+    if (wanted("worker-cpu", b)) await start("worker-cpu", startWorker("worker-cpu", bundleDir(b), { DIAGNOSTICS: "on", TFJS_BACKEND: "cpu" }, kv), b);
   }
-  await start("node-cpu", startPeer("cpu", peerModels));
-  await start("node-wasm", startPeer("wasm", peerModels));
+  if (wanted("node-cpu")) await start("node-cpu", startPeer("cpu", peerModels));
+  if (wanted("node-wasm")) await start("node-wasm", startPeer("wasm", peerModels));
   const pairs: Pair[] = list.flatMap((workload) =>
     servers
-      .filter((s) => s.bundle === undefined || s.bundle === workload.bundle)
+      .filter((s) => (s.bundle === undefined || s.bundle === workload.bundle) && targetsOf(workload).includes(s.target))
       .map((s) => ({ target: s.target, workload, server: s.server, peer: s.target.startsWith("node") })),
   );
   log("warm-up ...");
@@ -273,7 +353,7 @@ try {
     // Rotate the target order per round so no target always runs right after another's load.
     for (const w of list) {
       const forW = pairs.filter((p) => p.workload === w);
-      for (let k = 0; k < forW.length; k++) await measure(forW[(k + round) % forW.length]!);
+      for (let k = 0; k < forW.length; k++) await measure(forW[(k + round) % forW.length]!, round);
     }
     loadAverages.push(loadavg());
   }
@@ -286,14 +366,14 @@ try {
 }
 
 log("in-process:");
-for (let round = 0; round < ROUNDS; round++) {
+for (let round = 0; round < (plain.length > 0 ? ROUNDS : 0); round++) {
   inproc("cpu", imageDir);
   inproc("wasm", imageDir);
 }
 
 log("cold start:");
 const cold = [];
-for (const w of list.filter((x) => x.bundle === "default" && x.rows === 1)) {
+for (const w of plain.filter((x) => x.bundle === "default" && x.rows === 1)) {
   const runs: Record<"wasm" | "cpu", ColdSample[]> = { wasm: [], cpu: [] };
   for (let i = 0; i < COLD_ROUNDS; i++) for (const b of ["wasm", "cpu"] as const) runs[b].push(await coldStart(b, w));
   for (const b of ["wasm", "cpu"] as const) {
@@ -313,10 +393,10 @@ for (const w of list.filter((x) => x.bundle === "default" && x.rows === 1)) {
   }
 }
 const peerCold = [];
-for (const b of ["cpu", "wasm"] as const) {
+for (const b of plain.length > 0 ? (["cpu", "wasm"] as const) : []) {
   const times: number[] = [];
-  for (let i = 0; i < Math.min(3, COLD_ROUNDS); i++) times.push(await peerColdStart(b, list[0]!));
-  peerCold.push({ target: `node-${b}`, workload: list[0]!.id, processToFirstPredictionMs: median(times) });
+  for (let i = 0; i < Math.min(3, COLD_ROUNDS); i++) times.push(await peerColdStart(b, plain[0]!));
+  peerCold.push({ target: `node-${b}`, workload: plain[0]!.id, processToFirstPredictionMs: median(times) });
 }
 
 const rows = rowsOf(list);
@@ -368,7 +448,7 @@ const results = {
   memory,
   targets,
 };
-writeFileSync("bench/results.json", `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
 
 const out: string[] = [];
 out.push(`## Load: median of ${ROUNDS} interleaved rounds of ${DURATION} s (after ${WARMUP} s warm-up); ${machine.cpus} CPUs, Node ${machine.node}, ${machine.workerd}`, "");
@@ -376,18 +456,29 @@ out.push("| workload | target | conc. | median ms | p99 ms | req/s | req/s range
 for (const r of rows) {
   out.push(`| ${r.workload} | ${r.target} | ${r.connections} | ${fmt(r.medianMs, 3)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.throughput, 0)} | ${fmt(r.throughputRange[0], 0)}-${fmt(r.throughputRange[1], 0)} | ${fmt(r.cpuMsPerRequest, 3)} | ${r.errors} |`);
 }
-out.push("", `## Cold start (fresh Miniflare: new workerd process and isolate; median of ${COLD_ROUNDS})`, "");
-out.push(
-  "| target | workload | start Miniflare ms | first prediction ms | second ms | split: first request (health) ms | split: then first prediction ms |",
-  "|---|---|---:|---:|---:|---:|---:|",
-);
+if (cold.length + peerCold.length > 0) {
+  out.push("", `## Cold start (fresh Miniflare: new workerd process and isolate; median of ${COLD_ROUNDS})`, "");
+  out.push(
+    "| target | workload | start Miniflare ms | first prediction ms | second ms | split: first request (health) ms | split: then first prediction ms |",
+    "|---|---|---:|---:|---:|---:|---:|",
+  );
+}
 for (const c of cold) {
   out.push(`| ${c.target} | ${c.workload} | ${fmt(c.runtimeUpMs, 0)} | ${fmt(c.firstPredictionMs, 1)} | ${fmt(c.secondPredictionMs, 1)} | ${fmt(c.splitFirstRequestMs, 1)} | ${fmt(c.splitThenPredictionMs, 1)} |`);
 }
 for (const c of peerCold) out.push(`| ${c.target} | ${c.workload} | process spawn to first prediction: ${fmt(c.processToFirstPredictionMs, 0)} | | | | |`);
+const cacheRows = rows.filter((r) => list.find((w) => w.id === r.workload)?.pool);
+if (cacheRows.length > 0) {
+  out.push("", "## Prediction cache (a pool of N distinct requests cycled by every connection; each round a pool new to the cache)", "");
+  out.push("| workload | target | median ms | p99 ms | req/s | hit ratio (hits / answers with the header) |", "|---|---|---:|---:|---:|---:|");
+  for (const r of cacheRows) {
+    const hits = r.hitRatio === undefined ? "- (cache off)" : `${fmt(r.hitRatio, 3)} (${r.cacheHits} / ${r.cacheHits! + r.cacheMisses!})`;
+    out.push(`| ${r.workload} | ${r.target} | ${fmt(r.medianMs, 3)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.throughput, 0)} | ${hits} |`);
+  }
+}
 out.push("", "## Memory (after the load test)", "", "| target | TF.js tensor bytes | wasm heap | process peak RSS |", "|---|---:|---:|---:|");
 for (const m of memory) out.push(`| ${m.target} | ${typeof m.numBytes === "number" ? kib(m.numBytes) : "-"} | ${mib(m.wasmHeapBytes)} | ${mib(m.processPeakRssBytes)} |`);
 out.push("", `## Bundle: ${kib(size.bytes)}, ${kib(size.gzipBytes)} gzip (budget ${kib(GZIP_BUDGET_BYTES)})`, "", "## Targets (issue 7)", "");
 for (const t of targets) out.push(`- [${t.met ? "x" : " "}] ${t.target}: ${t.value}`);
-out.push("", `load average during the run: ${loadAverages.map((l) => l[0]!.toFixed(2)).join(", ")}; wrote bench/results.json`);
+out.push("", `load average during the run: ${loadAverages.map((l) => l[0]!.toFixed(2)).join(", ")}; wrote ${OUT}`);
 console.log(out.join("\n"));

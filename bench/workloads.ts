@@ -34,6 +34,14 @@ export interface Workload {
   inputs: TensorInput[];
   /** Internal output tensor names to read back in-process. */
   outputs: string[];
+  /**
+   * Prediction-cache workloads: the Worker gets `pool(n)`, N distinct bodies cycled by every
+   * connection, instead of `worker.body`; n = 0 for the warm-up, then one per round, each pool new
+   * to the cache so every round starts cold (hit ratio = 1 - misses / requests).
+   */
+  pool?: (n: number) => string[];
+  /** Only these targets run it (default: all). */
+  targets?: string[];
 }
 
 interface ManifestTensor {
@@ -156,11 +164,47 @@ export function flightsContext(): Array<{ key: string; value: string }> {
   return entries.filter((e) => needed(e.key));
 }
 
+/** The targets of the prediction-cache workloads: the same Worker with the cache off and on. */
+export const CACHE_TARGETS = ["worker-wasm", "worker-wasm-pc"];
+
+/** Flights, one flight per request, from a pool of N distinct flights (distances differ per pool). */
+function flightsCacheWorkload(base: Workload, size: number): Workload {
+  return {
+    ...base,
+    id: `${base.id} pool ${size} (pred. cache)`,
+    targets: CACHE_TARGETS,
+    pool: (n) =>
+      Array.from({ length: size }, (_, i) => {
+        const f = FLIGHTS[i % FLIGHTS.length]!;
+        return JSON.stringify({ instances: [{ ...f, distance: f.distance + (n * size + i) / 8 }] });
+      }),
+  };
+}
+
+/** The image model from a pool of N distinct images (the first pixel differs per image and pool). */
+function imageCacheWorkload(base: Workload, size: number): Workload {
+  const request = JSON.parse(base.worker.body) as { inputs: Array<{ data: number[] }> };
+  return {
+    ...base,
+    id: `${base.id} pool ${size} (pred. cache)`,
+    targets: CACHE_TARGETS,
+    pool: (n) =>
+      Array.from({ length: size }, (_, i) => {
+        const data = [...request.inputs[0]!.data];
+        data[0] = n * size + i;
+        return JSON.stringify({ ...request, inputs: [{ ...request.inputs[0], data }] });
+      }),
+  };
+}
+
 /** The workloads to run, in order; `flights` only when its artifact is there. */
 export function workloads(imageDir: string | undefined): Workload[] {
   const list = modelWorkloads("tiny_layers", "model/artifacts/tiny_layers/1", "default", [1, 64]);
   const flights = "model/artifacts/flights/1";
-  if (existsSync(join(flights, "manifest.json"))) list.push(...modelWorkloads("flights", flights, "default", [1, 64]));
+  const hasFlights = existsSync(join(flights, "manifest.json"));
+  if (hasFlights) list.push(...modelWorkloads("flights", flights, "default", [1, 64]));
   if (imageDir) list.push(imageWorkload("image_conv", imageDir));
+  if (hasFlights) list.push(flightsCacheWorkload(list.find((w) => w.id === "flights x1")!, 64));
+  if (imageDir) list.push(imageCacheWorkload(list.find((w) => w.bundle === "image")!, 8));
   return list;
 }

@@ -14,6 +14,8 @@ export interface Settings {
   kvCacheTtl: number;
   kvTimeoutMs: number;
   diagnostics: boolean;
+  /** PREDICTION_CACHE ("off" default) and PREDICTION_CACHE_TTL (seconds, default 300). */
+  predictionCache: { enabled: boolean; ttl: number };
 }
 
 type Vars = Partial<Record<string, unknown>>;
@@ -53,6 +55,7 @@ export function settingsFrom(env: Vars): Settings {
     kvCacheTtl: integer(env, "KV_CACHE_TTL", 60, 30),
     kvTimeoutMs: integer(env, "KV_TIMEOUT_MS", 1000, 1),
     diagnostics: toggle(env, "DIAGNOSTICS", false),
+    predictionCache: { enabled: toggle(env, "PREDICTION_CACHE", false), ttl: integer(env, "PREDICTION_CACHE_TTL", 300, 1) },
   };
 }
 

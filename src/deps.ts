@@ -1,14 +1,18 @@
 /**
  * Builds the serving dependencies from `env`, once per request (never stashed in module scope).
  */
+import { cacheApiFiles } from "./adapters/artifact-cache.ts";
 import { bundledSource } from "./adapters/bundled.ts";
 import { BUNDLED_MODELS } from "./adapters/bundled-models.generated.ts";
 import { kvContext } from "./adapters/kv-context.ts";
+import { r2Source } from "./adapters/r2-models.ts";
 import { WASM_SIMD } from "./adapters/wasm-backend.ts";
 import { settingsFrom, type Settings } from "./config.ts";
 import { ensureBackend } from "./core/backend.ts";
 import type { Deps } from "./core/dataplane.ts";
 import { PIPELINES } from "./core/pipelines.ts";
+import { cacheApiPredictions, defaultCache } from "./adapters/prediction-cache.ts";
+import { createTrace } from "./core/trace.ts";
 import { Registry } from "./core/registry.ts";
 
 export interface RequestScope {
@@ -20,11 +24,26 @@ export function log(event: string, detail: Record<string, unknown>): void {
   console.log(JSON.stringify({ event, ...detail }));
 }
 
-export async function makeDeps(env: Env): Promise<RequestScope> {
+/** What the transport knows about the request: its id (else one is made) and `ctx.waitUntil`. */
+export interface RequestInfo {
+  requestId?: string;
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+export async function makeDeps(env: Env, request: RequestInfo = {}): Promise<RequestScope> {
+  // This request's recorder (spans, model, cache outcome); every line logged for it names its id.
+  const trace = createTrace(request.requestId ?? crypto.randomUUID());
+  const logged = (event: string, detail: Record<string, unknown>) => log(event, { request_id: trace.requestId, ...detail });
   const settings = settingsFrom(env as unknown as Record<string, unknown>);
   const backend = await ensureBackend(settings.backend, WASM_SIMD);
-  if (backend.fallback) log("backend_fallback", { requested: settings.backend, backend: backend.backend, reason: backend.fallback });
-  const registry = new Registry([bundledSource(BUNDLED_MODELS)], { memo: settings.memo, pipelines: PIPELINES });
+  if (backend.fallback) logged("backend_fallback", { requested: settings.backend, backend: backend.backend, reason: backend.fallback });
+  // Bundled first: a version both hold is served from the Worker itself; R2 adds versions, and
+  // its pointer records set the labels (see core/registry.ts, README "Model repository").
+  const files = cacheApiFiles(typeof caches === "undefined" ? undefined : caches.default, logged);
+  const repository = r2Source(env.REGISTRY, env.MODELS, { cacheTtl: settings.kvCacheTtl, files });
+  const registry = new Registry([bundledSource(BUNDLED_MODELS), repository], { memo: settings.memo, pipelines: PIPELINES, log: logged });
   const context = kvContext(env.CONTEXT, { cacheTtl: settings.kvCacheTtl, timeoutMs: settings.kvTimeoutMs });
-  return { settings, deps: { registry, context, limits: settings.limits, log } };
+  const cache = settings.predictionCache.enabled ? defaultCache() : undefined;
+  const predictionCache = cache && cacheApiPredictions(cache, { ttl: settings.predictionCache.ttl, waitUntil: request.waitUntil, log: logged });
+  return { settings, deps: { registry, context, limits: settings.limits, log: logged, trace, ...(predictionCache ? { predictionCache } : {}) } };
 }

@@ -6,8 +6,8 @@
  * - A missing or unknown key: 401 `{"error"}` with `WWW-Authenticate: Bearer` (RFC 6750).
  * - The health routes stay open (load balancers and orchestrators probe them without keys).
  * - API_KEYS unset: the Worker serves openly. It cannot log that "once" (a logged-already flag
- *   would be isolate state), so every open response carries `x-auth: open` and each request logs
- *   one debug-level line; both are documented in docs/security.md.
+ *   would be isolate state), so every open response carries `x-auth: open`, and the request's one
+ *   log line says `"auth":"open"` (src/http/observe.ts); both are documented in docs/security.md.
  * - The caller's identity for rate limiting and logs (`principal`) is `key:<sha256 prefix>` for a
  *   keyed caller (never the key itself) and `ip:<cf-connecting-ip>` when open.
  */
@@ -15,9 +15,14 @@ import type { MiddlewareHandler } from "hono";
 import { accessFrom } from "../config.ts";
 import type { AppEnv } from "./app-env.ts";
 import { errorResponse } from "./errors.ts";
+import { prefersHtml } from "./playground.ts";
 
-/** Routes served without a key (and without a rate limit). */
-export const OPEN_PATHS: ReadonlySet<string> = new Set(["/v2/health/live", "/v2/health/ready"]);
+/** Routes served without a key (and without a rate limit): health, and the API's own docs. */
+export const OPEN_PATHS: ReadonlySet<string> = new Set(["/v2/health/live", "/v2/health/ready", "/docs", "/openapi.json"]);
+
+/** The playground page (`GET /` for a browser) is static and open; its script sends the key. */
+export const isOpenRequest = (method: string, path: string, accept: string | undefined): boolean =>
+  OPEN_PATHS.has(path) || (method === "GET" && path === "/" && prefersHtml(accept));
 
 const encoder = new TextEncoder();
 const REALM = 'Bearer realm="stateless-serve"';
@@ -65,11 +70,10 @@ export function clientIp(header: string | undefined): string {
 
 export function auth(): MiddlewareHandler<AppEnv> {
   return async function apiKeyAuth(c, next) {
-    if (OPEN_PATHS.has(c.req.path)) return next();
+    if (isOpenRequest(c.req.method, c.req.path, c.req.header("accept"))) return next();
     const { apiKeys } = accessFrom(c.env as unknown as Record<string, unknown>);
     if (apiKeys.length === 0) {
       c.set("principal", clientIp(c.req.header("cf-connecting-ip")));
-      console.debug(JSON.stringify({ event: "auth_open", level: "debug", message: "API_KEYS is unset: serving without access control", path: c.req.path }));
       await next();
       c.header("x-auth", "open");
       return;

@@ -17,7 +17,7 @@ const policy = cors({
   },
   allowMethods: ["GET", "POST", "OPTIONS"],
   allowHeaders: ["Authorization", "Content-Type"],
-  exposeHeaders: ["Retry-After", "x-model-version", "x-auth"],
+  exposeHeaders: ["Retry-After", "x-model-version", "x-auth", "x-request-id", "Server-Timing", "x-prediction-cache"],
   maxAge: 600,
   credentials: false,
 });

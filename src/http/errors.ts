@@ -13,11 +13,11 @@ export function errorResponse(status: number, message: string, headers?: Record<
 
 export function onError(err: Error, c: Context): Response {
   if (err instanceof ServeError) {
-    if (err.status >= 500) log("request_failed", { path: c.req.path, status: err.status, error: err.message });
+    if (err.status >= 500) log("request_failed", { request_id: c.get("requestId"), path: c.req.path, status: err.status, error: err.message });
     return errorResponse(err.status, err.message);
   }
   if (err instanceof HTTPException) return errorResponse(err.status, err.message || "request refused");
-  log("unhandled_error", { path: c.req.path, error: String(err), stack: err.stack });
+  log("unhandled_error", { request_id: c.get("requestId"), path: c.req.path, error: String(err), stack: err.stack });
   return errorResponse(500, "internal error");
 }
 

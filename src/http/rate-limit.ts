@@ -14,7 +14,7 @@ import type { MiddlewareHandler } from "hono";
 import { accessFrom } from "../config.ts";
 import { log } from "../deps.ts";
 import type { AppEnv } from "./app-env.ts";
-import { clientIp, OPEN_PATHS } from "./auth.ts";
+import { clientIp, isOpenRequest } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
 
 /** The part of the binding this middleware uses (workers-types' `RateLimit`). */
@@ -24,7 +24,7 @@ export interface Limiter {
 
 export function rateLimit(): MiddlewareHandler<AppEnv> {
   return async function perCallerRateLimit(c, next) {
-    if (OPEN_PATHS.has(c.req.path)) return next();
+    if (isOpenRequest(c.req.method, c.req.path, c.req.header("accept"))) return next();
     const limiter = (c.env as { RATE_LIMITER?: Limiter }).RATE_LIMITER;
     if (!limiter) return next();
     const { rateLimitPeriod } = accessFrom(c.env as unknown as Record<string, unknown>);
@@ -33,7 +33,7 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
     try {
       allowed = (await limiter.limit({ key })).success;
     } catch (err) {
-      log("rate_limit_unavailable", { path: c.req.path, error: String(err) });
+      log("rate_limit_unavailable", { request_id: c.var.requestId, path: c.req.path, error: String(err) });
       return next();
     }
     if (!allowed) {

@@ -16,6 +16,7 @@ import { modelMetadata, modelReadiness, serverReady } from "../core/metadata.ts"
 import type { ModelRef } from "../core/registry.ts";
 import { log, makeDeps } from "../deps.ts";
 import { routes } from "../http/app.ts";
+import { reportRequest } from "../request-log.ts";
 import { rpcError } from "./errors.ts";
 import type {
   InferOptions,
@@ -29,18 +30,44 @@ import type {
   Readiness,
 } from "./types.ts";
 
-/** Runs one RPC call with fresh deps; every failure leaves as an RPC error, 5xx ones logged. */
-async function serve<T>(env: Env, method: string, run: (deps: Deps) => Promise<T>): Promise<T> {
+/**
+ * Runs one RPC call with fresh deps; every failure leaves as an RPC error, 5xx ones logged.
+ * Like an HTTP request, each call gets a request id and writes one `request` log line (and an
+ * Analytics Engine data point when bound); its prediction-cache writes go to `ctx.waitUntil`.
+ */
+async function serve<T>(env: Env, method: string, run: (deps: Deps) => Promise<T>, ctx?: ExecutionContext): Promise<T> {
+  const started = performance.now();
+  const request_id = crypto.randomUUID();
+  let deps: Deps | undefined;
+  let status = 200;
+  let code: string | undefined;
   try {
-    const { deps } = await makeDeps(env);
+    deps = (await makeDeps(env, { requestId: request_id, ...(ctx ? { waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) } : {}) })).deps;
     return await run(deps);
   } catch (err) {
+    status = err instanceof ServeError ? err.status : 500;
+    code = err instanceof ServeError ? err.code : "INTERNAL";
     if (err instanceof ServeError) {
-      if (err.status >= 500) log("rpc_failed", { method, status: err.status, error: err.message });
+      if (err.status >= 500) log("rpc_failed", { request_id, method, status: err.status, error: err.message });
       throw rpcError(err);
     }
-    log("rpc_unhandled_error", { method, error: String(err), stack: err instanceof Error ? err.stack : undefined });
+    log("rpc_unhandled_error", { request_id, method, error: String(err), stack: err instanceof Error ? err.stack : undefined });
     throw rpcError({ code: "INTERNAL", status: 500, message: "internal error" });
+  } finally {
+    const trace = deps?.trace?.summary();
+    reportRequest(env, {
+      request_id,
+      method: "RPC",
+      path: method,
+      route: `rpc.${method}`,
+      status,
+      model: trace?.model,
+      version: trace?.version,
+      ms: performance.now() - started,
+      timings: trace?.timings ?? {},
+      cache: trace?.cache,
+      error: code,
+    });
   }
 }
 
@@ -87,14 +114,14 @@ export class Predictor extends WorkerEntrypoint<Env> implements PredictorApi {
       // The codecs emit JSON values only (that is what the HTTP routes serialise).
       const { predictions } = answer as { predictions: Json[] };
       return { model_name: served.name, model_version: String(served.version), predictions };
-    });
+    }, this.ctx);
   }
 
   infer(model: string, request: InferRequest, options?: InferOptions): Promise<InferResponse> {
     return serve(this.env, "infer", async (deps) => {
       const opts = optionsOf<InferOptions>(options, ["version"]);
       return (await inferV2(deps, refOf(model, opts.version), request)).body as InferResponse;
-    });
+    }, this.ctx);
   }
 
   metadata(model: string, version?: number): Promise<ModelMetadata> {

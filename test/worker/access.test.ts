@@ -79,17 +79,24 @@ describe("with API_KEYS set", () => {
 });
 
 describe("with API_KEYS unset", () => {
-  it("serves openly, says so in an x-auth header and a debug log line per request", async () => {
+  it("serves openly, says so in an x-auth header and in the request's one log line", async () => {
     const debug = vi.spyOn(console, "debug").mockImplementation(() => {});
+    const info = vi.spyOn(console, "log").mockImplementation(() => {});
     for (const api of [appWith({ API_KEYS: undefined }), appWith({ API_KEYS: "" })]) {
       const res = await api.post(PREDICT, { instances: [row] });
       expect(res.status, res.text).toBe(200);
       expect(res.headers.get("x-auth")).toBe("open");
       expect((await api.get("/nowhere")).headers.get("x-auth")).toBe("open"); // errors too
     }
-    const lines = debug.mock.calls.map((args) => JSON.parse(String(args[0])));
+    expect(debug).not.toHaveBeenCalled(); // no second line per request
+    const lines = info.mock.calls.map((args) => JSON.parse(String(args[0])));
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatchObject({ event: "auth_open", level: "debug", path: PREDICT });
+    expect(lines.map((l) => [l.event, l.auth, l.path, l.status])).toEqual([
+      ["request", "open", PREDICT, 200],
+      ["request", "open", "/nowhere", 404],
+      ["request", "open", PREDICT, 200],
+      ["request", "open", "/nowhere", 404],
+    ]);
   });
 });
 
