@@ -8,7 +8,8 @@
  */
 import { Hono, type Context } from "hono";
 import { inferV2 } from "../core/protocols.ts";
-import { describeValue, invalidInput, ServeError } from "../core/errors.ts";
+import { parseEnvelope, V2RepositoryIndexRequest } from "../core/codecs/schemas.ts";
+import { invalidInput, ServeError } from "../core/errors.ts";
 import { modelMetadata, modelReadiness, serverReady } from "../core/metadata.ts";
 import type { ModelRef } from "../core/registry.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
@@ -55,15 +56,7 @@ for (const base of ["/models/:name", "/models/:name/versions/:version"]) {
 v2.post("/repository/index", async (c) => {
   const { deps, settings } = c.var.scope;
   const body = await readOptionalJson(c.req.raw, settings.maxBodyBytes);
-  let readyOnly = false;
-  if (body !== undefined) {
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw invalidInput(`request body: expected a JSON object like {"ready": true}, got ${describeValue(body)}`);
-    }
-    const ready = (body as { ready?: unknown }).ready;
-    if (ready !== undefined && typeof ready !== "boolean") throw invalidInput(`ready: expected a boolean, got ${describeValue(ready)}`);
-    readyOnly = ready === true;
-  }
+  const readyOnly = body !== undefined && parseEnvelope(V2RepositoryIndexRequest, body).ready === true;
   const rows = [];
   for (const entry of await deps.registry.index()) {
     for (const version of entry.versions) {

@@ -7,6 +7,7 @@ import { describeValue, invalidInput } from "../errors.ts";
 import { checkShape, elementCount, flatten, formatShape, stackRows, toHostTensor, type Limits } from "../tensors.ts";
 import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../types.ts";
 import { jsonLeaves, nest } from "./json-values.ts";
+import { parseEnvelope, V1PredictRequest } from "./schemas.ts";
 
 export interface V1Options {
   signatureName: string;
@@ -31,30 +32,15 @@ function isNamedMap(value: unknown): value is Json {
 const listNames = (specs: readonly TensorSpec[]) => specs.map((s) => `'${s.name}'`).join(", ");
 
 export function decodeV1(body: unknown, sig: Signature, opts: V1Options): V1Request {
-  if (!isObject(body)) throw invalidInput(`request body: expected a JSON object, got ${describeValue(body)}`);
-  for (const field of Object.keys(body)) {
-    if (!["instances", "inputs", "signature_name"].includes(field)) {
-      throw invalidInput(`request body: unknown field '${field}'; expected 'instances' or 'inputs', and optionally 'signature_name'`);
-    }
-  }
-  const name = body.signature_name;
+  const request = parseEnvelope(V1PredictRequest, body);
+  const name = request.signature_name;
   if (name !== undefined && name !== opts.signatureName) {
     throw invalidInput(`signature_name: this model has the signature '${opts.signatureName}', got ${describeValue(name)}`);
   }
-  const hasRows = "instances" in body;
-  const hasColumns = "inputs" in body;
-  if (hasRows === hasColumns) {
-    throw invalidInput(
-      `request body: expected exactly one of 'instances' (row format) or 'inputs' (columnar format), got ${hasRows ? "both" : "neither"}`,
-    );
-  }
-  return hasRows ? decodeRows(body.instances, sig, opts) : decodeColumns(body.inputs, sig, opts);
+  return request.instances !== undefined ? decodeRows(request.instances, sig, opts) : decodeColumns(request.inputs, sig, opts);
 }
 
-function decodeRows(instances: unknown, sig: Signature, opts: V1Options): V1Request {
-  if (!Array.isArray(instances) || instances.length === 0) {
-    throw invalidInput(`instances: expected a non-empty array, got ${describeValue(instances)}`);
-  }
+function decodeRows(instances: readonly unknown[], sig: Signature, opts: V1Options): V1Request {
   if (instances.length > opts.limits.maxBatch) {
     throw invalidInput(`instances: at most ${opts.limits.maxBatch} instances are allowed per request, got ${instances.length}`);
   }

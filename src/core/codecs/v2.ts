@@ -2,11 +2,12 @@
  * Open Inference Protocol (KServe v2) `infer` codec: JSON tensors in (nested or flat data,
  * row-major), named outputs out, the request `id` echoed unchanged.
  */
-import { describeValue, invalidInput } from "../errors.ts";
-import { isV2Datatype, tfDtypeOf, v2DatatypeOf, type V2Datatype } from "../dtypes.ts";
+import { invalidInput } from "../errors.ts";
+import { tfDtypeOf, v2DatatypeOf, type V2Datatype } from "../dtypes.ts";
 import { checkShape, elementCount, flatten, formatShape, toHostTensor, type Limits } from "../tensors.ts";
 import type { NamedTensors, Signature } from "../types.ts";
 import { jsonLeaves } from "./json-values.ts";
+import { parseEnvelope, V2InferRequest } from "./schemas.ts";
 import type { NamedOutput } from "./v1.ts";
 
 export interface V2Request {
@@ -25,56 +26,25 @@ export interface V2Response {
   outputs: Array<{ name: string; datatype: V2Datatype; shape: number[]; data: unknown[] }>;
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-
-const REQUEST_FIELDS = ["id", "parameters", "inputs", "outputs"];
-const INPUT_FIELDS = ["name", "shape", "datatype", "data", "parameters"];
-
 /** Tensors whose datatype the model's dtype can take without loss of meaning. */
 function accepts(dtype: string, datatype: V2Datatype): boolean {
   return tfDtypeOf(datatype) === dtype;
 }
 
 export function decodeV2(body: unknown, sig: Signature, limits: Limits): V2Request {
-  if (!isObject(body)) throw invalidInput(`request body: expected a JSON object, got ${describeValue(body)}`);
-  for (const field of Object.keys(body)) {
-    if (!REQUEST_FIELDS.includes(field)) {
-      throw invalidInput(`request body: unknown field '${field}'; expected ${REQUEST_FIELDS.map((f) => `'${f}'`).join(", ")}`);
-    }
-  }
-  const { id, parameters, inputs, outputs } = body;
-  if (id !== undefined && typeof id !== "string") throw invalidInput(`id: expected a string, got ${describeValue(id)}`);
-  if (parameters !== undefined && !isObject(parameters)) {
-    throw invalidInput(`parameters: expected an object, got ${describeValue(parameters)}`);
-  }
-  if (!Array.isArray(inputs) || inputs.length === 0) {
-    throw invalidInput(`inputs: expected a non-empty array of tensors, got ${describeValue(inputs)}`);
-  }
+  const { id, parameters, inputs, outputs } = parseEnvelope(V2InferRequest, body);
   const decoded: NamedTensors = {};
   inputs.forEach((input, i) => {
     const where = `inputs[${i}]`;
-    if (!isObject(input)) throw invalidInput(`${where}: expected a tensor object, got ${describeValue(input)}`);
-    for (const field of Object.keys(input)) {
-      if (!INPUT_FIELDS.includes(field)) throw invalidInput(`${where}: unknown field '${field}'`);
-    }
-    const { name, shape, datatype, data } = input;
-    if (typeof name !== "string") throw invalidInput(`${where}.name: expected a string, got ${describeValue(name)}`);
+    const { name, shape: dims, datatype, data } = input;
     const spec = sig.inputs.find((s) => s.name === name);
     if (!spec) {
       throw invalidInput(`${where}.name: unknown input '${name}'; this model's inputs are ${sig.inputs.map((s) => `'${s.name}'`).join(", ")}`);
     }
     if (name in decoded) throw invalidInput(`${where}.name: input '${name}' is given twice`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw invalidInput(`${where}.shape: expected an array of non-negative integers, got ${describeValue(shape)}`);
-    }
-    if (!isV2Datatype(datatype)) {
-      throw invalidInput(`${where}.datatype: expected one of BOOL, INT8…INT64, UINT8…UINT64, FP16, FP32, FP64, BYTES, got ${describeValue(datatype)}`);
-    }
     if (!accepts(spec.dtype, datatype)) {
       throw invalidInput(`${where}.datatype: input '${name}' takes ${v2DatatypeOf(spec.dtype)}${spec.dtype === "float32" ? " (or FP16/FP64)" : spec.dtype === "int32" ? " (or another integer type)" : ""}, got ${datatype}`);
     }
-    const dims = shape as number[];
     checkShape(spec, dims, `${where}.shape`);
     const count = elementCount(dims);
     if (count > limits.maxElements) {
@@ -103,11 +73,8 @@ export function decodeV2(body: unknown, sig: Signature, limits: Limits): V2Reque
   return request;
 }
 
-function decodeRequestedOutputs(outputs: unknown, sig: Signature): string[] {
-  if (!Array.isArray(outputs)) throw invalidInput(`outputs: expected an array of {"name": …}, got ${describeValue(outputs)}`);
-  const names = outputs.map((o, i) => {
-    const name = isObject(o) ? o.name : undefined;
-    if (typeof name !== "string") throw invalidInput(`outputs[${i}].name: expected a string, got ${describeValue(name)}`);
+function decodeRequestedOutputs(outputs: ReadonlyArray<{ name: string }>, sig: Signature): string[] {
+  const names = outputs.map(({ name }, i) => {
     if (!sig.outputs.some((s) => s.name === name)) {
       throw invalidInput(`outputs[${i}].name: unknown output '${name}'; this model's outputs are ${sig.outputs.map((s) => `'${s.name}'`).join(", ")}`);
     }
