@@ -65,3 +65,11 @@ export async function seedLocal(persistRoot = ".wrangler/state/v3", file = CONTE
   writeFileSync(marker, `${sha}\n`);
   return "seeded";
 }
+
+/** The `--persist-to DIR` (or `--persist-to=DIR`) among wrangler dev arguments, if any. */
+export function persistToOf(args: readonly string[]): string | undefined {
+  const at = args.findIndex((a) => a === "--persist-to" || a.startsWith("--persist-to="));
+  if (at < 0) return undefined;
+  const arg = args[at]!;
+  return arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : args[at + 1];
+}

@@ -21,10 +21,13 @@ Extra arguments go to wrangler dev.`,
 });
 
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
-const { seedLocal } = await import("./local-context.ts"); // after --help: it loads Miniflare
-const outcome = await seedLocal();
+const { persistToOf, seedLocal } = await import("./local-context.ts"); // after --help: it loads Miniflare
+// wrangler dev keeps `--persist-to DIR` state in DIR/v3: seed the state it will serve.
+const args = process.argv.slice(2);
+const persistTo = persistToOf(args);
+const outcome = await seedLocal(persistTo === undefined ? undefined : `${persistTo}/v3`);
 if (outcome === "current") console.log("local KV context is current (model/artifacts/flights/context.json unchanged)");
 if (outcome === "absent") console.log("no context file: flights context will be missing (defaults apply)");
-const dev = spawn("npx", ["wrangler", "dev", ...process.argv.slice(2)], { stdio: "inherit", env });
+const dev = spawn("npx", ["wrangler", "dev", ...args], { stdio: "inherit", env });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code) => process.exit(code ?? 0));
