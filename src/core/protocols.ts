@@ -3,9 +3,11 @@
  * model's signature, predict, encode. HTTP routes and RPC methods are thin wrappers around these.
  */
 import { decodeV1, encodeV1 } from "./codecs/v1.ts";
-import { decodeV2, encodeV2, type V2Response } from "./codecs/v2.ts";
+import type { NamedOutput } from "./codecs/v1.ts";
+import { decodeV2, encodeV2, type V2Request, type V2Response } from "./codecs/v2.ts";
+import { decodeV2Binary, encodeV2Binary, type V2BinaryBody } from "./codecs/v2-binary.ts";
 import { predict, withModel, type Deps } from "./dataplane.ts";
-import type { ModelRef } from "./registry.ts";
+import type { ModelRef, ServedModel } from "./registry.ts";
 import { routingKeyOf } from "./routing.ts";
 
 export interface Answered<T> {
@@ -28,11 +30,43 @@ export function predictV1(deps: Deps, ref: ModelRef, body: unknown): Promise<Ans
   });
 }
 
-/** Open Inference Protocol `infer`. */
+/** Open Inference Protocol `infer`: JSON tensors in and out (RPC; binary outputs asked for are answered as JSON). */
 export function inferV2(deps: Deps, ref: ModelRef, body: unknown): Promise<Answered<V2Response>> {
+  return infer(deps, ref, body, (model) => decodeV2(body, model.signature, deps.limits), encodeV2);
+}
+
+/**
+ * `infer` over HTTP, with the binary tensor data extension: `tensorBytes` are the bytes after the
+ * JSON header `body` when the request carried `Inference-Header-Content-Length` (else `body` is a
+ * plain JSON request); outputs asked for as binary make the answer a binary body.
+ */
+export function inferV2Http(
+  deps: Deps,
+  ref: ModelRef,
+  body: unknown,
+  tensorBytes?: Uint8Array,
+): Promise<Answered<V2Response | V2BinaryBody>> {
+  return infer(
+    deps,
+    ref,
+    body,
+    (model) => (tensorBytes === undefined ? decodeV2(body, model.signature, deps.limits) : decodeV2Binary(body, tensorBytes, model.signature, deps.limits)),
+    (model, request, outputs) => (request.binaryOutputs ? encodeV2Binary(model, request, outputs) : encodeV2(model, request, outputs)),
+  );
+}
+
+/** The one v2 path: decode (JSON or binary), predict, encode (JSON or binary). */
+function infer<T>(
+  deps: Deps,
+  ref: ModelRef,
+  body: unknown,
+  decode: (model: ServedModel) => V2Request,
+  encode: (model: { name: string; version: number }, request: V2Request, outputs: NamedOutput[]) => T,
+): Promise<Answered<T>> {
   return withModel(deps, { ...ref, routingKey: () => routingKeyOf(body) }, async (model) => {
-    const request = decodeV2(body, model.signature, deps.limits);
+    const request = decode(model);
     const outputs = await predict(deps, model, request.inputs, request.outputs, (i) => `inputs row ${i}`);
-    return { model: { name: model.name, version: model.version }, body: encodeV2(model, request, outputs) };
+    const answered = { name: model.name, version: model.version };
+    return { model: answered, body: encode(answered, request, outputs) };
   });
 }

@@ -1,6 +1,7 @@
 /**
  * Reading a JSON request body with the checks every bad input deserves a 4xx for:
- * content type (415), size (413, before and while reading), UTF-8, and JSON syntax (400).
+ * content type (415), size (413, before and while reading), UTF-8, and JSON syntax (400);
+ * and the raw bytes of a v2 binary tensor data body under the same size limit.
  */
 import { invalidInput, payloadTooLarge, unsupportedMediaType } from "../core/errors.ts";
 
@@ -62,6 +63,38 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
   } catch (err) {
     throw invalidInput(`request body: not valid JSON (${(err as Error).message})`);
   }
+}
+
+const BINARY_TYPE = /^application\/octet-stream$/i;
+const SAGEMAKER_TYPE = /^application\/vnd\.sagemaker-triton\.binary\+json$/i;
+
+/**
+ * The JSON header length of a v2 binary tensor data body: the `Inference-Header-Content-Length`
+ * header, or the `json-header-size` parameter of SageMaker's
+ * `application/vnd.sagemaker-triton.binary+json` content type; undefined for a plain JSON body.
+ */
+export function binaryHeaderLength(headers: Headers): string | undefined {
+  const length = headers.get("inference-header-content-length");
+  if (length !== null) return length;
+  const [type = "", ...params] = (headers.get("content-type") ?? "").split(";").map((p) => p.trim());
+  if (!SAGEMAKER_TYPE.test(type)) return undefined;
+  const size = params.find((p) => p.toLowerCase().startsWith("json-header-size="));
+  return size === undefined ? "" : size.slice("json-header-size=".length);
+}
+
+/**
+ * The raw bytes of a binary tensor data body, at most `maxBytes`. Content-Type may be absent,
+ * application/octet-stream, SageMaker's binary+json, or JSON (clients differ); others are 415.
+ */
+export async function readBinary(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const header = request.headers.get("content-type");
+  const type = header?.split(";")[0]!.trim() ?? "";
+  if (header !== null && !BINARY_TYPE.test(type) && !SAGEMAKER_TYPE.test(type) && !JSON_TYPE.test(type)) {
+    throw unsupportedMediaType(`Content-Type: expected application/octet-stream for a binary tensor body, got '${header}'`);
+  }
+  const bytes = await readCapped(request, maxBytes);
+  if (bytes.byteLength === 0) throw invalidInput("request body: expected a JSON inference header and tensor bytes, got an empty body");
+  return bytes;
 }
 
 /** Like readJson, but an absent body gives `undefined` (for routes whose body is optional). */

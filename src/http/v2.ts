@@ -3,18 +3,19 @@
  *   GET  /v2, /v2/health/live, /v2/health/ready
  *   GET  /v2/models/{name}[/versions/{v}]          model metadata
  *   GET  /v2/models/{name}[/versions/{v}]/ready    model readiness
- *   POST /v2/models/{name}[/versions/{v}]/infer    inference
+ *   POST /v2/models/{name}[/versions/{v}]/infer    inference (JSON, or the binary tensor data extension)
  *   POST /v2/repository/index                      repository extension
  */
 import { Hono, type Context } from "hono";
-import { inferV2 } from "../core/protocols.ts";
+import { inferV2Http } from "../core/protocols.ts";
+import { HEADER_LENGTH, splitBinaryBody } from "../core/codecs/v2-binary.ts";
 import { parseEnvelope, V2RepositoryIndexRequest } from "../core/codecs/schemas.ts";
 import { invalidInput, ServeError } from "../core/errors.ts";
 import { modelMetadata, modelReadiness, serverReady } from "../core/metadata.ts";
 import type { ModelRef } from "../core/registry.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
 import type { AppEnv } from "./app-env.ts";
-import { readJson, readOptionalJson } from "./body.ts";
+import { binaryHeaderLength, readBinary, readJson, readOptionalJson } from "./body.ts";
 import { errorResponse } from "./errors.ts";
 
 export const v2 = new Hono<AppEnv>();
@@ -27,7 +28,7 @@ function refOf(c: Context<AppEnv>): ModelRef {
   return { name, version: Number(version) };
 }
 
-v2.get("/", (c) => c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: ["model_repository"] }));
+v2.get("/", (c) => c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: ["model_repository", "binary_tensor_data"] }));
 v2.get("/health/live", (c) => c.json({ live: true }));
 v2.get("/health/ready", async (c) => {
   const ready = await serverReady(c.var.scope.deps);
@@ -44,10 +45,20 @@ for (const base of ["/models/:name", "/models/:name/versions/:version"]) {
 
   v2.post(`${base}/infer`, async (c) => {
     const { deps, settings } = c.var.scope;
-    const body = await readJson(c.req.raw, settings.maxBodyBytes);
-    const answer = await inferV2(deps, refOf(c), body);
+    // The binary tensor data extension: a JSON header of the announced length, then tensor bytes.
+    const headerLength = binaryHeaderLength(c.req.raw.headers);
+    let answer;
+    if (headerLength === undefined) {
+      answer = await inferV2Http(deps, refOf(c), await readJson(c.req.raw, settings.maxBodyBytes));
+    } else {
+      const { header, tensorBytes } = splitBinaryBody(await readBinary(c.req.raw, settings.maxBodyBytes), headerLength);
+      answer = await inferV2Http(deps, refOf(c), header, tensorBytes);
+    }
     c.header("x-model-version", String(answer.model.version));
-    return c.json(answer.body);
+    if (!("headerLength" in answer.body)) return c.json(answer.body);
+    c.header("content-type", "application/octet-stream");
+    c.header(HEADER_LENGTH, String(answer.body.headerLength));
+    return c.body(answer.body.bytes);
   });
 
   v2.all(`${base}/infer`, (c) => errorResponse(405, `${c.req.method} is not allowed here; use POST`, { Allow: "POST" }));

@@ -70,7 +70,7 @@ describe("TF Serving v1", () => {
 describe("Open Inference Protocol v2", () => {
   it("answers server metadata, liveness and readiness", async () => {
     const meta = await api.get("/v2");
-    expect(meta.json).toEqual({ name: "stateless-serve", version: expect.any(String), extensions: ["model_repository"] });
+    expect(meta.json).toEqual({ name: "stateless-serve", version: expect.any(String), extensions: ["model_repository", "binary_tensor_data"] });
     expect((await api.get("/v2/health/live")).json).toEqual({ live: true });
     expect((await api.get("/v2/health/ready")).json).toEqual({ ready: true });
   });

@@ -127,6 +127,19 @@ export const V2InferRequest = closed(
 );
 export type V2InferRequest = z.infer<typeof V2InferRequest>;
 
+/**
+ * The JSON header of a body in the binary tensor data extension (`Inference-Header-Content-Length`):
+ * the same envelope, but an input may leave out `data` and carry its elements as
+ * `parameters.binary_data_size` raw bytes after the header (checked by codecs/v2-binary.ts).
+ */
+export const V2BinaryInputTensor = V2InputTensor.extend({ data: tensorData.exactOptional() });
+export const V2InferHeader = V2InferRequest.extend({
+  inputs: z
+    .array(V2BinaryInputTensor, { error: expected("a non-empty array of tensors") })
+    .min(1, { error: expected("a non-empty array of tensors") }),
+});
+export type V2InferHeader = z.infer<typeof V2InferHeader>;
+
 /** `POST /v2/repository/index`: the body is optional. */
 export const V2RepositoryIndexRequest = z
   .object(

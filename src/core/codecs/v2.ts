@@ -2,10 +2,10 @@
  * Open Inference Protocol (KServe v2) `infer` codec: JSON tensors in (nested or flat data,
  * row-major), named outputs out, the request `id` echoed unchanged.
  */
-import { invalidInput } from "../errors.ts";
+import { describeValue, invalidInput } from "../errors.ts";
 import { tfDtypeOf, v2DatatypeOf, type V2Datatype } from "../dtypes.ts";
 import { checkShape, elementCount, flatten, formatShape, toHostTensor, type Limits } from "../tensors.ts";
-import type { NamedTensors, Signature } from "../types.ts";
+import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../types.ts";
 import { jsonLeaves } from "./json-values.ts";
 import { parseEnvelope, V2InferRequest } from "./schemas.ts";
 import type { NamedOutput } from "./v1.ts";
@@ -16,6 +16,8 @@ export interface V2Request {
   inputs: NamedTensors;
   /** Output names the client asked for, in its order; undefined = all. */
   outputs?: string[];
+  /** Outputs the client asked to get as raw bytes (binary tensor data extension); undefined = none. */
+  binaryOutputs?: string[];
 }
 
 export interface V2Response {
@@ -32,11 +34,48 @@ function accepts(dtype: string, datatype: V2Datatype): boolean {
 }
 
 export function decodeV2(body: unknown, sig: Signature, limits: Limits): V2Request {
-  const { id, parameters, inputs, outputs } = parseEnvelope(V2InferRequest, body);
+  const envelope = parseEnvelope(V2InferRequest, body);
+  const inputs = decodeInputs(envelope.inputs, sig, limits, (input, spec, where) => tensorFromData(input, spec, where, limits));
+  return requestOf(envelope, inputs, sig);
+}
+
+/** A host tensor from an input's JSON `data` (flat or nested as its shape). */
+export function tensorFromData(input: V2InputHeader & { data: unknown }, spec: TensorSpec, where: string, limits: Limits): HostTensor {
+  const { shape: dims, datatype, data } = input;
+  const count = elementCount(dims);
+  const flat = flatten(data, `${where}.data`, limits);
+  const isFlat = flat.shape.length === 1 && flat.leaves.length === count;
+  const isNested = formatShape(flat.shape) === formatShape(dims);
+  if (!isFlat && !isNested) {
+    throw invalidInput(
+      `${where}.data: expected ${count} elements (shape ${formatShape(dims)}), flat or nested, got data of shape ${formatShape(flat.shape)}`,
+    );
+  }
+  return toHostTensor(flat.leaves, dims, spec.dtype, `${where}.data`, limits, { datatype });
+}
+
+/** What every v2 input carries besides its elements. */
+export interface V2InputHeader {
+  name: string;
+  shape: number[];
+  datatype: V2Datatype;
+}
+
+/**
+ * The model-dependent checks every v2 input gets, however its elements travel (JSON `data` or
+ * binary bytes): known name, given once, datatype the model takes, shape, element and batch
+ * limits; then `tensorOf` builds the host tensor, and every model input must have come.
+ */
+export function decodeInputs<I extends V2InputHeader>(
+  inputs: readonly I[],
+  sig: Signature,
+  limits: Limits,
+  tensorOf: (input: I, spec: TensorSpec, where: string, index: number) => HostTensor,
+): NamedTensors {
   const decoded: NamedTensors = {};
   inputs.forEach((input, i) => {
     const where = `inputs[${i}]`;
-    const { name, shape: dims, datatype, data } = input;
+    const { name, shape: dims, datatype } = input;
     const spec = sig.inputs.find((s) => s.name === name);
     if (!spec) {
       throw invalidInput(`${where}.name: unknown input '${name}'; this model's inputs are ${sig.inputs.map((s) => `'${s.name}'`).join(", ")}`);
@@ -53,24 +92,41 @@ export function decodeV2(body: unknown, sig: Signature, limits: Limits): V2Reque
     if (dims.length > 0 && dims[0]! > limits.maxBatch) {
       throw invalidInput(`${where}.shape: at most ${limits.maxBatch} rows are allowed per request, got ${dims[0]}`);
     }
-    const flat = flatten(data, `${where}.data`, limits);
-    const isFlat = flat.shape.length === 1 && flat.leaves.length === count;
-    const isNested = formatShape(flat.shape) === formatShape(dims);
-    if (!isFlat && !isNested) {
-      throw invalidInput(
-        `${where}.data: expected ${count} elements (shape ${formatShape(dims)}), flat or nested, got data of shape ${formatShape(flat.shape)}`,
-      );
-    }
-    decoded[name] = toHostTensor(flat.leaves, dims, spec.dtype, `${where}.data`, limits, { datatype });
+    decoded[name] = tensorOf(input, spec, where, i);
   });
   for (const spec of sig.inputs) {
     if (!(spec.name in decoded)) throw invalidInput(`inputs: missing input '${spec.name}'`);
   }
-  const request: V2Request = { inputs: decoded };
+  return decoded;
+}
+
+/** The request around decoded inputs: `id`, `parameters`, the outputs asked for and which of them go back as bytes. */
+export function requestOf(envelope: Omit<V2InferRequest, "inputs">, inputs: NamedTensors, sig: Signature): V2Request {
+  const { id, parameters, outputs } = envelope;
+  const request: V2Request = { inputs };
   if (id !== undefined) request.id = id;
   if (parameters !== undefined) request.parameters = parameters;
   if (outputs !== undefined) request.outputs = decodeRequestedOutputs(outputs, sig);
+  const binary = binaryOutputsOf(envelope, sig);
+  if (binary.length > 0) request.binaryOutputs = binary;
   return request;
+}
+
+function flag(value: unknown, where: string): boolean | undefined {
+  if (value === undefined || typeof value === "boolean") return value;
+  throw invalidInput(`${where}: expected a boolean, got ${describeValue(value)}`);
+}
+
+/**
+ * Outputs to answer as raw bytes (binary tensor data extension): `parameters.binary_data_output`
+ * for all, overridden per output by its `parameters.binary_data`.
+ */
+function binaryOutputsOf(envelope: Omit<V2InferRequest, "inputs">, sig: Signature): string[] {
+  const all = flag(envelope.parameters?.binary_data_output, "parameters.binary_data_output") ?? false;
+  if (envelope.outputs === undefined) return all ? sig.outputs.map((s) => s.name) : [];
+  return envelope.outputs
+    .filter((output, i) => flag(output.parameters?.binary_data, `outputs[${i}].parameters.binary_data`) ?? all)
+    .map((output) => output.name);
 }
 
 function decodeRequestedOutputs(outputs: ReadonlyArray<{ name: string }>, sig: Signature): string[] {

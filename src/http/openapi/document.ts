@@ -4,14 +4,14 @@
  * `z.toJSONSchema` writes JSON Schema 2020-12, the dialect OpenAPI 3.1 uses.
  */
 import { z } from "zod";
-import { V1PredictRequest, V2InferRequest, V2RepositoryIndexRequest } from "../../core/codecs/schemas.ts";
+import { V1PredictRequest, V2InferHeader, V2InferRequest, V2RepositoryIndexRequest } from "../../core/codecs/schemas.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../../version.ts";
 import { V1_GET, V1_METADATA_GET, V1_PREDICT, V2_INFER, V2_MODEL_GET, type Example } from "./examples.ts";
 import * as R from "./responses.ts";
 
 type Json = Record<string, unknown>;
 
-const REQUESTS = { V1PredictRequest, V2InferRequest, V2RepositoryIndexRequest };
+const REQUESTS = { V1PredictRequest, V2InferRequest, V2InferHeader, V2RepositoryIndexRequest };
 const RESPONSES = {
   ErrorBody: R.ErrorBody,
   V1StatusResponse: R.V1StatusResponse,
@@ -66,7 +66,7 @@ const ERROR_TEXT: Record<number, string> = {
   404: "Unknown model, version, label or route",
   405: "Wrong method (the Allow header names the right one)",
   413: "Body over MAX_BODY_BYTES",
-  415: "Content-Type is not JSON",
+  415: "Content-Type is not JSON (binary tensor bodies: not application/octet-stream)",
   429: "Rate limited (Retry-After says when to retry)",
   503: "The model version cannot load",
 };
@@ -76,6 +76,27 @@ const REF_KINDS = [
   { kind: "version", suffix: "/versions/{version}", what: "one version" },
   { kind: "label", suffix: "/labels/{label}", what: "the version a label names" },
 ] as const;
+
+/** The v2 binary tensor data extension (Triton's, adopted by KServe), as infer's second request and response type. */
+const BINARY_REQUEST: Json = {
+  type: "string",
+  contentMediaType: "application/octet-stream",
+  description:
+    "Binary tensor data extension: the first `Inference-Header-Content-Length` bytes are a JSON inference header (V2InferHeader: like V2InferRequest, but an input may replace `data` by `parameters.binary_data_size`), followed by the raw bytes of each such input in input order: little-endian, row-major, no padding; BOOL one byte (0/1); BYTES each element a 4-byte little-endian length and its bytes. `binary_data_size` must equal shape × datatype size, and the sizes must add up to the bytes after the header. Outputs come back as bytes when asked (`parameters.binary_data_output: true`, or `binary_data: true` on a requested output).",
+};
+const BINARY_RESPONSE: Json = {
+  type: "string",
+  contentMediaType: "application/octet-stream",
+  description:
+    "When outputs were asked for as binary: `Inference-Header-Content-Length` bytes of JSON (V2InferResponse, binary outputs carrying `parameters.binary_data_size` instead of `data`), then their raw bytes in output order.",
+};
+const INFERENCE_HEADER_LENGTH: Json = {
+  name: "Inference-Header-Content-Length",
+  in: "header",
+  required: false,
+  description: "Length in bytes of the JSON inference header at the start of a binary tensor data body (application/octet-stream).",
+  schema: { type: "integer", minimum: 0 },
+};
 
 /** Every route of the Worker, in the order the docs page shows them. */
 export function routeTable(): Route[] {
@@ -129,7 +150,8 @@ export function routeTable(): Route[] {
         path: `${base}/infer`,
         tag: V2,
         summary: `Inference: ${what}`,
-        description: "Tensors in (`data` flat or nested, row-major); named outputs out, the request `id` echoed.",
+        description:
+          "Tensors in (`data` flat or nested, row-major); named outputs out, the request `id` echoed. Also speaks the binary tensor data extension (`application/octet-stream`, `Inference-Header-Content-Length`): tensors as raw little-endian bytes after a JSON header, in either direction.",
         request: { schema: "V2InferRequest", required: true },
         response: "V2InferResponse",
         errors: [400, 404, 405, 413, 415, 503],
@@ -204,6 +226,10 @@ function operation(route: Route, origin: string): Json {
       required: route.request.required,
       content: { "application/json": { schema: ref(route.request.schema), ...(Object.keys(examples).length ? { examples } : {}) } },
     };
+    if (route.request.schema === "V2InferRequest") {
+      (op.requestBody as { content: Json }).content["application/octet-stream"] = { schema: BINARY_REQUEST };
+      op.parameters = [...((op.parameters as Json[] | undefined) ?? []), INFERENCE_HEADER_LENGTH];
+    }
   }
   const ok: Json = { description: "OK" };
   if (route.response === "html") {
@@ -213,6 +239,9 @@ function operation(route: Route, origin: string): Json {
   } else {
     ok.content = json(route.response);
     if (route.path === "/") ok.content = { ...json("ServerIndex"), "text/html": { schema: { type: "string" } } };
+  }
+  if (route.request?.schema === "V2InferRequest") {
+    ok.content = { ...(ok.content as Json), "application/octet-stream": { schema: BINARY_RESPONSE } };
   }
   if (route.versioned) {
     ok.headers = {
