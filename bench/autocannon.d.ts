@@ -4,7 +4,8 @@ declare module "autocannon" {
     url: string;
     method?: string;
     headers?: Record<string, string>;
-    body?: string;
+    /** A Buffer is sent as is (binary bodies). */
+    body?: string | Buffer;
     connections?: number;
     duration?: number;
     timeout?: number;

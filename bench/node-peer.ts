@@ -1,6 +1,7 @@
 /**
  * The peer a user would otherwise run: a plain `node:http` server with @tensorflow/tfjs serving
- * the same model files (layers models) through minimal TF Serving v1 `:predict` ({"instances"})
+ * the same model files (layers models, as the converter writes them; quantized weights are
+ * dequantized by TF.js on load) through minimal TF Serving v1 `:predict` ({"instances"})
  * and Open Inference Protocol v2 `infer` routes. No validation, limits, context or logging:
  * read the body, JSON.parse, build tensors, predict, read back, JSON.stringify.
  *

@@ -44,7 +44,7 @@ const server = await startWorker("profile", dir, { TFJS_BACKEND: backend }, { CO
 const fire = (duration: number) =>
   new Promise<number>((done, fail) =>
     autocannon(
-      { url: `${server.url}${workload.worker.path}`, method: "POST", headers: { "content-type": "application/json" }, body: workload.worker.body, connections: workload.connections, duration },
+      { url: `${server.url}${workload.worker.path}`, method: "POST", headers: workload.worker.headers ?? { "content-type": "application/json" }, body: workload.worker.body, connections: workload.connections, duration },
       (err, result) => (err ? fail(err) : done(result["2xx"] / result.duration)),
     ),
   );

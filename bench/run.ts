@@ -30,7 +30,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { bundleSize, GZIP_BUDGET_BYTES, kib } from "../scripts/bundle-size.ts";
-import { ensureImageModel } from "./image-model.ts";
+import { ensureImageModel, IMAGE_MODEL } from "./image-model.ts";
 import { summarize, type Summary } from "./stats.ts";
 import {
   buildImageWorker,
@@ -62,7 +62,7 @@ Progress goes to stderr (one line per row and round), the tables to stdout; writ
     ["--warmup S", "seconds of warm-up per target (default 2; 0.5 with --quick)"],
     ["--cold-rounds N", "fresh instances timed for cold start (default 5; 2 with --quick)"],
     ["--quick", "short runs, to check the harness (numbers are not comparable)"],
-    ["--no-image", "skip the 224x224x3 image model workload"],
+    ["--no-image", "skip the image model workloads (MobileNetV2, 224x224x3, converter-produced)"],
     ["--only RE", "run only the workloads whose id matches RE (case-insensitive), e.g. 'pred. cache'"],
     ["--out FILE", "where to write the results (default bench/results.json)"],
   ],
@@ -163,12 +163,16 @@ interface CacheCount {
   miss: number;
 }
 
+type Body = string | Buffer | string[];
+const JSON_HEADERS: Record<string, string> = { "content-type": "application/json" };
+/** A workload's request headers (binary tensor bodies bring their own). */
+const headersOf = (p: Pair) => (p.peer ? undefined : p.workload.worker.headers) ?? JSON_HEADERS;
+
 /**
  * One autocannon run; latencies of 2xx answers collected exactly. `body` is one body, or a pool of
  * bodies every connection cycles through (then `cache` counts the x-prediction-cache headers).
  */
-function fire(url: string, body: string | string[], connections: number, seconds: number, latencies?: number[], cache?: CacheCount) {
-  const headers = { "content-type": "application/json" };
+function fire(url: string, body: Body, connections: number, seconds: number, latencies?: number[], cache?: CacheCount, headers = JSON_HEADERS) {
   const onResponse = (_status: number, _body: string, _context: unknown, h: Record<string, string>) => {
     const outcome = h["x-prediction-cache"] ?? h["X-Prediction-Cache"];
     if (cache && (outcome === "hit" || outcome === "miss")) cache[outcome]++;
@@ -194,16 +198,49 @@ interface Pair {
 const request = (p: Pair) => (p.peer ? p.workload.peer : p.workload.worker);
 
 /** The body, or for a prediction-cache workload the pool of bodies for round `n` (0: warm-up). */
-const bodyOf = (p: Pair, n: number): string | string[] => (!p.peer && p.workload.pool ? p.workload.pool(n) : request(p).body);
+const bodyOf = (p: Pair, n: number): Body => (!p.peer && p.workload.pool ? p.workload.pool(n) : request(p).body);
+
+/** Image workloads: the first target's probe answer (v2 outputs, flattened), to compare the others with. */
+const firstAnswers = new Map<string, { target: string; values: number[] }>();
+const AGREE_WITHIN = 1e-4;
+
+/**
+ * Sanity check of the setup: on the image model every target (Workers, Node peers) must answer the
+ * same image with the same numbers, within 1e-4. Throws otherwise. Skips answers that are not
+ * v2 JSON (e.g. a binary tensor answer) and the floor's fixed answer.
+ */
+function checkAgreement(p: Pair, text: string): void {
+  if (p.workload.bundle !== "image" || p.target === "floor") return;
+  let values: number[];
+  try {
+    const answer = JSON.parse(text) as { outputs?: Array<{ data?: unknown }> };
+    values = (answer.outputs ?? []).flatMap((o) => (Array.isArray(o.data) ? (o.data as number[]) : []));
+  } catch {
+    return;
+  }
+  if (values.length === 0) return;
+  const first = firstAnswers.get(p.workload.id);
+  if (!first) {
+    firstAnswers.set(p.workload.id, { target: p.target, values });
+    log(`  ${p.workload.id}: ${p.target} answers [${values.map((v) => v.toPrecision(6)).join(", ")}]`);
+    return;
+  }
+  const diff = values.length === first.values.length ? Math.max(...values.map((v, i) => Math.abs(v - first.values[i]!))) : Infinity;
+  log(`  ${p.workload.id}: ${p.target} answer max |diff| ${diff.toExponential(2)} from ${first.target}'s`);
+  if (!(diff <= AGREE_WITHIN)) {
+    throw new Error(`${p.workload.id}: ${p.target} answers [${values.join(", ")}], ${first.target} [${first.values.join(", ")}]: not within ${AGREE_WITHIN}`);
+  }
+}
 
 async function warm(p: Pair): Promise<void> {
   const { path } = request(p);
   const body = bodyOf(p, 0);
   const first = Array.isArray(body) ? body[0]! : body;
-  const probe = await fetch(`${p.server.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: first });
+  const probe = await fetch(`${p.server.url}${path}`, { method: "POST", headers: headersOf(p), body: first });
   if (!probe.ok) throw new Error(`${p.target} ${p.workload.id}: ${probe.status} ${(await probe.text()).slice(0, 300)}`);
-  await probe.arrayBuffer();
-  await fire(`${p.server.url}${path}`, body, p.workload.connections, WARMUP);
+  if ((probe.headers.get("content-type") ?? "").includes("json")) checkAgreement(p, await probe.text());
+  else await probe.arrayBuffer();
+  await fire(`${p.server.url}${path}`, body, p.workload.connections, WARMUP, undefined, undefined, headersOf(p));
 }
 
 async function measure(p: Pair, round: number): Promise<void> {
@@ -211,7 +248,7 @@ async function measure(p: Pair, round: number): Promise<void> {
   const latencies: number[] = [];
   const cache: CacheCount = { hit: 0, miss: 0 };
   const cpu0 = cpuMs(p.server.pid);
-  const run = await fire(`${p.server.url}${path}`, bodyOf(p, round + 1), p.workload.connections, DURATION, latencies, cache);
+  const run = await fire(`${p.server.url}${path}`, bodyOf(p, round + 1), p.workload.connections, DURATION, latencies, cache, headersOf(p));
   const cpu = cpuMs(p.server.pid) - cpu0;
   const sample: Sample = { ...summarize(latencies), throughput: run.ok / run.seconds, ok: run.ok, cpuMs: cpu, errors: run.errors };
   if (cache.hit + cache.miss > 0) Object.assign(sample, { cacheHits: cache.hit, cacheMisses: cache.miss });
@@ -257,7 +294,7 @@ async function coldStart(backend: "cpu" | "wasm", w: Workload): Promise<ColdSamp
     await res.arrayBuffer();
     return performance.now() - t0;
   };
-  const predict = { method: "POST", headers: { "content-type": "application/json" }, body: w.worker.body };
+  const predict = { method: "POST", headers: w.worker.headers ?? JSON_HEADERS, body: w.worker.body };
   const server = await fresh();
   let sample: Pick<ColdSample, "runtimeUpMs" | "firstPredictionMs" | "secondPredictionMs">;
   try {
@@ -312,6 +349,7 @@ const size = bundleSize(WORKER_DIR);
 let imageDir: string | undefined;
 if (!flag("no-image")) {
   imageDir = await ensureImageModel();
+  log(`image model: ${IMAGE_MODEL.name} (${IMAGE_MODEL.description}), ${imageDir}`);
   log("building the bench-only image bundle (dist/bench/image-worker) ...");
   buildImageWorker(imageDir);
 }
@@ -440,6 +478,7 @@ const results = {
   date: started.toISOString(),
   command: `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}`,
   settings: { rounds: ROUNDS, durationSeconds: DURATION, warmupSeconds: WARMUP, coldStartRounds: COLD_ROUNDS },
+  ...(imageDir ? { imageModel: { name: IMAGE_MODEL.name, dir: imageDir, description: IMAGE_MODEL.description } } : {}),
   machine: { ...machine, loadAverages },
   bundle: { dir: WORKER_DIR, bytes: size.bytes, gzipBytes: size.gzipBytes, budgetGzipBytes: GZIP_BUDGET_BYTES, files: size.files.filter((f) => f.gzipBytes > 1024) },
   rows,
@@ -452,6 +491,7 @@ writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
 
 const out: string[] = [];
 out.push(`## Load: median of ${ROUNDS} interleaved rounds of ${DURATION} s (after ${WARMUP} s warm-up); ${machine.cpus} CPUs, Node ${machine.node}, ${machine.workerd}`, "");
+if (imageDir) out.push(`Image model (the "image …" rows): ${IMAGE_MODEL.name}, ${IMAGE_MODEL.description}.`, "");
 out.push("| workload | target | conc. | median ms | p99 ms | req/s | req/s range | CPU ms/req | errors |", "|---|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const r of rows) {
   out.push(`| ${r.workload} | ${r.target} | ${r.connections} | ${fmt(r.medianMs, 3)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.throughput, 0)} | ${fmt(r.throughputRange[0], 0)}-${fmt(r.throughputRange[1], 0)} | ${fmt(r.cpuMsPerRequest, 3)} | ${r.errors} |`);

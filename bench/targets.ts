@@ -34,10 +34,13 @@ export function buildWorker(): void {
 
 /**
  * A bench-only bundle serving only the image model: the production wrangler.toml plus an `alias`
- * that swaps the generated bundled-models module for one listing the image model.
+ * that swaps the generated bundled-models module for one listing the image model (its name and
+ * files from its manifest.json), and a Data rule for the converter's extension-less shard names
+ * (`group1-shard1of1`), which the production rules (`*.bin`, `*.json`) do not cover.
  */
 export function buildImageWorker(imageDir: string): void {
-  const files = readdirSync(imageDir).filter((f) => f.endsWith(".json") || f.endsWith(".bin"));
+  const manifest = JSON.parse(readFileSync(join(imageDir, "manifest.json"), "utf8")) as { name: string; version: number; files: Record<string, string> };
+  const files = ["manifest.json", ...Object.keys(manifest.files)];
   const spec = (f: string) => `./${relative(BENCH_DIR, join(imageDir, f))}`;
   writeFileSync(
     `${BENCH_DIR}/image-models.generated.ts`,
@@ -46,18 +49,18 @@ export function buildImageWorker(imageDir: string): void {
       'import type { BundledModel } from "../../src/adapters/bundled.ts";',
       ...files.map((f, i) => `import f${i} from "${spec(f)}";`),
       "export const BUNDLED_MODELS: BundledModel[] = [",
-      `  { name: "image_conv", labels: undefined, versions: [{ version: 1, files: {`,
+      `  { name: ${JSON.stringify(manifest.name)}, labels: undefined, versions: [{ version: ${manifest.version}, files: {`,
       ...files.map((f, i) => `    ${JSON.stringify(f)}: f${i} as unknown as ArrayBuffer,`),
       "  } }] },",
       "];",
       "",
     ].join("\n"),
   );
-  const toml = readFileSync("wrangler.toml", "utf8").replace(
-    /^main = "src\/index.ts"$/m,
-    'main = "../../src/index.ts"\nalias = { "./adapters/bundled-models.generated.ts" = "./image-models.generated.ts" }',
-  );
-  if (!toml.includes("alias =")) throw new Error("wrangler.toml: main is not \"src/index.ts\"; update bench/targets.ts");
+  const toml = readFileSync("wrangler.toml", "utf8")
+    .replace(/^main = "src\/index.ts"$/m, 'main = "../../src/index.ts"\nalias = { "./adapters/bundled-models.generated.ts" = "./image-models.generated.ts" }')
+    .replace(/^\[\[rules\]\]$/m, '[[rules]]\ntype = "Data"\nglobs = ["**/artifacts/**/group*-shard*"]\nfallthrough = true\n\n[[rules]]');
+  if (!toml.includes("alias =")) throw new Error('wrangler.toml: main is not "src/index.ts"; update bench/targets.ts');
+  if (!toml.includes("group*-shard*")) throw new Error("wrangler.toml: no [[rules]] block to add the shard rule beside; update bench/targets.ts");
   writeFileSync(`${BENCH_DIR}/wrangler.image.toml`, toml);
   wranglerBuild(IMAGE_WORKER_DIR, `${BENCH_DIR}/wrangler.image.toml`);
 }
@@ -123,8 +126,12 @@ export async function startWorker(
   kv: KvSeed = {},
   extra: { inspectorPort?: number } = {},
 ): Promise<Server> {
+  const options = productionWorkerOptions(bundleDir, { vars, rateLimit: 1_000_000_000 });
   const server = await startMiniflare(name, {
-    ...productionWorkerOptions(bundleDir, { vars, rateLimit: 1_000_000_000 }),
+    ...options,
+    // The converter's shard names have no extension (group1-shard1of1, the image bundle's model):
+    // raw bytes as well, like the production rules' *.bin.
+    modulesRules: [{ type: "Data", include: ["**/*-shard*of*"], fallthrough: true }, ...options.modulesRules],
     ...extra,
   } as ConstructorParameters<typeof Miniflare>[0]);
   for (const [binding, entries] of Object.entries(kv)) {

@@ -4,7 +4,9 @@
  * for the in-process run. Values are seeded, so every run sends the same bytes.
  *
  * Models: the bundled fixture `tiny_layers`, the default `flights` model when
- * model/artifacts/flights/1 exists, and the bench-only `image_conv` (bench/image-model.ts).
+ * model/artifacts/flights/1 exists, and the bench-only image model `mobilenet_v2` (bench/image-model.ts:
+ * MobileNetV2 from nsfwjs, converter-produced), fed a seeded 224x224x3 image with values in [0, 1],
+ * as JSON and (Worker targets only) as v2 binary tensor data.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,7 +20,7 @@ export interface TensorInput {
 }
 
 export interface Workload {
-  /** e.g. "tiny_layers x1", "flights x64", "image_conv x1 (v2)". */
+  /** e.g. "tiny_layers x1", "flights x64", "image mobilenet_v2 x1 (v2 infer)". */
   id: string;
   model: string;
   version: number;
@@ -29,7 +31,8 @@ export interface Workload {
   dir: string;
   /** Load-test concurrency: 8 for small models; 1 for the image model (latency, not queueing). */
   connections: number;
-  worker: { path: string; body: string };
+  /** `headers` replace the default `content-type: application/json` (binary tensor bodies). */
+  worker: { path: string; body: string | Buffer; headers?: Record<string, string> };
   peer: { path: string; body: string };
   inputs: TensorInput[];
   /** Internal output tensor names to read back in-process. */
@@ -50,6 +53,7 @@ interface ManifestTensor {
   shape: number[];
 }
 interface Manifest {
+  name: string;
   signature: { inputs: ManifestTensor[]; outputs: ManifestTensor[] };
   preprocess?: { kind: string };
 }
@@ -57,13 +61,13 @@ interface Manifest {
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** One seeded tensor per model input, batch dimension `rows`, values in [-1, 1) with 3 decimals. */
-function tensors(manifest: Manifest, rows: number, seed: number): TensorInput[] {
+/** One seeded tensor per model input, batch dimension `rows`, values in [lo, hi] with 3 decimals. */
+function tensors(manifest: Manifest, rows: number, seed: number, [lo, hi]: [number, number] = [-1, 1]): TensorInput[] {
   const random = prng(seed);
   return manifest.signature.inputs.map((spec) => {
     const shape = spec.shape.map((d, i) => (i === 0 ? rows : d));
     if (shape.some((d) => d < 0)) throw new Error(`input ${spec.name} has an unknown inner dimension`);
-    const values = Array.from({ length: size(shape) }, () => Math.round(random() * 2000 - 1000) / 1000);
+    const values = Array.from({ length: size(shape) }, () => Math.round((lo + random() * (hi - lo)) * 1000) / 1000);
     return { tensor: spec.tensor ?? spec.name, shape, values };
   });
 }
@@ -123,15 +127,17 @@ function modelWorkloads(name: string, dir: string, bundle: Workload["bundle"], r
   });
 }
 
-function imageWorkload(name: string, dir: string): Workload {
+/** One image through v2 infer: a seeded 224x224x3 image, values in [0, 1] with 3 decimals (about 0.9 MB of JSON). */
+function imageWorkload(dir: string): Workload {
   const manifest = readManifest(dir);
-  const inputs = tensors(manifest, 1, 4242);
+  const name = manifest.name;
+  const inputs = tensors(manifest, 1, 4242, [0, 1]);
   const body = JSON.stringify({
     id: "bench-1",
     inputs: inputs.map((t, i) => ({ name: manifest.signature.inputs[i]!.name, shape: t.shape, datatype: "FP32", data: t.values })),
   });
   return {
-    id: `${name} x1 (v2 infer)`,
+    id: `image ${name} x1 (v2 infer)`,
     model: name,
     version: 1,
     rows: 1,
@@ -142,6 +148,36 @@ function imageWorkload(name: string, dir: string): Workload {
     peer: { path: `/v2/models/${name}/infer`, body },
     inputs,
     outputs: manifest.signature.outputs.map((o) => o.tensor ?? o.name),
+  };
+}
+
+/**
+ * The image workload with its tensors sent through the v2 binary tensor data extension: the JSON
+ * body's inputs re-encoded as little-endian bytes after a JSON header (`Inference-Header-Content-Length`),
+ * outputs still answered as JSON. Built from the JSON body, so it follows whatever that body holds.
+ */
+function binaryWorkload(base: Workload): Workload {
+  const request = JSON.parse(base.worker.body as string) as { inputs: Array<{ name: string; shape: number[]; datatype: string; data: unknown[] }> };
+  const chunks: Buffer[] = [];
+  const inputs = request.inputs.map(({ data, ...input }) => {
+    const values = (data as unknown[]).flat(Infinity) as number[];
+    const bytes = Buffer.alloc(values.length * 4);
+    if (input.datatype === "FP32") values.forEach((v, i) => bytes.writeFloatLE(v, i * 4));
+    else if (input.datatype === "INT32") values.forEach((v, i) => bytes.writeInt32LE(v, i * 4));
+    else throw new Error(`binary workload: ${input.datatype} inputs are not encoded here`);
+    chunks.push(bytes);
+    return { ...input, parameters: { binary_data_size: bytes.byteLength } };
+  });
+  const header = Buffer.from(JSON.stringify({ ...request, inputs }));
+  return {
+    ...base,
+    id: base.id.replace("(v2 infer)", "(v2 infer, binary)"),
+    targets: ["worker-wasm", "worker-cpu"],
+    worker: {
+      path: base.worker.path,
+      body: Buffer.concat([header, ...chunks]),
+      headers: { "content-type": "application/octet-stream", "inference-header-content-length": String(header.byteLength) },
+    },
   };
 }
 
@@ -181,9 +217,9 @@ function flightsCacheWorkload(base: Workload, size: number): Workload {
   };
 }
 
-/** The image model from a pool of N distinct images (the first pixel differs per image and pool). */
+/** The image model from a pool of N distinct images (the first pixel, k / 65536 for the k-th image over all pools, stays in [0, 1]). */
 function imageCacheWorkload(base: Workload, size: number): Workload {
-  const request = JSON.parse(base.worker.body) as { inputs: Array<{ data: number[] }> };
+  const request = JSON.parse(base.worker.body as string) as { inputs: Array<{ data: number[] }> };
   return {
     ...base,
     id: `${base.id} pool ${size} (pred. cache)`,
@@ -191,7 +227,7 @@ function imageCacheWorkload(base: Workload, size: number): Workload {
     pool: (n) =>
       Array.from({ length: size }, (_, i) => {
         const data = [...request.inputs[0]!.data];
-        data[0] = n * size + i;
+        data[0] = (n * size + i) / 65536;
         return JSON.stringify({ ...request, inputs: [{ ...request.inputs[0], data }] });
       }),
   };
@@ -203,7 +239,8 @@ export function workloads(imageDir: string | undefined): Workload[] {
   const flights = "model/artifacts/flights/1";
   const hasFlights = existsSync(join(flights, "manifest.json"));
   if (hasFlights) list.push(...modelWorkloads("flights", flights, "default", [1, 64]));
-  if (imageDir) list.push(imageWorkload("image_conv", imageDir));
+  if (imageDir) list.push(imageWorkload(imageDir));
+  if (imageDir) list.push(binaryWorkload(list.find((w) => w.bundle === "image")!));
   if (hasFlights) list.push(flightsCacheWorkload(list.find((w) => w.id === "flights x1")!, 64));
   if (imageDir) list.push(imageCacheWorkload(list.find((w) => w.bundle === "image")!, 8));
   return list;
