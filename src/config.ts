@@ -14,6 +14,8 @@ export interface Settings {
   kvCacheTtl: number;
   kvTimeoutMs: number;
   diagnostics: boolean;
+  /** Serve models from the R2 repository (REGISTRY + MODELS); off = bundled models only, no KV read. */
+  repository: boolean;
   /** PREDICTION_CACHE ("off" default) and PREDICTION_CACHE_TTL (seconds, default 300). */
   predictionCache: { enabled: boolean; ttl: number };
 }
@@ -55,6 +57,7 @@ export function settingsFrom(env: Vars): Settings {
     kvCacheTtl: integer(env, "KV_CACHE_TTL", 60, 30),
     kvTimeoutMs: integer(env, "KV_TIMEOUT_MS", 1000, 1),
     diagnostics: toggle(env, "DIAGNOSTICS", false),
+    repository: toggle(env, "MODEL_REPOSITORY", true),
     predictionCache: { enabled: toggle(env, "PREDICTION_CACHE", false), ttl: integer(env, "PREDICTION_CACHE_TTL", 300, 1) },
   };
 }

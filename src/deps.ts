@@ -39,9 +39,13 @@ export async function makeDeps(env: Env, request: RequestInfo = {}): Promise<Req
   if (backend.fallback) logged("backend_fallback", { requested: settings.backend, backend: backend.backend, reason: backend.fallback });
   // Bundled first: a version both hold is served from the Worker itself; R2 adds versions, and
   // its pointer records set the labels (see core/registry.ts, README "Model repository").
-  const files = cacheApiFiles(typeof caches === "undefined" ? undefined : caches.default, logged);
-  const repository = r2Source(env.REGISTRY, env.MODELS, { cacheTtl: settings.kvCacheTtl, files });
-  const registry = new Registry([bundledSource(BUNDLED_MODELS), repository], { memo: settings.memo, pipelines: PIPELINES, log: logged });
+  // MODEL_REPOSITORY=off leaves the bundled models alone: no pointer-record read per request.
+  const sources = [bundledSource(BUNDLED_MODELS)];
+  if (settings.repository) {
+    const files = cacheApiFiles(typeof caches === "undefined" ? undefined : caches.default, logged);
+    sources.push(r2Source(env.REGISTRY, env.MODELS, { cacheTtl: settings.kvCacheTtl, files }));
+  }
+  const registry = new Registry(sources, { memo: settings.memo, pipelines: PIPELINES, log: logged });
   const context = kvContext(env.CONTEXT, { cacheTtl: settings.kvCacheTtl, timeoutMs: settings.kvTimeoutMs });
   const cache = settings.predictionCache.enabled ? defaultCache() : undefined;
   const predictionCache = cache && cacheApiPredictions(cache, { ttl: settings.predictionCache.ttl, waitUntil: request.waitUntil, log: logged });

@@ -190,6 +190,16 @@ describe("broken or unreachable artifacts", () => {
     expect(index.json.models.map((m: { name: string }) => m.name)).toContain("flights");
   });
 
+  it("are not consulted at all with MODEL_REPOSITORY=off: bundled models only", async () => {
+    await publish("r2_switched_off", { versions: { 1: tiny(1) } });
+    const reads: string[] = [];
+    const counting = { get: (key: string) => (reads.push(key), env.REGISTRY.get(key)), list: () => { throw new Error("no listing expected"); } };
+    const off = appWith({ MODEL_REPOSITORY: "off", REGISTRY: counting });
+    expect((await off.post("/v1/models/r2_switched_off:predict", { instances: [row] })).status).toBe(404);
+    expect((await off.post("/v1/models/tiny_layers:predict", { instances: [row] })).status).toBe(200);
+    expect(reads).toEqual([]);
+  });
+
   it("answer 503 naming the field when a pointer record is malformed", async () => {
     await env.REGISTRY.put("model:r2_bad_record", JSON.stringify({ versions: { 1: { sha256: "nope" } } }));
     const res = await api.post("/v1/models/r2_bad_record:predict", { instances: [row] });
