@@ -8,7 +8,7 @@ import { kvContext } from "./adapters/kv-context.ts";
 import { r2Source } from "./adapters/r2-models.ts";
 import { WASM_SIMD } from "./adapters/wasm-backend.ts";
 import { settingsFrom, type Settings } from "./config.ts";
-import { ensureBackend } from "./core/backend.ts";
+import { ensureBackend, type BackendChoice } from "./core/backend.ts";
 import type { Deps } from "./core/dataplane.ts";
 import { PIPELINES } from "./core/pipelines.ts";
 import { cacheApiPredictions, defaultCache } from "./adapters/prediction-cache.ts";
@@ -17,6 +17,8 @@ import { Registry } from "./core/registry.ts";
 
 export interface RequestScope {
   settings: Settings;
+  /** The TF.js backend choice (settles before any model loads). */
+  backend: Promise<BackendChoice>;
   deps: Deps;
 }
 
@@ -35,8 +37,13 @@ export async function makeDeps(env: Env, request: RequestInfo = {}): Promise<Req
   const trace = createTrace(request.requestId ?? crypto.randomUUID());
   const logged = (event: string, detail: Record<string, unknown>) => log(event, { request_id: trace.requestId, ...detail });
   const settings = settingsFrom(env as unknown as Record<string, unknown>);
-  const backend = await ensureBackend(settings.backend, WASM_SIMD);
-  if (backend.fallback) logged("backend_fallback", { requested: settings.backend, backend: backend.backend, reason: backend.fallback });
+  // Not awaited here: the registry waits for it before loading, so a cold isolate starts the
+  // backend while it resolves the model. Nothing else touches TF.js (core/model.ts only).
+  const backend = ensureBackend(settings.backend, WASM_SIMD).then((choice) => {
+    if (choice.fallback) logged("backend_fallback", { requested: settings.backend, backend: choice.backend, reason: choice.fallback });
+    return choice;
+  });
+  backend.catch(() => {}); // awaited by loads; a request that loads nothing must not leave it unhandled
   // Bundled first: a version both hold is served from the Worker itself; R2 adds versions, and
   // its pointer records set the labels (see core/registry.ts, README "Model repository").
   // MODEL_REPOSITORY=off leaves the bundled models alone: no pointer-record read per request.
@@ -45,9 +52,9 @@ export async function makeDeps(env: Env, request: RequestInfo = {}): Promise<Req
     const files = cacheApiFiles(typeof caches === "undefined" ? undefined : caches.default, logged);
     sources.push(r2Source(env.REGISTRY, env.MODELS, { cacheTtl: settings.kvCacheTtl, files }));
   }
-  const registry = new Registry(sources, { memo: settings.memo, pipelines: PIPELINES, log: logged });
+  const registry = new Registry(sources, { memo: settings.memo, pipelines: PIPELINES, log: logged, ready: backend });
   const context = kvContext(env.CONTEXT, { cacheTtl: settings.kvCacheTtl, timeoutMs: settings.kvTimeoutMs });
   const cache = settings.predictionCache.enabled ? defaultCache() : undefined;
   const predictionCache = cache && cacheApiPredictions(cache, { ttl: settings.predictionCache.ttl, waitUntil: request.waitUntil, log: logged });
-  return { settings, deps: { registry, context, limits: settings.limits, log: logged, trace, ...(predictionCache ? { predictionCache } : {}) } };
+  return { settings, backend, deps: { registry, context, limits: settings.limits, log: logged, trace, ...(predictionCache ? { predictionCache } : {}) } };
 }

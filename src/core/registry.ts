@@ -50,6 +50,11 @@ export interface RegistryOptions {
   pipelines: Readonly<Record<string, PipelineFactory>>;
   /** Where a source that could not answer is reported while the others keep serving. */
   log?: (event: string, detail: Record<string, unknown>) => void;
+  /**
+   * Settles once the TF.js backend is chosen. Loads wait for it, so starting the backend overlaps
+   * with resolving the model (a pointer-record read on a cold isolate) instead of preceding it.
+   */
+  ready?: Promise<unknown>;
 }
 
 export class Registry {
@@ -122,6 +127,7 @@ export class Registry {
 
   /** Loads (or reuses, when memoised) a resolved version. Call `release` when done with it. */
   async load(name: string, version: number): Promise<ServedModel> {
+    await this.options.ready;
     for (const source of this.sources) {
       // A source that knows the artifact's identity up front (bundled: computed at build time;
       // R2: from the pointer record) lets a warm isolate skip reading the files altogether, and

@@ -42,8 +42,9 @@ routes.get("/", async (c) => {
   });
 });
 
-routes.get("/_internal/memory", (c) => {
+routes.get("/_internal/memory", async (c) => {
   if (!c.var.scope.settings.diagnostics) return notFound(c);
+  await c.var.scope.backend;
   return c.json(tensorMemory());
 });
 
