@@ -14,7 +14,7 @@ const IMMUTABLE = "public, max-age=31536000, immutable";
 
 export interface FileCache {
   /** The bytes whose sha256 is `sha256`: from the cache, else from `load` (then cached). */
-  get(sha256: string, load: () => Promise<ArrayBuffer | undefined>): Promise<ArrayBuffer | undefined>;
+  get(sha256: string, load: () => Promise<ArrayBuffer>): Promise<ArrayBuffer>;
 }
 
 type Log = (event: string, detail: Record<string, unknown>) => void;
@@ -36,7 +36,7 @@ export function cacheApiFiles(cache: Cache | undefined, log?: Log): FileCache {
         log?.("artifact_cache_unavailable", { op: "match", error: String(err) });
       }
       const bytes = await load();
-      if (bytes && (await sha256Hex(bytes)) === sha256) {
+      if ((await sha256Hex(bytes)) === sha256) {
         try {
           await cache.put(url, new Response(bytes, { headers: { "cache-control": IMMUTABLE, "content-type": "application/octet-stream" } }));
         } catch (err) {

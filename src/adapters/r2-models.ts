@@ -80,6 +80,7 @@ export function r2Source(registry: KVNamespace | undefined, bucket: R2Bucket | u
 
   return {
     kind: "r2",
+    names,
     async index() {
       const entries: ModelIndexEntry[] = [];
       for (const name of await names()) {
@@ -113,10 +114,7 @@ export function r2Source(registry: KVNamespace | undefined, bucket: R2Bucket | u
       };
       const manifest = parseManifest(await read("manifest.json"), label);
       const entries = await Promise.all(
-        Object.entries(manifest.files).map(async ([file, sha256]) => {
-          const bytes = await options.files.get(sha256, () => read(file));
-          return [file, bytes ?? (await read(file))] as const;
-        }),
+        Object.entries(manifest.files).map(async ([file, sha256]) => [file, await options.files.get(sha256, () => read(file))] as const),
       );
       return { manifest, files: new Map(entries) };
     },

@@ -74,6 +74,12 @@ export class Registry {
     return merge(found.flat()).sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
+  /** Every model's name, sorted: what an unknown-model error lists (cheaper than `index`). */
+  async names(): Promise<string[]> {
+    const found = await this.fromSources("names", async (source) => (source.names ? source.names() : (await source.index()).map((m) => m.name)));
+    return [...new Set(found.flat())].sort();
+  }
+
   /** One model's merged entry, or undefined when no source has it. */
   async entry(name: string): Promise<ModelIndexEntry | undefined> {
     const found = await this.fromSources(name, async (source) => {
@@ -87,8 +93,8 @@ export class Registry {
   async resolve(ref: ModelRef): Promise<{ name: string; version: number; versions: number[] }> {
     const entry = await this.entry(ref.name);
     if (!entry) {
-      const models = await this.index();
-      throw modelNotFound(`model '${ref.name}' not found; available models: ${models.map((m) => m.name).join(", ") || "none"}`);
+      const names = await this.names();
+      throw modelNotFound(`model '${ref.name}' not found; available models: ${names.join(", ") || "none"}`);
     }
     let version: number | undefined;
     if (ref.version !== undefined) {
@@ -134,25 +140,13 @@ export class Registry {
       // concurrent first requests share one read and one load.
       const known = source.identity?.(name, version);
       if (known !== undefined && this.options.memo) {
-        let loading = LOADED.get(known);
-        if (!loading) {
-          loading = this.openAndBuild(source, name, version, known);
-          LOADED.set(known, loading);
-          loading.catch(() => LOADED.delete(known));
-        }
-        return renamed(await loading, name, version, source.kind);
+        return renamed(await memoised(known, () => this.openAndBuild(source, name, version, known)), name, version, source.kind);
       }
       const files = await source.open(name, version);
       if (!files) continue;
       const key = await this.checkedIdentity(files, known, name, version, source.kind);
       if (!this.options.memo) return this.build(name, version, source.kind, files, key);
-      let loading = LOADED.get(key);
-      if (!loading) {
-        loading = this.build(name, version, source.kind, files, key);
-        LOADED.set(key, loading);
-        loading.catch(() => LOADED.delete(key));
-      }
-      return renamed(await loading, name, version, source.kind);
+      return renamed(await memoised(key, () => this.build(name, version, source.kind, files, key)), name, version, source.kind);
     }
     throw modelNotFound(`model '${name}' has no version ${version}`);
   }
@@ -214,6 +208,17 @@ export class Registry {
     if (!factory) throw modelNotReady(`${label}: unknown preprocess kind '${preprocess.kind}'`);
     return factory(preprocess.params, signature, label);
   }
+}
+
+/** The memo entry for an artifact identity, started by `load` when absent (single-flight; a failure is forgotten). */
+function memoised(key: string, load: () => Promise<ServedModel>): Promise<ServedModel> {
+  let loading = LOADED.get(key);
+  if (!loading) {
+    loading = load();
+    LOADED.set(key, loading);
+    loading.catch(() => LOADED.delete(key));
+  }
+  return loading;
 }
 
 /** Merges entries of the same model (in source order) into one per model. */

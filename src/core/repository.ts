@@ -24,6 +24,8 @@ export interface ModelSource {
   /** Short name for messages and headers, e.g. "bundled" or "r2". */
   readonly kind: string;
   index(): Promise<ModelIndexEntry[]>;
+  /** The names of its models, when cheaper than `index` (e.g. without reading each record). Optional. */
+  names?(): Promise<string[]>;
   /** One model's entry, when the source can find it without listing everything. Optional. */
   lookup?(name: string): Promise<ModelIndexEntry | undefined>;
   /**

@@ -200,6 +200,16 @@ describe("broken or unreachable artifacts", () => {
     expect(reads).toEqual([]);
   });
 
+  it("answer an unknown model with 404 listing names, reading no other model's record", async () => {
+    await publish("r2_listed", { versions: { 1: tiny(1) } });
+    const reads: string[] = [];
+    const counting = { get: (key: string, o: unknown) => (reads.push(key), env.REGISTRY.get(key, o as never)), list: (o: KVNamespaceListOptions) => env.REGISTRY.list(o) };
+    const res = await appWith({ REGISTRY: counting }).post("/v1/models/no_such_model:predict", { instances: [row] });
+    expect(res.status).toBe(404);
+    expect(res.json.error).toMatch(/^model 'no_such_model' not found; available models: .*\br2_listed\b.*\btiny_layers\b/);
+    expect(reads).toEqual(["model:no_such_model"]);
+  });
+
   it("answer 503 naming the field when a pointer record is malformed", async () => {
     await env.REGISTRY.put("model:r2_bad_record", JSON.stringify({ versions: { 1: { sha256: "nope" } } }));
     const res = await api.post("/v1/models/r2_bad_record:predict", { instances: [row] });

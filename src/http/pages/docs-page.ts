@@ -48,7 +48,7 @@ function operationHtml(method: string, path: string, op: Json, doc: Json): strin
 }
 
 const COPY_SCRIPT = `document.addEventListener("click",function(e){var b=e.target;if(!b.classList||!b.classList.contains("copy"))return;
-var code=b.parentElement.nextElementSibling.textContent;if(navigator.clipboard){navigator.clipboard.writeText(code).then(function(){b.textContent="Copied";setTimeout(function(){b.textContent="Copy"},1500)})}});`;
+const code=b.parentElement.nextElementSibling.textContent;if(navigator.clipboard){navigator.clipboard.writeText(code).then(function(){b.textContent="Copied";setTimeout(function(){b.textContent="Copy"},1500)})}});`;
 
 /** Each status once, with what it means (the routes list only the numbers). */
 function statusLegend(doc: Json): string {
