@@ -34,10 +34,10 @@ export const IMAGE_MODEL = {
 } as const;
 export const imageModelDir = (root = IMAGE_MODEL.root) => join(root, IMAGE_MODEL.name, String(IMAGE_MODEL.version));
 
-/** The model's own signature, as the Worker's loader (src/core/model.ts) reads it on the cpu backend. */
+/** The model's own signature, as the Worker's loader (src/runtime/tfjs/model.ts) reads it on the cpu backend. */
 async function modelSignature(dir: string) {
-  const { ensureBackend } = await import("../src/core/backend.ts");
-  const { loadModel } = await import("../src/core/model.ts");
+  const { ensureBackend } = await import("../src/runtime/tfjs/backend.ts");
+  const { loadModel } = await import("../src/runtime/tfjs/model.ts");
   const tf = await import("@tensorflow/tfjs-core");
   tf.env().set("PROD", true); // no "use tfjs-node" banner, as in `npm run models -- publish`
   await ensureBackend("cpu");

@@ -1,7 +1,7 @@
 /**
  * The compute floor: each workload's model called in-process with no HTTP and no JSON, through the
- * Worker's own core (src/core/model.ts loadModel + run: tensors in, tf.tidy, outputs read back)
- * on the cpu backend or the wasm-SIMD backend (src/core/backend.ts, given the .wasm compiled in
+ * Worker's own core (src/runtime/tfjs/model.ts loadModel + run: tensors in, tf.tidy, outputs read back)
+ * on the cpu backend or the wasm-SIMD backend (src/runtime/tfjs/backend.ts, given the .wasm compiled in
  * Node). One call at a time, warm-up first; prints one JSON line per workload.
  *
  *   tsx bench/inproc.ts --backend cpu|wasm --seconds 5 --warmup 2 [--image dir]
@@ -9,9 +9,9 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { ensureBackend, type BackendName } from "../src/core/backend.ts";
-import { loadModel, parseModelJson, shardPaths } from "../src/core/model.ts";
-import type { NamedTensors } from "../src/core/types.ts";
+import { ensureBackend, type BackendName } from "../src/runtime/tfjs/backend.ts";
+import { loadModel, parseModelJson, shardPaths } from "../src/runtime/tfjs/model.ts";
+import type { NamedTensors } from "../src/core/tensors/spec.ts";
 import { summarize } from "./stats.ts";
 import { workloads } from "./workloads.ts";
 

@@ -46,7 +46,7 @@ export function buildImageWorker(imageDir: string): void {
     `${BENCH_DIR}/image-models.generated.ts`,
     [
       "// Written by bench/targets.ts: the bench-only image model, in place of the bundled fixtures.",
-      'import type { BundledModel } from "../../src/adapters/bundled.ts";',
+      'import type { BundledModel } from "../../src/adapters/bundled/source.ts";',
       ...files.map((f, i) => `import f${i} from "${spec(f)}";`),
       "export const BUNDLED_MODELS: BundledModel[] = [",
       `  { name: ${JSON.stringify(manifest.name)}, labels: undefined, versions: [{ version: ${manifest.version}, files: {`,
@@ -57,9 +57,9 @@ export function buildImageWorker(imageDir: string): void {
     ].join("\n"),
   );
   const toml = readFileSync("wrangler.toml", "utf8")
-    .replace(/^main = "src\/index.ts"$/m, 'main = "../../src/index.ts"\nalias = { "./adapters/bundled-models.generated.ts" = "./image-models.generated.ts" }')
+    .replace(/^main = "src\/worker.ts"$/m, 'main = "../../src/worker.ts"\nalias = { "../adapters/bundled/models.generated.ts" = "./image-models.generated.ts" }')
     .replace(/^\[\[rules\]\]$/m, '[[rules]]\ntype = "Data"\nglobs = ["**/artifacts/**/group*-shard*"]\nfallthrough = true\n\n[[rules]]');
-  if (!toml.includes("alias =")) throw new Error('wrangler.toml: main is not "src/index.ts"; update bench/targets.ts');
+  if (!toml.includes("alias =")) throw new Error('wrangler.toml: main is not "src/worker.ts"; update bench/targets.ts');
   if (!toml.includes("group*-shard*")) throw new Error("wrangler.toml: no [[rules]] block to add the shard rule beside; update bench/targets.ts");
   writeFileSync(`${BENCH_DIR}/wrangler.image.toml`, toml);
   wranglerBuild(IMAGE_WORKER_DIR, `${BENCH_DIR}/wrangler.image.toml`);

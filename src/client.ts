@@ -6,13 +6,13 @@
  *     interface Env { ML: Service<Predictor> }
  *     const { predictions } = await env.ML.predict("flights", [instance]);
  *
- * `Predictor` here is the contract (src/rpc/types.ts) branded as a WorkerEntrypoint, so a consumer
+ * `Predictor` here is the contract (src/rpc/contract.ts) branded as a WorkerEntrypoint, so a consumer
  * type-checks against it without compiling the server (its Env, TF.js, Hono). The server's class
  * `implements` the same contract. `parseRpcError` is the only runtime code: pure, no imports.
  */
-import type { PredictorApi } from "./rpc/types.ts";
+import type { PredictorApi } from "./rpc/contract.ts";
 
 export type Predictor = PredictorApi & Rpc.WorkerEntrypointBranded;
 
-export type * from "./rpc/types.ts";
+export type * from "./rpc/contract.ts";
 export { parseRpcError, type ErrorCode, type RpcErrorInfo } from "./rpc/errors.ts";

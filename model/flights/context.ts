@@ -1,5 +1,5 @@
 /**
- * Builds the KV context values (schema in src/core/flights/context.ts) from the flights:
+ * Builds the KV context values (schema in src/pipelines/flights/context.ts) from the flights:
  * airport and route statistics from the stats period (Jan–Mar), and per airport-day
  * congestion series for any set of rows (June for the KV file, Apr–May in memory).
  */
@@ -13,7 +13,7 @@ import {
   type ContextLookup,
   type FlightsContextParams,
   type RouteValue,
-} from "../../src/core/flights/index.ts";
+} from "../../src/pipelines/flights/index.ts";
 import { dateOf, isLate, type Airport, type Flights } from "./data.ts";
 
 /** Constants of the context build (documented in MODEL_CARD.md). */

@@ -12,7 +12,7 @@ import {
   type ContextLookup,
   type FlightsContextParams,
   type FlightsParams,
-} from "../../src/core/flights/index.ts";
+} from "../../src/pipelines/flights/index.ts";
 import { bar } from "./cli.ts";
 import { isLate, requestRow, type Flights } from "./data.ts";
 

@@ -16,8 +16,8 @@ import {
   parseFlight,
   type ContextLookup,
   type FlightsParams,
-} from "../../src/core/flights/index.ts";
-import { ManifestSchema } from "../../src/core/types.ts";
+} from "../../src/pipelines/flights/index.ts";
+import { ManifestSchema } from "../../src/core/tensors/spec.ts";
 import { bar, cli, intOption, pathsFor, permutation, rng, step } from "./cli.ts";
 import { readContextFile } from "./context.ts";
 import { isLate, loadFlights, PERIODS, requestRow, rowsIn, type Flights } from "./data.ts";
@@ -203,7 +203,7 @@ const caseMatrix: Matrix = { rows: cases.length, cols: F, x: Float32Array.from(c
 const caseP = predict(model, caseMatrix);
 const fixture = {
   description:
-    "Parity reference for the flights model: raw request rows, the feature vector the Node pipeline computed (src/core/flights buildFeatures with model/artifacts/flights/context.json and the manifest's params) and the probability tf.loadLayersModel gives in Node. The Worker must reproduce features and probability to 1e-6.",
+    "Parity reference for the flights model: raw request rows, the feature vector the Node pipeline computed (src/pipelines/flights buildFeatures with model/artifacts/flights/context.json and the manifest's params) and the probability tf.loadLayersModel gives in Node. The Worker must reproduce features and probability to 1e-6.",
   model: { name: manifest.name, version: manifest.version, files: manifest.files },
   context_file: "model/artifacts/flights/context.json",
   tolerance: 1e-6,

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FEATURE_NAMES, lookupFromEntries } from "../../src/core/flights/index.ts";
+import { FEATURE_NAMES, lookupFromEntries } from "../../src/pipelines/flights/index.ts";
 import { cli, intOption, pathsFor, rng, step } from "./cli.ts";
 import {
   buildCongestion,

@@ -1,7 +1,7 @@
 /**
  * Standard UTC offsets and DST observance of US airports as of 2001 (the data's year),
  * by state, with per-airport exceptions for states split across zones. Used to align the
- * destination's local hours with the origin's (see src/core/flights/features.ts).
+ * destination's local hours with the origin's (see src/pipelines/flights/features.ts).
  */
 export interface Zone {
   /** Standard-time offset from UTC in hours. */

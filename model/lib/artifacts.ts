@@ -11,7 +11,7 @@ import { createReadStream } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { io } from "@tensorflow/tfjs-core";
-import type { ManifestInput } from "../../src/core/types.ts";
+import type { ManifestInput } from "../../src/core/tensors/spec.ts";
 
 export const MODEL_JSON = "model.json";
 export const MANIFEST_JSON = "manifest.json";
@@ -112,7 +112,7 @@ export async function readModelDir(dir: string): Promise<ModelDir> {
  * Writes `dir/manifest.json`: the given manifest plus `files`, the sha256 of
  * model.json and of every shard its weightsManifest names (manifest.json itself is
  * not an artifact). Validates the model directory first (see `readModelDir`); the
- * manifest's shape is checked by its type (`ManifestSchema` in src/core/types.ts is
+ * manifest's shape is checked by its type (`ManifestSchema` in src/core/tensors/spec.ts is
  * imported as a type only, so this module stays independent of the serving code).
  * Returns the manifest as written.
  */

@@ -2,7 +2,7 @@
  * `label N L V`, `rollback N L` and `canary N P`: one read and one write of the model's pointer
  * record each. Labels may point at published versions or at versions bundled in the Worker.
  */
-import { CANARY_LABEL, DEFAULT_LABEL, NAME_PATTERN, recordKey, type ModelRecord } from "../../src/core/model-record.ts";
+import { CANARY_LABEL, DEFAULT_LABEL, NAME_PATTERN, recordKey, type ModelRecord } from "../../src/core/models/record.ts";
 import { bundledVersions } from "./bundled.ts";
 import { CliError, usageError } from "./cli-error.ts";
 import type { Log } from "./publish.ts";

@@ -3,7 +3,7 @@
  * size, publish time), labels (with their rollback history) and canary share. The records are
  * the index: R2 cannot be listed through wrangler, and only versions in a record are served.
  */
-import { CANARY_LABEL, recordKey, type ModelRecord } from "../../src/core/model-record.ts";
+import { CANARY_LABEL, recordKey, type ModelRecord } from "../../src/core/models/record.ts";
 import { bundledVersions } from "./bundled.ts";
 import { CliError } from "./cli-error.ts";
 import { formatBytes, shortSha, table } from "./format.ts";

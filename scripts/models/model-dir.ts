@@ -8,8 +8,8 @@ import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import { detectFormat } from "../../src/core/model.ts";
-import { ManifestSchema, type Manifest, type ModelFormat } from "../../src/core/types.ts";
+import { detectFormat } from "../../src/runtime/tfjs/model.ts";
+import { ManifestSchema, type Manifest, type ModelFormat } from "../../src/core/tensors/spec.ts";
 import { MANIFEST_JSON, MODEL_JSON, artifactFiles, readModelDir, type ModelDir } from "../../model/lib/artifacts.ts";
 import { CliError } from "./cli-error.ts";
 

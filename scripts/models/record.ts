@@ -1,9 +1,9 @@
 /**
- * Changes to a model's pointer record (`model:<name>` in KV, schema in src/core/model-record.ts),
+ * Changes to a model's pointer record (`model:<name>` in KV, schema in src/core/models/record.ts),
  * as pure functions: each takes a record and returns a new one, or throws a CliError saying why
  * the change is refused. The commands read the record, apply one of these, and write it back.
  */
-import { CANARY_LABEL, DEFAULT_LABEL, ModelRecordSchema, recordKey, type ModelRecord } from "../../src/core/model-record.ts";
+import { CANARY_LABEL, DEFAULT_LABEL, ModelRecordSchema, recordKey, type ModelRecord } from "../../src/core/models/record.ts";
 import { CliError } from "./cli-error.ts";
 
 export type VersionEntry = ModelRecord["versions"][string];

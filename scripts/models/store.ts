@@ -3,7 +3,7 @@
  * objects in R2. `wrangler.ts` implements it with wrangler (local state or the real account);
  * tests may put a fake behind it to inject failures.
  */
-import type { ModelRecord } from "../../src/core/model-record.ts";
+import type { ModelRecord } from "../../src/core/models/record.ts";
 
 export interface RepositoryStore {
   /** Where it writes, for messages: "local state in .wrangler/state", "remote (env staging)", … */

@@ -1,6 +1,6 @@
 /**
  * Proves TF.js can load and run a model directory before it is published: loads it with the
- * Worker's own loader (src/core/model.ts: tf.io.fromMemory into loadLayersModel/loadGraphModel)
+ * Worker's own loader (src/runtime/tfjs/model.ts: tf.io.fromMemory into loadLayersModel/loadGraphModel)
  * on TF.js' wasm backend (the Worker's default), reads its signature, and runs one zero-filled
  * example. A model the wasm backend cannot run but the cpu backend can is published with a
  * warning (serve it with TFJS_BACKEND=cpu); one neither can run is refused.
@@ -8,8 +8,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
-import { loadModel, type LoadedModel } from "../../src/core/model.ts";
-import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../../src/core/types.ts";
+import { loadModel, type LoadedModel } from "../../src/runtime/tfjs/model.ts";
+import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../../src/core/tensors/spec.ts";
 import { CliError } from "./cli-error.ts";
 import type { CheckedDir } from "./model-dir.ts";
 

@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
-import { RECORD_PREFIX, recordKey, type ModelRecord } from "../../src/core/model-record.ts";
+import { RECORD_PREFIX, recordKey, type ModelRecord } from "../../src/core/models/record.ts";
 import { CliError } from "./cli-error.ts";
 import { serialiseRecord } from "./record.ts";
 import type { RepositoryStore } from "./store.ts";

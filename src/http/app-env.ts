@@ -1,4 +1,4 @@
-import type { RequestScope } from "../deps.ts";
+import type { RequestScope } from "../worker/scope.ts";
 
 /** Hono's typing of this app: the Worker's bindings and the per-request scope. */
 export interface AppEnv {

@@ -3,19 +3,19 @@
  * error mapping. Built once at module scope: it holds routes (constants), not state.
  */
 import { Hono, type Context } from "hono";
-import { tensorMemory } from "../core/backend.ts";
-import { makeDeps } from "../deps.ts";
-import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
+import { tensorMemory } from "../runtime/tfjs/backend.ts";
+import { makeDeps } from "../worker/scope.ts";
+import { SERVER_NAME, SERVER_VERSION } from "../core/version.ts";
 import type { AppEnv } from "./app-env.ts";
-import { auth } from "./auth.ts";
-import { corsFromEnv } from "./cors.ts";
-import { docs } from "./docs.ts";
+import { auth } from "./middleware/auth.ts";
+import { corsFromEnv } from "./middleware/cors.ts";
+import { docs } from "./routes/docs.ts";
 import { notFound, onError } from "./errors.ts";
-import { observe } from "./observe.ts";
-import { playgroundResponse, prefersHtml } from "./playground.ts";
-import { rateLimit } from "./rate-limit.ts";
-import { v1 } from "./v1.ts";
-import { v2 } from "./v2.ts";
+import { observe } from "./middleware/observe.ts";
+import { playgroundResponse, prefersHtml } from "./routes/playground.ts";
+import { rateLimit } from "./middleware/rate-limit.ts";
+import { v1 } from "./routes/v1.ts";
+import { v2 } from "./routes/v2.ts";
 
 /** The routes themselves: what a service-binding caller reaches (Predictor.fetch, no access hop). */
 export const routes = new Hono<AppEnv>();

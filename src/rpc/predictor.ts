@@ -9,14 +9,14 @@
  * rate limit: only Workers in the same account can bind (docs/service-bindings.md).
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { Deps } from "../core/dataplane.ts";
-import { inferV2, predictV1 } from "../core/protocols.ts";
+import type { Deps } from "../core/serving/dataplane.ts";
+import { inferV2, predictV1 } from "../core/serving/protocols.ts";
 import { describeValue, invalidInput, ServeError } from "../core/errors.ts";
-import { modelMetadata, modelReadiness, serverReady } from "../core/metadata.ts";
-import type { ModelRef } from "../core/registry.ts";
-import { log, makeDeps } from "../deps.ts";
+import { modelMetadata, modelReadiness, serverReady } from "../core/serving/metadata.ts";
+import type { ModelRef } from "../core/models/registry.ts";
+import { log, makeDeps } from "../worker/scope.ts";
 import { routes } from "../http/app.ts";
-import { reportRequest } from "../request-log.ts";
+import { reportRequest } from "../core/observability/request-log.ts";
 import { rpcError } from "./errors.ts";
 import type {
   InferOptions,
@@ -28,7 +28,7 @@ import type {
   PredictorApi,
   PredictResponse,
   Readiness,
-} from "./types.ts";
+} from "./contract.ts";
 
 /**
  * Runs one RPC call with fresh deps; every failure leaves as an RPC error, 5xx ones logged.

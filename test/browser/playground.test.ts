@@ -13,7 +13,7 @@ import { Miniflare } from "miniflare";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { putAll, readEntries } from "../../scripts/local-context.ts";
-import { contextKeys, parseFlight } from "../../src/core/flights/index.ts";
+import { contextKeys, parseFlight } from "../../src/pipelines/flights/index.ts";
 import { FLIGHT } from "../../src/http/openapi/examples.ts";
 import { serverOptions } from "../e2e/worker.ts";
 

@@ -1,7 +1,7 @@
 /**
  * Publishing into the model repository from inside a test: copies a bundled fixture's files into
  * R2 under another name/version and writes the pointer record, the layout `npm run models --
- * publish` writes (core/model-record.ts). The artifact identity is computed here with node:crypto,
+ * publish` writes (core/models/record.ts). The artifact identity is computed here with node:crypto,
  * independently of src/core/digest.ts.
  */
 import { createHash } from "node:crypto";

@@ -3,7 +3,7 @@
  * call on the Predictor entrypoint (`predict` / `infer`); a case's explicit `rpc` wins. Requests that
  * only HTTP can carry (raw bytes, content types, GET, TF Serving's path grammar) have no RPC form.
  */
-import type { PredictorApi } from "../../src/rpc/types.ts";
+import type { PredictorApi } from "../../src/rpc/contract.ts";
 import { parseRpcError } from "../../src/client.ts";
 import { CASES, type Case, type ProtocolRequest, type RpcRequest } from "./cases.ts";
 

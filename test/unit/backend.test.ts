@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { ensureBackend, tensorMemory } from "../../src/core/backend.ts";
+import { ensureBackend, tensorMemory } from "../../src/runtime/tfjs/backend.ts";
 
 /** Node's WebAssembly.compile (workers-types leave it out: workerd forbids compiling at run time). */
 const compileWasm = (bytes: Uint8Array) =>

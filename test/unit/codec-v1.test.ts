@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeV1, encodeV1, type V1Options } from "../../src/core/codecs/v1.ts";
-import { DEFAULT_LIMITS } from "../../src/core/tensors.ts";
-import type { Signature } from "../../src/core/types.ts";
+import { DEFAULT_LIMITS } from "../../src/core/tensors/tensors.ts";
+import type { Signature } from "../../src/core/tensors/spec.ts";
 import { errorOf } from "../support/errors.ts";
 
 const twoInputs: Signature = {

@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { decodeV2Binary, encodeV2Binary, halfToFloat, splitBinaryBody } from "../../src/core/codecs/v2-binary.ts";
 import { decodeV2, encodeV2 } from "../../src/core/codecs/v2.ts";
-import { DEFAULT_LIMITS } from "../../src/core/tensors.ts";
-import type { Signature } from "../../src/core/types.ts";
+import { DEFAULT_LIMITS } from "../../src/core/tensors/tensors.ts";
+import type { Signature } from "../../src/core/tensors/spec.ts";
 import {
   binaryBody,
   bool,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeV2, encodeV2 } from "../../src/core/codecs/v2.ts";
-import { DEFAULT_LIMITS } from "../../src/core/tensors.ts";
-import type { Signature } from "../../src/core/types.ts";
+import { DEFAULT_LIMITS } from "../../src/core/tensors/tensors.ts";
+import type { Signature } from "../../src/core/tensors/spec.ts";
 import { errorOf } from "../support/errors.ts";
 
 const sig: Signature = {

@@ -4,13 +4,13 @@
  * released all the same. Errors the model path raises on purpose (ServeError) pass unchanged.
  */
 import { describe, expect, it } from "vitest";
-import { predict, withModel, type Deps } from "../../src/core/dataplane.ts";
+import { predict, withModel, type Deps } from "../../src/core/serving/dataplane.ts";
 import { invalidInput, ServeError } from "../../src/core/errors.ts";
-import type { LoadedModel } from "../../src/core/model.ts";
-import type { Pipeline } from "../../src/core/pipeline.ts";
-import type { Registry, ServedModel } from "../../src/core/registry.ts";
-import { DEFAULT_LIMITS } from "../../src/core/tensors.ts";
-import type { Signature } from "../../src/core/types.ts";
+import type { LoadedModel } from "../../src/runtime/tfjs/model.ts";
+import type { Pipeline } from "../../src/core/pipeline/plugin.ts";
+import type { Registry, ServedModel } from "../../src/core/models/registry.ts";
+import { DEFAULT_LIMITS } from "../../src/core/tensors/tensors.ts";
+import type { Signature } from "../../src/core/tensors/spec.ts";
 import { failure } from "../support/errors.ts";
 
 const signature: Signature = {

@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildFeatures, contextKeys, FlightsParamsSchema, lookupFromEntries, parseFlight } from "../../src/core/flights/index.ts";
-import { AirportValueSchema, batchLookup, readValue } from "../../src/core/flights/context.ts";
-import { ManifestSchema } from "../../src/core/types.ts";
+import { buildFeatures, contextKeys, FlightsParamsSchema, lookupFromEntries, parseFlight } from "../../src/pipelines/flights/index.ts";
+import { AirportValueSchema, batchLookup, readValue } from "../../src/pipelines/flights/context.ts";
+import { ManifestSchema } from "../../src/core/tensors/spec.ts";
 import { readEntries } from "../../scripts/local-context.ts";
 import { FLIGHTS } from "../support/flights.ts";
 

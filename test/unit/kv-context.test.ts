@@ -3,7 +3,7 @@
  * request. The key counts as missing, the result says `degraded: true`, and the timeout holds.
  */
 import { describe, expect, it } from "vitest";
-import { kvContext } from "../../src/adapters/kv-context.ts";
+import { kvContext } from "../../src/adapters/kv/context-store.ts";
 
 type Get = (key: string, options: unknown) => Promise<string | null>;
 const fakeKv = (get: Get) => ({ get }) as unknown as KVNamespace;

@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ModelRecordSchema, type ModelRecord } from "../../src/core/model-record.ts";
+import { ModelRecordSchema, type ModelRecord } from "../../src/core/models/record.ts";
 import { CliError } from "../../scripts/models/cli-error.ts";
 import { renderRecords } from "../../scripts/models/list.ts";
 import { publish } from "../../scripts/models/publish.ts";

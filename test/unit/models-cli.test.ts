@@ -13,8 +13,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Miniflare } from "miniflare";
 import { afterAll, describe, expect, it } from "vitest";
-import { ModelRecordSchema, type ModelRecord } from "../../src/core/model-record.ts";
-import { ManifestSchema } from "../../src/core/types.ts";
+import { ModelRecordSchema, type ModelRecord } from "../../src/core/models/record.ts";
+import { ManifestSchema } from "../../src/core/tensors/spec.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const TIMEOUT = 240_000;

@@ -4,12 +4,12 @@
  * data point written to a fake dataset (and nothing, without error, when there is none).
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { requestDataPoint, writeRequestPoint } from "../../src/adapters/analytics.ts";
+import { requestDataPoint, writeRequestPoint } from "../../src/adapters/analytics-engine/data-point.ts";
 import { ServeError } from "../../src/core/errors.ts";
-import { createTrace } from "../../src/core/trace.ts";
-import { errorCode, routeOf, serverTiming } from "../../src/http/observe.ts";
-import { requestIdOf, traceIdOf } from "../../src/http/request-id.ts";
-import { reportRequest, type RequestRecord } from "../../src/request-log.ts";
+import { createTrace } from "../../src/core/observability/trace.ts";
+import { errorCode, routeOf, serverTiming } from "../../src/http/middleware/observe.ts";
+import { requestIdOf, traceIdOf } from "../../src/http/middleware/request-id.ts";
+import { reportRequest, type RequestRecord } from "../../src/core/observability/request-log.ts";
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { prefersHtml } from "../../src/http/playground.ts";
+import { prefersHtml } from "../../src/http/routes/playground.ts";
 import { PLAYGROUND_SCRIPT } from "../../src/http/pages/playground-script.ts";
 
 describe("GET / content negotiation", () => {

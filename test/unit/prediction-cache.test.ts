@@ -1,5 +1,5 @@
 /**
- * The prediction cache's key and value format (src/core/prediction-cache.ts), checked against an
+ * The prediction cache's key and value format (src/core/cache/prediction-cache.ts), checked against an
  * independent implementation of the documented byte layout hashed with node:crypto, and its
  * run-through: hits skip the model, faults fall through to it.
  */
@@ -12,8 +12,8 @@ import {
   keyMaterial,
   predictionKey,
   type PredictionCache,
-} from "../../src/core/prediction-cache.ts";
-import type { HostTensor, NamedTensors } from "../../src/core/types.ts";
+} from "../../src/core/cache/prediction-cache.ts";
+import type { HostTensor, NamedTensors } from "../../src/core/tensors/spec.ts";
 
 const SHA = "ab".repeat(32);
 const f32 = (shape: number[], ...values: number[]): HostTensor => ({ dtype: "float32", shape, values: Float32Array.from(values) });

@@ -5,13 +5,13 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureBackend } from "../../src/core/backend.ts";
-import { predict } from "../../src/core/dataplane.ts";
+import { ensureBackend } from "../../src/runtime/tfjs/backend.ts";
+import { predict } from "../../src/core/serving/dataplane.ts";
 import { artifactSha256 } from "../../src/core/digest.ts";
-import { Registry } from "../../src/core/registry.ts";
-import type { ModelSource, ModelVersionFiles } from "../../src/core/repository.ts";
-import { ManifestSchema } from "../../src/core/types.ts";
-import { DEFAULT_LIMITS } from "../../src/core/tensors.ts";
+import { Registry } from "../../src/core/models/registry.ts";
+import type { ModelSource, ModelVersionFiles } from "../../src/core/models/source.ts";
+import { ManifestSchema } from "../../src/core/tensors/spec.ts";
+import { DEFAULT_LIMITS } from "../../src/core/tensors/tensors.ts";
 import { failure } from "../support/errors.ts";
 
 const DIR = "model/artifacts/tiny_graph";

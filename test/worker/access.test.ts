@@ -1,7 +1,7 @@
 /** Access control, rate limiting and CORS, through the HTTP app inside workerd. */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { bearerToken, digestsEqual } from "../../src/http/auth.ts";
+import { bearerToken, digestsEqual } from "../../src/http/middleware/auth.ts";
 import { appWith } from "../support/app-with.ts";
 
 const KEYS = { API_KEYS: " alpha-key-0123456789 , beta-key-9876543210 " };

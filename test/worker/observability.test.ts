@@ -6,7 +6,7 @@
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import contextFile from "../../model/artifacts/flights/context.json";
-import { Registry } from "../../src/core/registry.ts";
+import { Registry } from "../../src/core/models/registry.ts";
 import { appWith } from "../support/app-with.ts";
 import { client } from "../support/client.ts";
 import { entriesFor, FLIGHTS } from "../support/flights.ts";

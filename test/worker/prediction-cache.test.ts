@@ -7,7 +7,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { PREDICTION_CACHE_ORIGIN } from "../../src/adapters/prediction-cache.ts";
+import { PREDICTION_CACHE_ORIGIN } from "../../src/adapters/cache-api/predictions.ts";
 import { Predictor } from "../../src/rpc/predictor.ts";
 import { appWith, envWith } from "../support/app-with.ts";
 

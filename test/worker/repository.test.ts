@@ -10,7 +10,7 @@ import type { Predictor as PredictorContract } from "../../src/client.ts";
 import { appWith } from "../support/app-with.ts";
 import { client } from "../support/client.ts";
 import { expectClose, REFERENCE } from "../support/reference.ts";
-import { BUNDLED_MODELS } from "../../src/adapters/bundled-models.generated.ts";
+import { BUNDLED_MODELS } from "../../src/adapters/bundled/models.generated.ts";
 import { bucketOf, distinctFiles as distinct, forgetCached, identityOf, publish as publishTo, type Published } from "../support/repository.ts";
 
 const load = (model: string, version: number) => BUNDLED_MODELS.find((m) => m.name === model)!.versions.find((v) => v.version === version)!.files;

@@ -2,8 +2,8 @@
  * Host tensors → JSON values. Floats are printed with the shortest decimal that reads
  * back as the same float32 (as TF Serving does), so answers are compact and stable.
  */
-import { encodeBase64 } from "../tensors.ts";
-import type { HostTensor, TensorSpec } from "../types.ts";
+import { encodeBase64 } from "../tensors/tensors.ts";
+import type { HostTensor, TensorSpec } from "../tensors/spec.ts";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 

@@ -11,7 +11,7 @@
  * codecs against the signature; these schemas hold only what every model shares.
  */
 import { z } from "zod";
-import { V2_DATATYPES } from "../dtypes.ts";
+import { V2_DATATYPES } from "../tensors/dtypes.ts";
 import { describeValue, invalidInput } from "../errors.ts";
 
 type Issue = z.core.$ZodRawIssue;

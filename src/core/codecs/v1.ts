@@ -4,8 +4,8 @@
  * and pass-through keys echoed with each prediction ("keyed predictions").
  */
 import { describeValue, invalidInput } from "../errors.ts";
-import { checkShape, elementCount, flatten, formatShape, stackRows, toHostTensor, type Limits } from "../tensors.ts";
-import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../types.ts";
+import { checkShape, elementCount, flatten, formatShape, stackRows, toHostTensor, type Limits } from "../tensors/tensors.ts";
+import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../tensors/spec.ts";
 import { jsonLeaves, nest } from "./json-values.ts";
 import { parseEnvelope, V1PredictRequest } from "./schemas.ts";
 

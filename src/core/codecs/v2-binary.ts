@@ -10,9 +10,9 @@
  * (INT64/UINT64 beyond int32 refused), non-finite floats refused.
  */
 import { describeValue, invalidInput } from "../errors.ts";
-import { integerRange, v2DatatypeOf, type V2Datatype } from "../dtypes.ts";
-import { elementCount, formatShape, type Limits } from "../tensors.ts";
-import type { HostTensor, NamedTensors, Signature } from "../types.ts";
+import { integerRange, v2DatatypeOf, type V2Datatype } from "../tensors/dtypes.ts";
+import { elementCount, formatShape, type Limits } from "../tensors/tensors.ts";
+import type { HostTensor, NamedTensors, Signature } from "../tensors/spec.ts";
 import { jsonLeaves } from "./json-values.ts";
 import { parseEnvelope, V2InferHeader } from "./schemas.ts";
 import type { NamedOutput } from "./v1.ts";

@@ -3,9 +3,9 @@
  * row-major), named outputs out, the request `id` echoed unchanged.
  */
 import { describeValue, invalidInput } from "../errors.ts";
-import { tfDtypeOf, v2DatatypeOf, type V2Datatype } from "../dtypes.ts";
-import { checkShape, elementCount, flatten, formatShape, toHostTensor, type Limits } from "../tensors.ts";
-import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../types.ts";
+import { tfDtypeOf, v2DatatypeOf, type V2Datatype } from "../tensors/dtypes.ts";
+import { checkShape, elementCount, flatten, formatShape, toHostTensor, type Limits } from "../tensors/tensors.ts";
+import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../tensors/spec.ts";
 import { jsonLeaves } from "./json-values.ts";
 import { parseEnvelope, V2InferRequest } from "./schemas.ts";
 import type { NamedOutput } from "./v1.ts";

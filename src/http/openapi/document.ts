@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { V1PredictRequest, V2InferHeader, V2InferRequest, V2RepositoryIndexRequest } from "../../core/codecs/schemas.ts";
-import { SERVER_NAME, SERVER_VERSION } from "../../version.ts";
+import { SERVER_NAME, SERVER_VERSION } from "../../core/version.ts";
 import { V1_GET, V1_METADATA_GET, V1_PREDICT, V2_INFER, V2_MODEL_GET, type Example } from "./examples.ts";
 import * as R from "./responses.ts";
 

@@ -3,7 +3,7 @@
  * the tests parse real answers with them (test/worker/openapi.test.ts), so the two stay in step.
  */
 import { z } from "zod";
-import { V2_DATATYPES } from "../../core/dtypes.ts";
+import { V2_DATATYPES } from "../../core/tensors/dtypes.ts";
 
 export const ErrorBody = z.object({ error: z.string().meta({ description: "Names the field, what was expected and what came." }) });
 

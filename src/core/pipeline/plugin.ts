@@ -1,0 +1,38 @@
+/**
+ * Pipelines turn raw client fields into model tensors and back: validation, context join
+ * (read from an external store such as Workers KV) and feature preprocessing live here, so
+ * clients send only what they know. A model opts in with `preprocess.kind` in its manifest.
+ */
+import type { NamedTensors, Signature } from "../tensors/spec.ts";
+
+/** Result of reading context: values found by key, and whether the store itself failed. */
+export interface ContextResult {
+  values: ReadonlyMap<string, unknown>;
+  /** True when the store errored or timed out; the values found so far are still usable. */
+  degraded: boolean;
+}
+
+/** An external key-value store of context (KV in the Worker, a Map in unit tests). */
+export interface ContextStore {
+  getMany(keys: readonly string[]): Promise<ContextResult>;
+}
+
+export interface PreparedBatch {
+  /** Model inputs, keyed by the model's internal tensor names. */
+  modelInputs: NamedTensors;
+  /** Maps the model's outputs (keyed by internal tensor name) to the public outputs. */
+  finish(modelOutputs: NamedTensors): NamedTensors;
+}
+
+export interface Pipeline {
+  /** The public signature clients see (raw fields in, friendly outputs out). */
+  signature: Signature;
+  /**
+   * Validates raw inputs (400 naming the row and field), reads their context and builds the
+   * model inputs. `rowName(i)` says how the client addressed row i (e.g. `instances[3]`).
+   */
+  prepare(inputs: NamedTensors, context: ContextStore, rowName?: (row: number) => string): Promise<PreparedBatch>;
+}
+
+/** Builds a pipeline from a manifest's `preprocess.params` and the model's own signature. */
+export type PipelineFactory = (params: Record<string, unknown>, model: Signature, label: string) => Pipeline;

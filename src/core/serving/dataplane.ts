@@ -1,0 +1,106 @@
+/**
+ * The one predict path. v1, v2 and RPC only decode their requests into named host tensors
+ * and encode what comes back; resolving, loading, preprocessing and running happen here.
+ */
+import { invalidInput, ServeError } from "../errors.ts";
+import type { NamedOutput } from "../codecs/v1.ts";
+import type { ContextStore } from "../pipeline/plugin.ts";
+import { cachedRun, type PredictionCache } from "../cache/prediction-cache.ts";
+import type { ModelRef, Registry, ServedModel } from "../models/registry.ts";
+import type { Limits } from "../tensors/tensors.ts";
+import type { Span, Trace } from "../observability/trace.ts";
+import type { NamedTensors, Signature } from "../tensors/spec.ts";
+
+export interface Deps {
+  registry: Registry;
+  context: ContextStore;
+  limits: Limits;
+  /** Where to report faults that become a 5xx (the Worker logs them). */
+  log?: (event: string, detail: Record<string, unknown>) => void;
+  /** This request's recorder: spans (kv, load, cache, infer), the model that answered, cache outcome. */
+  trace?: Trace;
+  /** The opt-in prediction cache (PREDICTION_CACHE=on); absent when off. */
+  predictionCache?: PredictionCache;
+}
+
+const measure = <T>(deps: Deps, span: Span, fn: () => Promise<T>): Promise<T> => (deps.trace ? deps.trace.measure(span, fn) : fn());
+
+/** Resolves and loads a model, hands it to `use`, and releases it afterwards. */
+export async function withModel<T>(deps: Deps, ref: ModelRef, use: (model: ServedModel) => Promise<T>): Promise<T> {
+  const model = await measure(deps, "load", async () => {
+    const { name, version } = await deps.registry.resolve(ref);
+    return deps.registry.load(name, version);
+  });
+  deps.trace?.served(model.name, model.version);
+  try {
+    return await use(model);
+  } finally {
+    deps.registry.release(model);
+  }
+}
+
+/** Inputs whose leading dimension is the batch must agree on its size. */
+function checkBatch(signature: Signature, inputs: NamedTensors): void {
+  let first: { name: string; size: number } | undefined;
+  for (const spec of signature.inputs) {
+    const size = inputs[spec.name]?.shape[0];
+    if (spec.shape[0] !== -1 || size === undefined) continue;
+    if (!first) first = { name: spec.name, size };
+    else if (size !== first.size) {
+      throw invalidInput(`inputs: '${spec.name}' has ${size} rows but '${first.name}' has ${first.size}; batched inputs must agree`);
+    }
+  }
+}
+
+/** Runs a loaded model on public inputs and returns the requested public outputs, in order. */
+export async function predict(
+  deps: Deps,
+  model: ServedModel,
+  inputs: NamedTensors,
+  outputNames: readonly string[] = model.signature.outputs.map((s) => s.name),
+  rowName?: (row: number) => string,
+): Promise<NamedOutput[]> {
+  checkBatch(model.signature, inputs);
+  const specs = outputNames.map((name) => {
+    const spec = model.signature.outputs.find((s) => s.name === name);
+    if (!spec) throw invalidInput(`outputs: unknown output '${name}'`);
+    return spec;
+  });
+  const internal = (name: string, sig: Signature["outputs"]) => sig.find((s) => s.name === name)?.tensor ?? name;
+  try {
+    if (model.pipeline) {
+      const context: ContextStore = { getMany: (keys) => measure(deps, "kv", () => deps.context.getMany(keys)) };
+      const prepared = await model.pipeline.prepare(inputs, context, rowName);
+      const raw = await run(deps, model, prepared.modelInputs, model.modelSignature.outputs.map((s) => s.tensor ?? s.name));
+      const outputs = prepared.finish(raw);
+      return specs.map((spec) => ({ spec, tensor: outputs[spec.name]! }));
+    }
+    const feeds: NamedTensors = {};
+    for (const spec of model.signature.inputs) feeds[spec.tensor ?? spec.name] = inputs[spec.name]!;
+    const raw = await run(deps, model, feeds, specs.map((s) => internal(s.name, model.signature.outputs)));
+    return specs.map((spec) => ({ spec, tensor: raw[internal(spec.name, model.signature.outputs)]! }));
+  } catch (err) {
+    if (err instanceof ServeError) throw err;
+    deps.log?.("inference_failed", { model: model.name, version: model.version, error: String(err) });
+    throw new ServeError(500, "INTERNAL", `model '${model.name}' version ${model.version} failed while running`);
+  }
+}
+
+/** Runs the model (timed as `infer`), through the prediction cache when it is on. */
+function run(deps: Deps, model: ServedModel, feeds: NamedTensors, outputNames: readonly string[]): Promise<NamedTensors> {
+  const infer = () => measure(deps, "infer", () => model.model.run(feeds, outputNames));
+  const cache = deps.predictionCache;
+  if (!cache) return infer();
+  return cachedRun(
+    {
+      cache,
+      modelSha256: model.sha256,
+      outputNames,
+      inputs: feeds,
+      measure: (span, fn) => measure(deps, span, fn),
+      outcome: (outcome) => deps.trace?.cached(outcome),
+      log: (event, detail) => deps.log?.(event, { model: model.name, version: model.version, ...detail }),
+    },
+    infer,
+  );
+}

@@ -1,0 +1,67 @@
+/**
+ * What the Open Inference Protocol says about models and the server: model metadata
+ * (`GET /v2/models/{name}[/versions/{v}]`), model readiness (`…/ready`) and server readiness
+ * (`GET /v2/health/ready`). Shared by the HTTP routes and the RPC entrypoint, so both answer alike.
+ */
+import { withModel, type Deps } from "./dataplane.ts";
+import { v2DatatypeOf, type V2Datatype } from "../tensors/dtypes.ts";
+import { ServeError } from "../errors.ts";
+import type { ModelRef, ServedModel } from "../models/registry.ts";
+import type { TensorSpec } from "../tensors/spec.ts";
+
+export interface TensorMetadata {
+  name: string;
+  datatype: V2Datatype;
+  /** -1 marks a variable dimension. */
+  shape: number[];
+}
+
+export interface ModelMetadata {
+  name: string;
+  versions: string[];
+  platform: string;
+  inputs: TensorMetadata[];
+  outputs: TensorMetadata[];
+}
+
+export interface ModelReadiness {
+  name: string;
+  ready: boolean;
+  /** Why a model that exists cannot serve (only when `ready` is false). */
+  error?: string;
+}
+
+const tensorMetadata = (spec: TensorSpec): TensorMetadata => ({ name: spec.name, datatype: v2DatatypeOf(spec.dtype), shape: spec.shape });
+
+function platformOf(model: ServedModel): string {
+  return model.format === "layers-model" ? "tensorflowjs_layers" : "tensorflowjs_graph";
+}
+
+/** Metadata of a model: every version when none is named, else the one named. */
+export async function modelMetadata(deps: Deps, ref: ModelRef): Promise<ModelMetadata> {
+  const resolved = await deps.registry.resolve(ref);
+  return withModel(deps, ref, async (model) => ({
+    name: model.name,
+    versions: (ref.version === undefined ? resolved.versions : [model.version]).map(String),
+    platform: platformOf(model),
+    inputs: model.signature.inputs.map(tensorMetadata),
+    outputs: model.signature.outputs.map(tensorMetadata),
+  }));
+}
+
+/** Whether a model (resolved as `ref` names it) loads. An unknown model is an error, not "not ready". */
+export async function modelReadiness(deps: Deps, ref: ModelRef): Promise<ModelReadiness> {
+  const { name, version } = await deps.registry.resolve(ref);
+  try {
+    deps.registry.release(await deps.registry.load(name, version));
+    return { name, ready: true };
+  } catch (err) {
+    if (!(err instanceof ServeError)) throw err;
+    return { name, ready: false, error: err.message };
+  }
+}
+
+/** The server is ready when it has at least one model to serve. */
+export async function serverReady(deps: Deps): Promise<boolean> {
+  return (await deps.registry.index()).length > 0;
+}

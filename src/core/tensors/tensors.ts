@@ -1,0 +1,200 @@
+/**
+ * Building host tensors from JSON values, with errors that name the field, what was
+ * expected and what came. Shared by the v1 and v2 codecs.
+ */
+import { describeValue, invalidInput } from "../errors.ts";
+import { int32Range, integerRange, type V2Datatype } from "./dtypes.ts";
+import type { HostTensor, TensorSpec, TfDtype } from "./spec.ts";
+
+export interface Limits {
+  /** Largest batch (dimension 0 / number of v1 instances). */
+  maxBatch: number;
+  /** Largest number of elements in one tensor. */
+  maxElements: number;
+  /** Largest UTF-8 length of one string element, in bytes. */
+  maxStringBytes: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { maxBatch: 1024, maxElements: 1_000_000, maxStringBytes: 65_536 };
+
+const encoder = new TextEncoder();
+
+export function elementCount(shape: readonly number[]): number {
+  return shape.reduce((n, d) => n * d, 1);
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+function isB64(value: unknown): value is { b64: string } {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.keys(value).length === 1 &&
+    typeof (value as { b64?: unknown }).b64 === "string"
+  );
+}
+
+/**
+ * Walks a nested JSON array and returns its shape and row-major leaves.
+ * Ragged arrays are refused, naming the first path whose length differs.
+ */
+export function flatten(value: unknown, where: string, limits: Limits): { shape: number[]; leaves: unknown[] } {
+  const shape: number[] = [];
+  for (let probe = value; Array.isArray(probe); probe = probe[0]) {
+    shape.push(probe.length);
+    if (probe.length === 0) break;
+  }
+  const total = elementCount(shape);
+  if (total > limits.maxElements) {
+    throw invalidInput(`${where}: at most ${limits.maxElements} elements are allowed per tensor, got ${total}`);
+  }
+  const leaves: unknown[] = [];
+  // Index path of the node being walked; the error text is built only when something is wrong.
+  const index: number[] = [];
+  const pathText = () => `${where}${index.map((i) => `[${i}]`).join("")}`;
+  const walk = (node: unknown, depth: number): void => {
+    if (depth === shape.length) {
+      if (Array.isArray(node)) {
+        throw invalidInput(`${pathText()}: expected a scalar at nesting depth ${depth} (shape ${formatShape(shape)}), got ${describeValue(node)}`);
+      }
+      leaves.push(node);
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== shape[depth]) {
+      throw invalidInput(
+        `${pathText()}: ragged tensor, expected an array of length ${shape[depth]} like its first sibling, got ${describeValue(node)}`,
+      );
+    }
+    if (depth === shape.length - 1) {
+      // Innermost axis: leaves only (checked above to be an array of the right length).
+      for (let i = 0; i < node.length; i++) {
+        const leaf: unknown = node[i];
+        if (Array.isArray(leaf)) {
+          index.push(i);
+          throw invalidInput(`${pathText()}: expected a scalar at nesting depth ${depth + 1} (shape ${formatShape(shape)}), got ${describeValue(leaf)}`);
+        }
+        leaves.push(leaf);
+      }
+      return;
+    }
+    for (let i = 0; i < node.length; i++) {
+      index.push(i);
+      walk(node[i], depth + 1);
+      index.pop();
+    }
+  };
+  walk(value, 0);
+  return { shape, leaves };
+}
+
+/** True when `shape` fits `spec` (same rank; -1 in the spec matches any size). */
+export function shapeFits(spec: readonly number[], shape: readonly number[]): boolean {
+  return spec.length === shape.length && spec.every((d, i) => d === -1 || d === shape[i]);
+}
+
+export function checkShape(spec: TensorSpec, shape: readonly number[], where: string): void {
+  if (!shapeFits(spec.shape, shape)) {
+    throw invalidInput(
+      `${where}: expected shape ${formatShape(spec.shape)} (-1 = any) for input '${spec.name}', got ${formatShape(shape)}`,
+    );
+  }
+}
+
+/**
+ * Converts row-major JSON leaves into a host tensor of `dtype`, checking each value.
+ * `datatype` is the v2 datatype a client declared (integers are range-checked against it).
+ * `allowB64` accepts TF Serving's `{"b64": "…"}` for strings.
+ */
+export function toHostTensor(
+  leaves: readonly unknown[],
+  shape: number[],
+  dtype: TfDtype,
+  where: string,
+  limits: Limits,
+  options: { datatype?: V2Datatype; allowB64?: boolean } = {},
+): HostTensor {
+  const at = (i: number) => (shape.length === 0 ? where : `${where} element ${i}`);
+  switch (dtype) {
+    case "float32": {
+      const values = new Float32Array(leaves.length);
+      leaves.forEach((v, i) => {
+        if (typeof v !== "number") throw invalidInput(`${at(i)}: expected a number, got ${describeValue(v)}`);
+        const f = Math.fround(v);
+        if (!Number.isFinite(f)) throw invalidInput(`${at(i)}: ${v} is outside the range of FP32`);
+        values[i] = f;
+      });
+      return { dtype, shape, values };
+    }
+    case "int32": {
+      const [lo, hi] = (options.datatype && integerRange(options.datatype)) ?? int32Range();
+      const values = new Int32Array(leaves.length);
+      leaves.forEach((v, i) => {
+        if (typeof v !== "number" || !Number.isInteger(v)) {
+          throw invalidInput(`${at(i)}: expected an integer, got ${describeValue(v)}`);
+        }
+        if (v < lo || v > hi) {
+          throw invalidInput(`${at(i)}: expected an integer in [${lo}, ${hi}]${options.datatype ? ` for ${options.datatype}` : ""}, got ${v}`);
+        }
+        values[i] = v;
+      });
+      return { dtype, shape, values };
+    }
+    case "bool": {
+      const values = leaves.map((v, i) => {
+        if (typeof v !== "boolean") throw invalidInput(`${at(i)}: expected true or false, got ${describeValue(v)}`);
+        return v;
+      });
+      return { dtype, shape, values };
+    }
+    case "string": {
+      const values = leaves.map((v, i) => {
+        let bytes: Uint8Array;
+        if (typeof v === "string") {
+          if (!v.isWellFormed()) throw invalidInput(`${at(i)}: string is not valid Unicode (lone surrogate)`);
+          bytes = encoder.encode(v);
+        } else if (options.allowB64 && isB64(v)) {
+          bytes = decodeBase64(v.b64, at(i));
+        } else {
+          throw invalidInput(`${at(i)}: expected a string${options.allowB64 ? ' or {"b64": "…"}' : ""}, got ${describeValue(v)}`);
+        }
+        if (bytes.length > limits.maxStringBytes) {
+          throw invalidInput(`${at(i)}: strings may be at most ${limits.maxStringBytes} bytes, got ${bytes.length}`);
+        }
+        return bytes;
+      });
+      return { dtype, shape, values };
+    }
+  }
+}
+
+function decodeBase64(text: string, where: string): Uint8Array {
+  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(text) || text.replace(/=+$/, "").length % 4 === 1) {
+    throw invalidInput(`${where}: "b64" must hold base64 text, got ${describeValue(text)}`);
+  }
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+}
+
+export function encodeBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+/** Concatenates host tensors of one dtype along a new leading axis (v1 rows → a batch). */
+export function stackRows(rows: HostTensor[], dtype: TfDtype): HostTensor {
+  const first = rows[0];
+  const rowShape = first ? first.shape : [];
+  const shape = [rows.length, ...rowShape];
+  if (dtype === "float32" || dtype === "int32") {
+    const size = elementCount(rowShape);
+    const values = dtype === "float32" ? new Float32Array(rows.length * size) : new Int32Array(rows.length * size);
+    rows.forEach((r, i) => values.set(r.values as ArrayLike<number>, i * size));
+    return { dtype, shape, values };
+  }
+  const values = rows.flatMap((r) => r.values as unknown[]) as boolean[] | Uint8Array[];
+  return { dtype, shape, values };
+}

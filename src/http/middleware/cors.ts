@@ -1,0 +1,31 @@
+/**
+ * CORS for browser callers, from the var CORS_ORIGINS (comma-separated origins, or "*").
+ * Default (empty): no CORS headers, so browsers on other origins cannot call the API; server-side
+ * clients are unaffected. Keys travel in `Authorization`, never in cookies, so credentials are off.
+ * Preflights (OPTIONS) are answered here, before access control, as browsers send them without keys.
+ */
+import type { MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import { accessFrom } from "../../worker/settings.ts";
+import type { AppEnv } from "../app-env.ts";
+
+const policy = cors({
+  origin: (origin, c) => {
+    const { corsOrigins } = accessFrom(c.env as Record<string, unknown>);
+    if (corsOrigins === "*") return "*";
+    return corsOrigins.includes(origin) ? origin : null;
+  },
+  allowMethods: ["GET", "POST", "OPTIONS"],
+  allowHeaders: ["Authorization", "Content-Type"],
+  exposeHeaders: ["Retry-After", "x-model-version", "x-auth", "x-request-id", "Server-Timing", "x-prediction-cache"],
+  maxAge: 600,
+  credentials: false,
+});
+
+export function corsFromEnv(): MiddlewareHandler<AppEnv> {
+  return async function corsPolicy(c, next) {
+    const { corsOrigins } = accessFrom(c.env as unknown as Record<string, unknown>);
+    if (corsOrigins !== "*" && corsOrigins.length === 0) return next();
+    return policy(c, next);
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * The flights pipeline: raw request fields in (origin, destination, departure, distance),
+ * context joined from the store (KV), features built by the module the trainer also uses,
+ * and friendly outputs out (delay_probability, delayed, the context used).
+ */
+import { modelNotReady } from "../../core/errors.ts";
+import type { PipelineFactory } from "../../core/pipeline/plugin.ts";
+import type { HostTensor, NamedTensors, Signature } from "../../core/tensors/spec.ts";
+import { batchLookup, contextKeys } from "./context.ts";
+import { buildFeatures, type FeatureResult } from "./features.ts";
+import { FlightsParamsSchema } from "./params.ts";
+import { parseFlight } from "./query.ts";
+
+export const FLIGHTS_SIGNATURE: Signature = {
+  inputs: [
+    { name: "origin", dtype: "string", shape: [-1], description: "IATA code of the departure airport, e.g. SFO" },
+    { name: "destination", dtype: "string", shape: [-1], description: "IATA code of the arrival airport" },
+    { name: "departure", dtype: "string", shape: [-1], description: "scheduled departure, local wall time YYYY-MM-DDTHH:MM" },
+    { name: "distance", dtype: "float32", shape: [-1], description: "great-circle distance in miles" },
+  ],
+  outputs: [
+    { name: "delay_probability", dtype: "float32", shape: [-1], description: "probability of arriving > 15 min late" },
+    { name: "delayed", dtype: "bool", shape: [-1], description: "delay_probability >= the manifest's threshold" },
+    { name: "context", dtype: "string", shape: [-1], json: true, description: "context used from KV, and which keys were missing" },
+  ],
+};
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+function column(inputs: NamedTensors, name: string): HostTensor {
+  return inputs[name]!;
+}
+
+export const flightsPipeline: PipelineFactory = (rawParams, model, label) => {
+  const parsed = FlightsParamsSchema.safeParse(rawParams);
+  if (!parsed.success) throw modelNotReady(`${label}: invalid flights preprocess params (${parsed.error.issues[0]?.message})`);
+  const params = parsed.data;
+  const input = model.inputs[0];
+  const output = model.outputs[0];
+  if (model.inputs.length !== 1 || !input || !output) {
+    throw modelNotReady(`${label}: the flights pipeline needs a model with one features input`);
+  }
+  return {
+    signature: FLIGHTS_SIGNATURE,
+    async prepare(inputs, store, rowName = (i: number) => `row[${i}]`) {
+      const batch = column(inputs, "origin").shape[0] ?? 0;
+      const text = (name: string, i: number) => decoder.decode((column(inputs, name).values as Uint8Array[])[i]);
+      const queries = Array.from({ length: batch }, (_, i) =>
+        parseFlight(
+          {
+            origin: text("origin", i),
+            destination: text("destination", i),
+            departure: text("departure", i),
+            distance: (column(inputs, "distance").values as Float32Array)[i],
+          },
+          rowName(i),
+        ),
+      );
+      const keys = [...new Set(queries.flatMap(contextKeys))];
+      const { values, degraded } = await store.getMany(keys);
+      const lookup = batchLookup(values);
+      const rows: FeatureResult[] = queries.map((q) => buildFeatures(q, lookup, params));
+      const width = rows[0]?.features.length ?? 0;
+      const features = new Float32Array(batch * width);
+      rows.forEach((r, i) => features.set(r.features, i * width));
+      return {
+        modelInputs: { [input.tensor ?? input.name]: { dtype: "float32", shape: [batch, width], values: features } },
+        finish(outputs) {
+          const p = outputs[output.tensor ?? output.name]!.values as Float32Array;
+          const probability = Float32Array.from({ length: batch }, (_, i) => p[i]!);
+          return {
+            delay_probability: { dtype: "float32", shape: [batch], values: probability },
+            delayed: { dtype: "bool", shape: [batch], values: Array.from(probability, (v) => v >= params.threshold) },
+            context: {
+              dtype: "string",
+              shape: [batch],
+              values: rows.map((r) => encoder.encode(JSON.stringify({ ...r.context, missing: r.missing, degraded }))),
+            },
+          };
+        },
+      };
+    },
+  };
+};
