@@ -17,7 +17,7 @@ import {
   type ContextLookup,
   type FlightsParams,
 } from "../../src/pipelines/flights/index.ts";
-import { ManifestSchema } from "../../src/core/tensors/spec.ts";
+import { ManifestSchema } from "../../src/core/models/manifest.ts";
 import { bar, cli, intOption, pathsFor, permutation, rng, step } from "./cli.ts";
 import { readContextFile } from "./context.ts";
 import { isLate, loadFlights, PERIODS, requestRow, rowsIn, type Flights } from "./data.ts";

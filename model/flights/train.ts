@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FEATURE_NAMES, FlightsParamsSchema, REQUEST_FEATURE_NAMES } from "../../src/pipelines/flights/index.ts";
-import { ManifestSchema, type ManifestInput } from "../../src/core/tensors/spec.ts";
+import { ManifestSchema, type ManifestInput } from "../../src/core/models/manifest.ts";
 import { cli, intOption, pathsFor, permutation, rng, step } from "./cli.ts";
 import { F, loadMatrix, selectColumns, takeRows, type CacheMeta, type Matrix } from "./dataset.ts";
 import { auc, logLoss, maxF1Threshold, round } from "./metrics.ts";

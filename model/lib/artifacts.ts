@@ -11,7 +11,7 @@ import { createReadStream } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { io } from "@tensorflow/tfjs-core";
-import type { ManifestInput } from "../../src/core/tensors/spec.ts";
+import type { ManifestInput } from "../../src/core/models/manifest.ts";
 
 export const MODEL_JSON = "model.json";
 export const MANIFEST_JSON = "manifest.json";

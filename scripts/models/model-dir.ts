@@ -9,7 +9,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { detectFormat } from "../../src/runtime/tfjs/model.ts";
-import { ManifestSchema, type Manifest, type ModelFormat } from "../../src/core/tensors/spec.ts";
+import { type ModelFormat } from "../../src/core/tensors/spec.ts";
+import { ManifestSchema, type Manifest } from "../../src/core/models/manifest.ts";
 import { MANIFEST_JSON, MODEL_JSON, artifactFiles, readModelDir, type ModelDir } from "../../model/lib/artifacts.ts";
 import { CliError } from "./cli-error.ts";
 

@@ -5,7 +5,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ServeError } from "../core/errors.ts";
-import { log } from "../worker/scope.ts";
+import { log } from "../core/observability/log.ts";
 
 export function errorResponse(status: number, message: string, headers?: Record<string, string>): Response {
   return Response.json({ error: message }, { status, headers });

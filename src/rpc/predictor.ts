@@ -13,10 +13,12 @@ import type { Deps } from "../core/serving/dataplane.ts";
 import { inferV2, predictV1 } from "../core/serving/protocols.ts";
 import { describeValue, invalidInput, ServeError } from "../core/errors.ts";
 import { modelMetadata, modelReadiness, serverReady } from "../core/serving/metadata.ts";
-import type { ModelRef } from "../core/models/registry.ts";
-import { log, makeDeps } from "../worker/scope.ts";
+import { parseModelRef, type ModelRef } from "../core/models/ref.ts";
+import { log } from "../core/observability/log.ts";
+import { requestScope } from "../worker/scope.ts";
+import { settingsFrom } from "../worker/settings.ts";
 import { routes } from "../http/app.ts";
-import { reportRequest } from "../core/observability/request-log.ts";
+import { reportRequest } from "../worker/report.ts";
 import { rpcError } from "./errors.ts";
 import type {
   InferOptions,
@@ -42,7 +44,8 @@ async function serve<T>(env: Env, method: string, run: (deps: Deps) => Promise<T
   let status = 200;
   let code: string | undefined;
   try {
-    deps = (await makeDeps(env, { requestId: request_id, ...(ctx ? { waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) } : {}) })).deps;
+    const info = { requestId: request_id, ...(ctx ? { waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) } : {}) };
+    deps = requestScope(env, settingsFrom(env as unknown as Record<string, unknown>), info).deps;
     return await run(deps);
   } catch (err) {
     status = err instanceof ServeError ? err.status : 500;
@@ -83,21 +86,7 @@ function optionsOf<T extends object>(value: unknown, fields: readonly string[]):
   return value as Partial<T>;
 }
 
-function refOf(model: unknown, version: unknown, label?: unknown): ModelRef {
-  if (typeof model !== "string" || model === "") throw invalidInput(`model: expected a model name, got ${describeValue(model)}`);
-  if (version !== undefined && label !== undefined) throw invalidInput("options: give 'version' or 'label', not both");
-  if (version !== undefined) {
-    if (typeof version !== "number" || !Number.isInteger(version) || version < 0) {
-      throw invalidInput(`version: expected a non-negative integer, got ${describeValue(version)}`);
-    }
-    return { name: model, version };
-  }
-  if (label !== undefined) {
-    if (typeof label !== "string") throw invalidInput(`label: expected a string, got ${describeValue(label)}`);
-    return { name: model, label };
-  }
-  return { name: model };
-}
+const refOf = (model: unknown, version: unknown, label?: unknown): ModelRef => parseModelRef({ name: model, version, label });
 
 export class Predictor extends WorkerEntrypoint<Env> implements PredictorApi {
   /** The fetch form of the binding: the HTTP routes, as a bound caller reaches them. */
@@ -111,16 +100,16 @@ export class Predictor extends WorkerEntrypoint<Env> implements PredictorApi {
       const body: Record<string, unknown> = { instances };
       if (opts.signatureName !== undefined) body.signature_name = opts.signatureName;
       const { model: served, body: answer } = await predictV1(deps, refOf(model, opts.version, opts.label), body);
-      // The codecs emit JSON values only (that is what the HTTP routes serialise).
-      const { predictions } = answer as { predictions: Json[] };
-      return { model_name: served.name, model_version: String(served.version), predictions };
+      // `instances` in, so the answer is in row format.
+      if (!("predictions" in answer)) throw new ServeError(500, "INTERNAL", "predict: a row-format request was answered in columnar format");
+      return { model_name: served.name, model_version: String(served.version), predictions: answer.predictions };
     }, this.ctx);
   }
 
   infer(model: string, request: InferRequest, options?: InferOptions): Promise<InferResponse> {
     return serve(this.env, "infer", async (deps) => {
       const opts = optionsOf<InferOptions>(options, ["version"]);
-      return (await inferV2(deps, refOf(model, opts.version), request)).body as InferResponse;
+      return (await inferV2(deps, refOf(model, opts.version), request)).body;
     }, this.ctx);
   }
 

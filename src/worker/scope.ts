@@ -1,29 +1,30 @@
 /**
- * Builds the serving dependencies from `env`, once per request (never stashed in module scope).
+ * Wiring: builds one request's serving dependencies from `env` and its settings (never stashed
+ * in module scope). Every adapter and the runtime are chosen here, and only here.
  */
-import { cacheApiFiles } from "../adapters/cache-api/artifact-files.ts";
 import { bundledSource } from "../adapters/bundled/source.ts";
 import { BUNDLED_MODELS } from "../adapters/bundled/models.generated.ts";
+import { cacheApiFiles } from "../adapters/cache-api/artifact-files.ts";
+import { cacheApiPredictions, defaultCache } from "../adapters/cache-api/predictions.ts";
 import { kvContext } from "../adapters/kv/context-store.ts";
 import { r2Source } from "../adapters/r2/source.ts";
-import { WASM_SIMD } from "../runtime/tfjs/wasm-simd.ts";
-import { settingsFrom, type Settings } from "./settings.ts";
-import { ensureBackend, type BackendChoice } from "../runtime/tfjs/backend.ts";
-import type { Deps } from "../core/serving/dataplane.ts";
-import { PIPELINES } from "./pipelines.ts";
-import { cacheApiPredictions, defaultCache } from "../adapters/cache-api/predictions.ts";
-import { createTrace } from "../core/observability/trace.ts";
 import { Registry } from "../core/models/registry.ts";
+import { log } from "../core/observability/log.ts";
+import { createTrace } from "../core/observability/trace.ts";
+import type { Deps } from "../core/serving/dataplane.ts";
+import { ensureBackend, tensorMemory, type BackendChoice } from "../runtime/tfjs/backend.ts";
+import { tfjsRuntime } from "../runtime/tfjs/model.ts";
+import { WASM_SIMD } from "../runtime/tfjs/wasm-simd.ts";
+import { PIPELINES } from "./pipelines.ts";
+import type { Settings } from "./settings.ts";
 
 export interface RequestScope {
   settings: Settings;
   /** The TF.js backend choice (settles before any model loads). */
   backend: Promise<BackendChoice>;
   deps: Deps;
-}
-
-export function log(event: string, detail: Record<string, unknown>): void {
-  console.log(JSON.stringify({ event, ...detail }));
+  /** The runtime's tensor accounting once its backend is up (GET /_internal/memory, soak tests). */
+  memory(): Promise<Record<string, unknown>>;
 }
 
 /** What the transport knows about the request: its id (else one is made) and `ctx.waitUntil`. */
@@ -32,29 +33,29 @@ export interface RequestInfo {
   waitUntil?: (promise: Promise<unknown>) => void;
 }
 
-export async function makeDeps(env: Env, request: RequestInfo = {}): Promise<RequestScope> {
+export function requestScope(env: Env, settings: Settings, request: RequestInfo = {}): RequestScope {
   // This request's recorder (spans, model, cache outcome); every line logged for it names its id.
   const trace = createTrace(request.requestId ?? crypto.randomUUID());
   const logged = (event: string, detail: Record<string, unknown>) => log(event, { request_id: trace.requestId, ...detail });
-  const settings = settingsFrom(env as unknown as Record<string, unknown>);
   // Not awaited here: the registry waits for it before loading, so a cold isolate starts the
-  // backend while it resolves the model. Nothing else touches TF.js (runtime/tfjs/model.ts only).
+  // backend while it resolves the model. Nothing else touches TF.js (src/runtime/tfjs only).
   const backend = ensureBackend(settings.backend, WASM_SIMD).then((choice) => {
     if (choice.fallback) logged("backend_fallback", { requested: settings.backend, backend: choice.backend, reason: choice.fallback });
     return choice;
   });
   backend.catch(() => {}); // awaited by loads; a request that loads nothing must not leave it unhandled
   // Bundled first: a version both hold is served from the Worker itself; R2 adds versions, and
-  // its pointer records set the labels (see core/registry.ts, README "Model repository").
+  // its pointer records set the labels (see core/models/registry.ts, docs/model-repository.md).
   // MODEL_REPOSITORY=off leaves the bundled models alone: no pointer-record read per request.
   const sources = [bundledSource(BUNDLED_MODELS)];
   if (settings.repository) {
     const files = cacheApiFiles(typeof caches === "undefined" ? undefined : caches.default, logged);
     sources.push(r2Source(env.REGISTRY, env.MODELS, { cacheTtl: settings.kvCacheTtl, files }));
   }
-  const registry = new Registry(sources, { memo: settings.memo, pipelines: PIPELINES, log: logged, ready: backend });
+  const registry = new Registry(sources, { memo: settings.memo, runtime: tfjsRuntime, pipelines: PIPELINES, log: logged, ready: backend });
   const context = kvContext(env.CONTEXT, { cacheTtl: settings.kvCacheTtl, timeoutMs: settings.kvTimeoutMs });
   const cache = settings.predictionCache.enabled ? defaultCache() : undefined;
   const predictionCache = cache && cacheApiPredictions(cache, { ttl: settings.predictionCache.ttl, waitUntil: request.waitUntil, log: logged });
-  return { settings, backend, deps: { registry, context, limits: settings.limits, log: logged, trace, ...(predictionCache ? { predictionCache } : {}) } };
+  const memory = async () => (await backend, tensorMemory());
+  return { settings, backend, memory, deps: { registry, context, limits: settings.limits, log: logged, trace, ...(predictionCache ? { predictionCache } : {}) } };
 }

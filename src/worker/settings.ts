@@ -1,10 +1,23 @@
 /**
- * Settings read from the Worker's environment (wrangler.toml [vars], secrets) per request.
- * Nothing here is cached: the environment is the source of truth on every isolate.
+ * Settings read from the Worker's environment (wrangler.toml [vars], secrets): every var, its
+ * default and its bounds are in `VARS` below, the one place they are written. `settingsFrom(env)`
+ * parses them all at once; the HTTP app does it once per request (src/http/settings.ts) and RPC
+ * once per call. Nothing is cached across requests: the environment is the source of truth.
+ * A bad value is a 500 "server misconfigured" naming the var, what it must be and what it is.
  */
-import type { BackendName } from "../runtime/tfjs/backend.ts";
 import { ServeError } from "../core/errors.ts";
 import type { Limits } from "../core/tensors/tensors.ts";
+import type { BackendName } from "../runtime/tfjs/backend.ts";
+
+/** Who may call, how often, and from which browser origins (read by the HTTP middleware). */
+export interface Access {
+  /** API keys from the secret API_KEYS; empty means the Worker serves openly. */
+  apiKeys: string[];
+  /** CORS_ORIGINS: "*" (any origin), a list of origins, or [] (no CORS headers at all). */
+  corsOrigins: "*" | string[];
+  /** RATE_LIMIT_PERIOD: the `simple.period` of the RATE_LIMITER binding, sent as Retry-After. */
+  rateLimitPeriod: 10 | 60;
+}
 
 export interface Settings {
   memo: boolean;
@@ -18,59 +31,60 @@ export interface Settings {
   repository: boolean;
   /** PREDICTION_CACHE ("off" default) and PREDICTION_CACHE_TTL (seconds, default 300). */
   predictionCache: { enabled: boolean; ttl: number };
+  access: Access;
 }
 
+/** Every var the Worker reads, with its default (used when unset or empty). */
+export const VARS = {
+  MODEL_CACHE: { toggle: true },
+  TFJS_BACKEND: { choice: ["wasm", "cpu"], fallback: "wasm" },
+  MAX_BODY_BYTES: { integer: 8 * 1024 * 1024, min: 1 },
+  MAX_BATCH: { integer: 1024, min: 1 },
+  MAX_ELEMENTS: { integer: 1_000_000, min: 1 },
+  MAX_STRING_BYTES: { integer: 65_536, min: 1 },
+  KV_CACHE_TTL: { integer: 60, min: 30 },
+  KV_TIMEOUT_MS: { integer: 1000, min: 1 },
+  DIAGNOSTICS: { toggle: false },
+  MODEL_REPOSITORY: { toggle: true },
+  PREDICTION_CACHE: { toggle: false },
+  PREDICTION_CACHE_TTL: { integer: 300, min: 1 },
+  CORS_ORIGINS: { list: "" },
+  RATE_LIMIT_PERIOD: { integer: 60, min: 1 },
+  API_KEYS: { list: "", secret: true },
+} as const;
+
+type VarName = keyof typeof VARS;
 type Vars = Partial<Record<string, unknown>>;
 
-function integer(env: Vars, name: string, fallback: number, min: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
+const misconfigured = (message: string) => new ServeError(500, "INTERNAL", `server misconfigured: ${message}`);
+const given = (env: Vars, name: VarName) => (env[name] === undefined || env[name] === "" ? undefined : env[name]);
+
+function integer(env: Vars, name: VarName & keyof PickKind<"integer">): number {
+  const spec = VARS[name];
+  const raw = given(env, name);
+  if (raw === undefined) return spec.integer;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) {
-    throw new ServeError(500, "INTERNAL", `server misconfigured: ${name} must be an integer >= ${min}, got '${String(raw)}'`);
-  }
+  if (!Number.isInteger(value) || value < spec.min) throw misconfigured(`${name} must be an integer >= ${spec.min}, got '${String(raw)}'`);
   return value;
 }
 
-function toggle(env: Vars, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
+function toggle(env: Vars, name: VarName & keyof PickKind<"toggle">): boolean {
+  const raw = given(env, name);
+  if (raw === undefined) return VARS[name].toggle;
   if (raw === "on" || raw === "true") return true;
   if (raw === "off" || raw === "false") return false;
-  throw new ServeError(500, "INTERNAL", `server misconfigured: ${name} must be "on" or "off", got '${String(raw)}'`);
+  throw misconfigured(`${name} must be "on" or "off", got '${String(raw)}'`);
 }
 
-export function settingsFrom(env: Vars): Settings {
-  const backend = env.TFJS_BACKEND === undefined || env.TFJS_BACKEND === "" ? "wasm" : env.TFJS_BACKEND;
-  if (backend !== "wasm" && backend !== "cpu") {
-    throw new ServeError(500, "INTERNAL", `server misconfigured: TFJS_BACKEND must be "wasm" or "cpu", got '${String(backend)}'`);
-  }
-  return {
-    memo: toggle(env, "MODEL_CACHE", true),
-    backend,
-    maxBodyBytes: integer(env, "MAX_BODY_BYTES", 8 * 1024 * 1024, 1),
-    limits: {
-      maxBatch: integer(env, "MAX_BATCH", 1024, 1),
-      maxElements: integer(env, "MAX_ELEMENTS", 1_000_000, 1),
-      maxStringBytes: integer(env, "MAX_STRING_BYTES", 65_536, 1),
-    },
-    kvCacheTtl: integer(env, "KV_CACHE_TTL", 60, 30),
-    kvTimeoutMs: integer(env, "KV_TIMEOUT_MS", 1000, 1),
-    diagnostics: toggle(env, "DIAGNOSTICS", false),
-    repository: toggle(env, "MODEL_REPOSITORY", true),
-    predictionCache: { enabled: toggle(env, "PREDICTION_CACHE", false), ttl: integer(env, "PREDICTION_CACHE_TTL", 300, 1) },
-  };
+function choice<N extends VarName & keyof PickKind<"choice">>(env: Vars, name: N): (typeof VARS)[N]["choice"][number] {
+  const spec = VARS[name];
+  const raw = String(given(env, name) ?? spec.fallback);
+  const options: readonly string[] = spec.choice;
+  if (!options.includes(raw)) throw misconfigured(`${name} must be ${options.map((o) => `"${o}"`).join(" or ")}, got '${raw}'`);
+  return raw as (typeof VARS)[N]["choice"][number];
 }
 
-/** Who may call, how often, and from which browser origins (read by the HTTP middleware). */
-export interface Access {
-  /** API keys from the secret API_KEYS; empty means the Worker serves openly. */
-  apiKeys: string[];
-  /** CORS_ORIGINS: "*" (any origin), a list of origins, or [] (no CORS headers at all). */
-  corsOrigins: "*" | string[];
-  /** RATE_LIMIT_PERIOD: the `simple.period` of the RATE_LIMITER binding, sent as Retry-After. */
-  rateLimitPeriod: 10 | 60;
-}
+type PickKind<K extends string> = { [N in VarName as K extends keyof (typeof VARS)[N] ? N : never]: (typeof VARS)[N] };
 
 const list = (raw: unknown): string[] =>
   String(raw ?? "")
@@ -78,14 +92,32 @@ const list = (raw: unknown): string[] =>
     .map((s) => s.trim())
     .filter((s) => s !== "");
 
-export function accessFrom(env: Vars): Access {
-  const misconfigured = (message: string) => new ServeError(500, "INTERNAL", `server misconfigured: ${message}`);
+function accessFrom(env: Vars): Access {
   const apiKeys = list(env.API_KEYS);
   if (apiKeys.length === 0 && String(env.API_KEYS ?? "").trim() !== "") throw misconfigured("API_KEYS holds no keys");
   const origins = list(env.CORS_ORIGINS);
   const bad = origins.find((o) => o !== "*" && !/^https?:\/\/[^/\s]+$/.test(o));
   if (bad !== undefined) throw misconfigured(`CORS_ORIGINS: '${bad}' is not an origin like https://app.example`);
-  const period = integer(env, "RATE_LIMIT_PERIOD", 60, 1);
+  const period = integer(env, "RATE_LIMIT_PERIOD");
   if (period !== 10 && period !== 60) throw misconfigured(`RATE_LIMIT_PERIOD must be 10 or 60, got ${period}`);
   return { apiKeys, corsOrigins: origins.includes("*") ? "*" : origins, rateLimitPeriod: period };
+}
+
+export function settingsFrom(env: Vars): Settings {
+  return {
+    memo: toggle(env, "MODEL_CACHE"),
+    backend: choice(env, "TFJS_BACKEND"),
+    maxBodyBytes: integer(env, "MAX_BODY_BYTES"),
+    limits: {
+      maxBatch: integer(env, "MAX_BATCH"),
+      maxElements: integer(env, "MAX_ELEMENTS"),
+      maxStringBytes: integer(env, "MAX_STRING_BYTES"),
+    },
+    kvCacheTtl: integer(env, "KV_CACHE_TTL"),
+    kvTimeoutMs: integer(env, "KV_TIMEOUT_MS"),
+    diagnostics: toggle(env, "DIAGNOSTICS"),
+    repository: toggle(env, "MODEL_REPOSITORY"),
+    predictionCache: { enabled: toggle(env, "PREDICTION_CACHE"), ttl: integer(env, "PREDICTION_CACHE_TTL") },
+    access: accessFrom(env),
+  };
 }

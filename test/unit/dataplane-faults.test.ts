@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { predict, withModel, type Deps } from "../../src/core/serving/dataplane.ts";
 import { invalidInput, ServeError } from "../../src/core/errors.ts";
-import type { LoadedModel } from "../../src/runtime/tfjs/model.ts";
+import type { LoadedModel } from "../../src/core/models/runtime.ts";
 import type { Pipeline } from "../../src/core/pipeline/plugin.ts";
 import type { Registry, ServedModel } from "../../src/core/models/registry.ts";
 import { DEFAULT_LIMITS } from "../../src/core/tensors/tensors.ts";

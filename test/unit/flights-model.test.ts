@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildFeatures, contextKeys, FlightsParamsSchema, lookupFromEntries, parseFlight } from "../../src/pipelines/flights/index.ts";
 import { AirportValueSchema, batchLookup, readValue } from "../../src/pipelines/flights/context.ts";
-import { ManifestSchema } from "../../src/core/tensors/spec.ts";
+import { ManifestSchema } from "../../src/core/models/manifest.ts";
 import { readEntries } from "../../scripts/local-context.ts";
 import { FLIGHTS } from "../support/flights.ts";
 

@@ -14,7 +14,7 @@ import { join, resolve } from "node:path";
 import { Miniflare } from "miniflare";
 import { afterAll, describe, expect, it } from "vitest";
 import { ModelRecordSchema, type ModelRecord } from "../../src/core/models/record.ts";
-import { ManifestSchema } from "../../src/core/tensors/spec.ts";
+import { ManifestSchema } from "../../src/core/models/manifest.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const TIMEOUT = 240_000;

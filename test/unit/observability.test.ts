@@ -7,9 +7,10 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { requestDataPoint, writeRequestPoint } from "../../src/adapters/analytics-engine/data-point.ts";
 import { ServeError } from "../../src/core/errors.ts";
 import { createTrace } from "../../src/core/observability/trace.ts";
-import { errorCode, routeOf, serverTiming } from "../../src/http/middleware/observe.ts";
+import { errorCode, serverTiming } from "../../src/http/middleware/observe.ts";
+import { routeOf } from "../../src/http/routes/grammar.ts";
 import { requestIdOf, traceIdOf } from "../../src/http/middleware/request-id.ts";
-import { reportRequest, type RequestRecord } from "../../src/core/observability/request-log.ts";
+import { reportRequest, type RequestRecord } from "../../src/worker/report.ts";
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -9,8 +9,9 @@ import { ensureBackend } from "../../src/runtime/tfjs/backend.ts";
 import { predict } from "../../src/core/serving/dataplane.ts";
 import { artifactSha256 } from "../../src/core/digest.ts";
 import { Registry } from "../../src/core/models/registry.ts";
+import { tfjsRuntime } from "../../src/runtime/tfjs/model.ts";
 import type { ModelSource, ModelVersionFiles } from "../../src/core/models/source.ts";
-import { ManifestSchema } from "../../src/core/tensors/spec.ts";
+import { ManifestSchema } from "../../src/core/models/manifest.ts";
 import { DEFAULT_LIMITS } from "../../src/core/tensors/tensors.ts";
 import { failure } from "../support/errors.ts";
 
@@ -72,19 +73,19 @@ describe("a corrupt artifact", () => {
   };
 
   it("answers 503 naming the version and the file, while the other version keeps serving", async () => {
-    const registry = new Registry([fixtureSource(corruptShard)], { memo: false, pipelines: {} });
+    const registry = new Registry([fixtureSource(corruptShard)], { memo: false, runtime: tfjsRuntime, pipelines: {} });
     const err = await failure(registry.load("tiny_graph", 1));
     expect(err.status).toBe(503);
     expect(err.code).toBe("MODEL_NOT_READY");
     expect(err.message).toMatch(/^model 'tiny_graph' version 1 failed its integrity check: 'group1-shard1of1\.bin' has sha256 [0-9a-f]{12}…, the manifest says e8599c8684cc…$/);
-    const healthy = new Registry([fixtureSource()], { memo: false, pipelines: {} });
+    const healthy = new Registry([fixtureSource()], { memo: false, runtime: tfjsRuntime, pipelines: {} });
     expect(await score(registry, 2)).toBe(await score(healthy, 2));
     expect(Number.isFinite(await score(registry, 2))).toBe(true);
   });
 
   it("catches a flipped byte in model.json too", async () => {
     const source = fixtureSource((v, files) => v === 1 && files.set("model.json", flipByte(files.get("model.json")!, 40)));
-    const err = await failure(new Registry([source], { memo: false, pipelines: {} }).load("tiny_graph", 1));
+    const err = await failure(new Registry([source], { memo: false, runtime: tfjsRuntime, pipelines: {} }).load("tiny_graph", 1));
     expect(err.status).toBe(503);
     expect(err.message).toMatch(/version 1 failed its integrity check: 'model\.json'/);
   });
@@ -92,10 +93,10 @@ describe("a corrupt artifact", () => {
   it("is not memoised: once the bytes are repaired the same version serves again", async () => {
     let broken = true;
     const source = fixtureSource((version, files) => broken && corruptShard(version, files));
-    const registry = new Registry([source], { memo: true, pipelines: {} });
+    const registry = new Registry([source], { memo: true, runtime: tfjsRuntime, pipelines: {} });
     expect((await failure(registry.load("tiny_graph", 1))).status).toBe(503);
     broken = false;
-    const healthy = new Registry([fixtureSource()], { memo: false, pipelines: {} });
+    const healthy = new Registry([fixtureSource()], { memo: false, runtime: tfjsRuntime, pipelines: {} });
     expect(await score(registry, 1)).toBe(await score(healthy, 1));
   });
 });
@@ -104,13 +105,13 @@ describe("a missing shard", () => {
   const dropShard = (version: number, files: Files) => version === 1 && files.delete(SHARD);
 
   it("answers 503 naming the file the manifest expects", async () => {
-    const err = await failure(new Registry([fixtureSource(dropShard)], { memo: false, pipelines: {} }).load("tiny_graph", 1));
+    const err = await failure(new Registry([fixtureSource(dropShard)], { memo: false, runtime: tfjsRuntime, pipelines: {} }).load("tiny_graph", 1));
     expect(err.status).toBe(503);
     expect(err.message).toBe("model 'tiny_graph' version 1: file 'group1-shard1of1.bin' named in the manifest is missing");
   });
 
   it("answers 503 naming the shard model.json expects when there is no manifest", async () => {
-    const registry = new Registry([fixtureSource(dropShard, false)], { memo: false, pipelines: {} });
+    const registry = new Registry([fixtureSource(dropShard, false)], { memo: false, runtime: tfjsRuntime, pipelines: {} });
     const err = await failure(registry.load("tiny_graph", 1));
     expect(err.status).toBe(503);
     expect(err.message).toBe("model 'tiny_graph' version 1: weight shard 'group1-shard1of1.bin' is missing");
@@ -129,7 +130,7 @@ describe("a source that knows the artifact identity up front", () => {
       let opens = 0;
       const base = fixtureSource();
       const source: ModelSource = { ...base, identity: () => sha, open: (n, v) => (opens++, base.open(n, v)) };
-      const registry = new Registry([source], { memo, pipelines });
+      const registry = new Registry([source], { memo, runtime: tfjsRuntime, pipelines });
       for (let i = 0; i < 3; i++) registry.release(await registry.load("tiny_graph", 2));
       // With the memo on, another test may already have loaded these bytes: at most one open.
       if (memo) expect(opens).toBeLessThanOrEqual(1);
@@ -140,7 +141,7 @@ describe("a source that knows the artifact identity up front", () => {
   it("refuses a version whose files are not the artifact the index names", async () => {
     const source: ModelSource = { ...fixtureSource(), identity: () => "0".repeat(64) };
     for (const memo of [true, false]) {
-      const err = await failure(new Registry([source], { memo, pipelines }).load("tiny_graph", 1));
+      const err = await failure(new Registry([source], { memo, runtime: tfjsRuntime, pipelines }).load("tiny_graph", 1));
       expect(err.status).toBe(503);
       expect(err.message).toMatch(/^model 'tiny_graph' version 1: its files are not the artifact the fake index names \([0-9a-f]{12}…, expected 000000000000…\)/);
     }

@@ -11,7 +11,7 @@ import { routes } from "../../src/http/app.ts";
 import { BAD_V2_BODY } from "../../src/http/openapi/examples.ts";
 import { curlOf, fillPath, routeTable } from "../../src/http/openapi/document.ts";
 import * as R from "../../src/http/openapi/responses.ts";
-import { parseV1Path } from "../../src/http/routes/v1.ts";
+import { parseV1Path } from "../../src/http/routes/grammar.ts";
 import { appWith } from "../support/app-with.ts";
 import { client } from "../support/client.ts";
 import { validate } from "../support/json-schema.ts";

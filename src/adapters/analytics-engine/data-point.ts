@@ -10,7 +10,7 @@
  *   double1 total ms, double2 kv ms, double3 load ms, double4 infer ms, double5 cache ms,
  *   double6 HTTP status
  */
-import type { RequestRecord } from "../../core/observability/request-log.ts";
+import type { RequestRecord, RequestPointSink } from "../../core/observability/request-log.ts";
 
 /** The part of the binding used here (workers-types' AnalyticsEngineDataset). */
 export interface DataPointSink {
@@ -46,4 +46,9 @@ export function writeRequestPoint(
   } catch (err) {
     log("analytics_failed", { request_id: record.request_id, error: String(err) });
   }
+}
+
+/** The RequestPointSink over a dataset binding, or undefined when the Worker has none. */
+export function analyticsEngineSink(dataset: DataPointSink | undefined): RequestPointSink | undefined {
+  return dataset && ((record, log) => writeRequestPoint(dataset, record, log));
 }

@@ -4,7 +4,7 @@
  * request: the key counts as missing and the result is flagged `degraded` (pipelines then
  * apply their documented defaults and say so in the response).
  */
-import type { ContextResult, ContextStore } from "../../core/pipeline/plugin.ts";
+import type { ContextResult, ContextStore } from "../../core/pipeline/context-store.ts";
 
 export interface KvContextOptions {
   cacheTtl: number;

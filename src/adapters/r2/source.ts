@@ -10,7 +10,8 @@
  */
 import { modelNotReady } from "../../core/errors.ts";
 import { parseManifest } from "../../core/models/manifest.ts";
-import { artifactPrefix, ModelRecordSchema, RECORD_PREFIX, recordKey, type ModelRecord } from "../../core/models/record.ts";
+import { ModelRecordSchema, RECORD_PREFIX, recordKey, type ModelRecord } from "../../core/models/record.ts";
+import { artifactPrefix } from "./layout.ts";
 import type { ModelIndexEntry, ModelSource, ModelVersionFiles } from "../../core/models/source.ts";
 import type { FileCache } from "../cache-api/artifact-files.ts";
 

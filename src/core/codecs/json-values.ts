@@ -5,6 +5,9 @@
 import { encodeBase64 } from "../tensors/tensors.ts";
 import type { HostTensor, TensorSpec } from "../tensors/spec.ts";
 
+/** A JSON value: what v1 predictions and v2 tensor data hold (the RPC contract's `Json`). */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** Shortest decimal that rounds to the same float32. Deterministic on every isolate. */
@@ -31,7 +34,7 @@ function decodeText(bytes: Uint8Array): string | undefined {
  *   (TF Serving's convention); JSON outputs become the parsed value.
  * - `v2`: strings are text (BYTES in the JSON encoding), floats are numbers.
  */
-export function jsonLeaves(t: HostTensor, spec: Pick<TensorSpec, "name" | "json">, mode: "v1" | "v2"): unknown[] {
+export function jsonLeaves(t: HostTensor, spec: Pick<TensorSpec, "name" | "json">, mode: "v1" | "v2"): Json[] {
   switch (t.dtype) {
     case "float32":
       return Array.from(t.values as Float32Array, shortestFloat32);
@@ -50,11 +53,11 @@ export function jsonLeaves(t: HostTensor, spec: Pick<TensorSpec, "name" | "json"
 }
 
 /** Re-nests row-major leaves into arrays of `shape` (a scalar shape gives the single leaf). */
-export function nest(leaves: readonly unknown[], shape: readonly number[]): unknown {
+export function nest(leaves: readonly Json[], shape: readonly number[]): Json {
   const strides = shape.map((_, axis) => shape.slice(axis + 1).reduce((n, d) => n * d, 1));
-  const build = (offset: number, axis: number): unknown =>
+  const build = (offset: number, axis: number): Json =>
     axis === shape.length
-      ? leaves[offset]
+      ? (leaves[offset] ?? null)
       : Array.from({ length: shape[axis] ?? 0 }, (_, i) => build(offset + i * (strides[axis] ?? 1), axis + 1));
   return build(0, 0);
 }

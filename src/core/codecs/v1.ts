@@ -6,7 +6,7 @@
 import { describeValue, invalidInput } from "../errors.ts";
 import { checkShape, elementCount, flatten, formatShape, stackRows, toHostTensor, type Limits } from "../tensors/tensors.ts";
 import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../tensors/spec.ts";
-import { jsonLeaves, nest } from "./json-values.ts";
+import { jsonLeaves, nest, type Json } from "./json-values.ts";
 import { parseEnvelope, V1PredictRequest } from "./schemas.ts";
 
 export interface V1Options {
@@ -16,16 +16,20 @@ export interface V1Options {
 }
 
 export type V1Request =
-  | { format: "row"; inputs: NamedTensors; batch: number; keys: Array<Record<string, unknown>> }
-  | { format: "columnar"; inputs: NamedTensors; keys: Record<string, unknown> };
+  | { format: "row"; inputs: NamedTensors; batch: number; keys: Array<Record<string, Json>> }
+  | { format: "columnar"; inputs: NamedTensors; keys: Record<string, Json> };
 
-type Json = Record<string, unknown>;
+/** A JSON object from the parsed request body. */
+type Fields = Record<string, Json>;
 
-function isObject(value: unknown): value is Json {
+/** The `:predict` answer: `predictions` for row-format requests, `outputs` for columnar ones. */
+export type V1Response = { predictions: Json[] } | { outputs: Json };
+
+function isObject(value: unknown): value is Fields {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function isNamedMap(value: unknown): value is Json {
+function isNamedMap(value: unknown): value is Fields {
   return isObject(value) && !(Object.keys(value).length === 1 && "b64" in value);
 }
 
@@ -51,13 +55,13 @@ function decodeRows(instances: readonly unknown[], sig: Signature, opts: V1Optio
     );
   }
   const rows = new Map<string, HostTensor[]>(sig.inputs.map((s) => [s.name, []]));
-  const keys: Array<Record<string, unknown>> = [];
+  const keys: Array<Record<string, Json>> = [];
   instances.forEach((instance, i) => {
     const where = `instances[${i}]`;
     if (isNamedMap(instance) !== named) {
       throw invalidInput(`${where}: every instance must have the same form as instances[0] (${named ? "an object of named inputs" : "a bare value"}), got ${describeValue(instance)}`);
     }
-    const values = named ? splitNamed(instance as Json, sig, opts, where, keys) : { [sig.inputs[0]!.name]: instance };
+    const values = named ? splitNamed(instance as Fields, sig, opts, where, keys) : { [sig.inputs[0]!.name]: instance };
     if (!named) keys.push({});
     for (const spec of sig.inputs) {
       const at = named ? `${where}.${spec.name}` : where;
@@ -81,9 +85,9 @@ function decodeRows(instances: readonly unknown[], sig: Signature, opts: V1Optio
 }
 
 /** Separates an instance object into input values and pass-through keys, refusing unknown fields. */
-function splitNamed(instance: Json, sig: Signature, opts: V1Options, where: string, keys: Array<Record<string, unknown>>): Json {
-  const values: Json = {};
-  const passed: Record<string, unknown> = {};
+function splitNamed(instance: Fields, sig: Signature, opts: V1Options, where: string, keys: Array<Record<string, Json>>): Fields {
+  const values: Fields = {};
+  const passed: Record<string, Json> = {};
   for (const [field, value] of Object.entries(instance)) {
     if (sig.inputs.some((s) => s.name === field)) values[field] = value;
     else if (opts.passthrough.includes(field)) passed[field] = value;
@@ -108,8 +112,8 @@ function decodeColumns(columns: unknown, sig: Signature, opts: V1Options): V1Req
   if (!named && sig.inputs.length > 1) {
     throw invalidInput(`inputs: this model has ${sig.inputs.length} inputs, so 'inputs' must be an object with keys ${listNames(sig.inputs)}, got ${describeValue(columns)}`);
   }
-  const keys: Array<Record<string, unknown>> = [];
-  const values = named ? splitNamed(columns as Json, sig, opts, "inputs", keys) : { [sig.inputs[0]!.name]: columns };
+  const keys: Array<Record<string, Json>> = [];
+  const values = named ? splitNamed(columns as Fields, sig, opts, "inputs", keys) : { [sig.inputs[0]!.name]: columns };
   const inputs: NamedTensors = {};
   for (const spec of sig.inputs) {
     const where = named ? `inputs.${spec.name}` : "inputs";
@@ -129,7 +133,7 @@ export interface NamedOutput {
 }
 
 /** Encodes outputs as TF Serving does: `predictions` for rows, `outputs` for columns. */
-export function encodeV1(request: V1Request, outputs: readonly NamedOutput[]): Json {
+export function encodeV1(request: V1Request, outputs: readonly NamedOutput[]): V1Response {
   if (request.format === "columnar") {
     const columns = outputs.map(({ spec, tensor }) => [spec.name, nest(jsonLeaves(tensor, spec, "v1"), tensor.shape)] as const);
     if (columns.length === 1 && Object.keys(request.keys).length === 0) return { outputs: columns[0]![1] };

@@ -6,7 +6,7 @@ import { describeValue, invalidInput } from "../errors.ts";
 import { tfDtypeOf, v2DatatypeOf, type V2Datatype } from "../tensors/dtypes.ts";
 import { checkShape, elementCount, flatten, formatShape, toHostTensor, type Limits } from "../tensors/tensors.ts";
 import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../tensors/spec.ts";
-import { jsonLeaves } from "./json-values.ts";
+import { jsonLeaves, type Json } from "./json-values.ts";
 import { parseEnvelope, V2InferRequest } from "./schemas.ts";
 import type { NamedOutput } from "./v1.ts";
 
@@ -24,8 +24,8 @@ export interface V2Response {
   model_name: string;
   model_version: string;
   id?: string;
-  parameters?: Record<string, unknown>;
-  outputs: Array<{ name: string; datatype: V2Datatype; shape: number[]; data: unknown[] }>;
+  parameters?: { [key: string]: Json };
+  outputs: Array<{ name: string; datatype: V2Datatype; shape: number[]; data: Json[] }>;
 }
 
 /** Tensors whose datatype the model's dtype can take without loss of meaning. */

@@ -1,6 +1,37 @@
-/** Reading a version's manifest.json (the same for every source). */
+/** A version's manifest.json: its schema, and reading it (the same for every source). */
 import { modelNotReady } from "../errors.ts";
-import { ManifestSchema, type Manifest } from "../tensors/spec.ts";
+import { z } from "zod";
+import { MODEL_FORMATS, SignatureSchema } from "../tensors/spec.ts";
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "a lowercase hex sha256");
+
+/**
+ * One manifest per model version (`manifest.json` beside `model.json`).
+ * `signature` is what the model tensors are; `preprocess`, when present, names a
+ * pipeline plug-in (src/pipelines/<kind>, registered in src/worker/pipelines.ts) that turns raw client fields into those tensors, and the public
+ * signature is then the pipeline's.
+ */
+export const ManifestSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/),
+  version: z.number().int().min(0),
+  format: z.enum(MODEL_FORMATS),
+  description: z.string().optional(),
+  signature_name: z.string().default("serving_default"),
+  signature: SignatureSchema,
+  /** sha256 of every artifact file (model.json and each weight shard), by file name. */
+  files: z.record(z.string(), Sha256),
+  preprocess: z
+    .object({
+      kind: z.string(),
+      params: z.record(z.string(), z.unknown()).default({}),
+    })
+    .optional(),
+  /** v1 row fields that are not inputs but are echoed back with each prediction. */
+  passthrough: z.array(z.string()).default(["key"]),
+  created: z.string().optional(),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+export type ManifestInput = z.input<typeof ManifestSchema>;
 
 const decoder = new TextDecoder();
 

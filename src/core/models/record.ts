@@ -2,7 +2,7 @@
  * The model repository's pointer record: one small JSON value per model, `model:<name>` in the
  * REGISTRY KV namespace. It says which versions exist (each with its artifact identity), which
  * version each label points to, and how much default traffic the `canary` label takes.
- * Artifacts live in R2 under `models/<name>/<version>/` (model.json, shards, manifest.json).
+ * Artifacts live in R2 (key layout: src/adapters/r2/layout.ts).
  *
  * The record is written last by `npm run models -- publish`, so a version is only visible once
  * all of its files are in R2. Shared by the Worker (reads) and the CLI (writes).
@@ -14,7 +14,6 @@ export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 export const RECORD_PREFIX = "model:";
 export const recordKey = (name: string) => `${RECORD_PREFIX}${name}`;
-export const artifactPrefix = (name: string, version: number) => `models/${name}/${version}/`;
 
 /** The label unqualified requests follow (when the model has it; otherwise the latest version). */
 export const DEFAULT_LABEL = "stable";

@@ -10,19 +10,15 @@
  */
 import { artifactSha256, sha256Hex } from "../digest.ts";
 import { modelNotFound, modelNotReady, ServeError } from "../errors.ts";
-import { loadModel, parseModelJson, shardPaths, type LoadedModel } from "../../runtime/tfjs/model.ts";
 import type { Pipeline, PipelineFactory } from "../pipeline/plugin.ts";
 import type { ModelIndexEntry, ModelSource, ModelVersionFiles } from "./source.ts";
 import { routeDefault } from "./routing.ts";
-import type { Manifest, ModelFormat, Signature, TensorSpec } from "../tensors/spec.ts";
+import type { ModelRef } from "./ref.ts";
+import type { LoadedModel, ModelRuntime } from "./runtime.ts";
+import type { ModelFormat, Signature, TensorSpec } from "../tensors/spec.ts";
+import type { Manifest } from "./manifest.ts";
 
-export interface ModelRef {
-  name: string;
-  version?: number;
-  label?: string;
-  /** For unqualified requests: the key a canary split hashes (see core/models/routing.ts). */
-  routingKey?: () => string | undefined;
-}
+export type { ModelRef } from "./ref.ts";
 
 /** A loaded model version, ready to serve. */
 export interface ServedModel {
@@ -47,6 +43,8 @@ const LOADED = new Map<string, Promise<ServedModel>>();
 
 export interface RegistryOptions {
   memo: boolean;
+  /** Loads and runs artifacts (the TF.js runtime in the Worker). */
+  runtime: ModelRuntime;
   pipelines: Readonly<Record<string, PipelineFactory>>;
   /** Where a source that could not answer is reported while the others keep serving. */
   log?: (event: string, detail: Record<string, unknown>) => void;
@@ -175,10 +173,7 @@ export class Registry {
     const label = `model '${name}' version ${version}`;
     const { manifest } = files;
     if (manifest) await verify(files, manifest, label);
-    const modelJsonBytes = files.files.get("model.json");
-    if (!modelJsonBytes) throw modelNotReady(`${label}: model.json is missing`);
-    const modelJson = parseModelJson(modelJsonBytes, label);
-    const model = await loadModel(modelJson, shardBuffers(files, shardPaths(modelJson)), label);
+    const model = await this.options.runtime.load(files.files, label);
     try {
       const modelSignature = manifest ? checkSignature(manifest.signature, model, label) : derived(model);
       const pipeline = manifest?.preprocess ? this.pipeline(manifest.preprocess, modelSignature, label) : undefined;
@@ -259,15 +254,6 @@ async function verify(files: ModelVersionFiles, manifest: Manifest, label: strin
       throw modelNotReady(`${label} failed its integrity check: '${file}' has sha256 ${actual.slice(0, 12)}…, the manifest says ${expected.slice(0, 12)}…`);
     }
   }
-}
-
-function shardBuffers(files: ModelVersionFiles, paths: readonly string[]): Map<string, ArrayBuffer> {
-  const shards = new Map<string, ArrayBuffer>();
-  for (const path of paths) {
-    const bytes = files.files.get(path);
-    if (bytes) shards.set(path, bytes);
-  }
-  return shards;
 }
 
 /** Signature read from the model itself: public names are the model's own tensor names. */

@@ -2,7 +2,7 @@
  * Where model artifacts come from. The registry reads models through this interface only,
  * so a new source (R2) is added without touching the routes or the dataplane.
  */
-import type { Manifest } from "../tensors/spec.ts";
+import type { Manifest } from "./manifest.ts";
 
 export interface ModelIndexEntry {
   name: string;

@@ -1,9 +1,9 @@
 /**
- * The one structured line per request (`{"event":"request", …}` on stdout: Workers Logs and
- * `wrangler tail` pick it up) and its Analytics Engine data point. HTTP (src/http/middleware/observe.ts)
- * and RPC (src/rpc/predictor.ts) build the record; this writes it. Nothing is kept or counted.
+ * The one structured record per request (`{"event":"request", …}`): HTTP (src/http/middleware/observe.ts)
+ * and RPC (src/rpc/predictor.ts) build it; `reportRequest` logs it and hands it to an optional
+ * sink (Analytics Engine in the Worker, wired in src/worker/report.ts). Nothing is kept or counted.
  */
-import { writeRequestPoint, type DataPointSink } from "../../adapters/analytics-engine/data-point.ts";
+import { log, type Log } from "./log.ts";
 import type { CacheOutcome, Span } from "./trace.ts";
 
 export interface RequestRecord {
@@ -17,7 +17,7 @@ export interface RequestRecord {
   status: number;
   model?: string;
   version?: number;
-  /** Milliseconds from the request's arrival to its answer (see README on the clock). */
+  /** Milliseconds from the request's arrival to its answer (see docs/observability.md on the clock). */
   ms: number;
   timings: Partial<Record<Span, number>>;
   cache?: CacheOutcome;
@@ -27,19 +27,17 @@ export interface RequestRecord {
   auth?: "open";
 }
 
+/** Where a request's record goes besides the log line (the RequestPointSink port). */
+export type RequestPointSink = (record: RequestRecord, log: Log) => void;
+
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
-/** The same JSON line shape as src/worker/scope.ts `log` (kept free of scope.ts' imports, for unit tests). */
-function log(event: string, detail: Record<string, unknown>): void {
-  console.log(JSON.stringify({ event, ...detail }));
-}
-
-export function reportRequest(env: unknown, record: RequestRecord): void {
+export function reportRequest(record: RequestRecord, sink?: RequestPointSink): void {
   const rounded: RequestRecord = {
     ...record,
     ms: round(record.ms),
     timings: Object.fromEntries(Object.entries(record.timings).map(([k, v]) => [k, round(v)])),
   };
   log("request", { ...rounded });
-  writeRequestPoint((env as { ANALYTICS?: DataPointSink } | undefined)?.ANALYTICS, rounded, log);
+  sink?.(rounded, log);
 }

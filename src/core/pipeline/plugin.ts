@@ -4,18 +4,9 @@
  * clients send only what they know. A model opts in with `preprocess.kind` in its manifest.
  */
 import type { NamedTensors, Signature } from "../tensors/spec.ts";
+import type { ContextStore } from "./context-store.ts";
 
-/** Result of reading context: values found by key, and whether the store itself failed. */
-export interface ContextResult {
-  values: ReadonlyMap<string, unknown>;
-  /** True when the store errored or timed out; the values found so far are still usable. */
-  degraded: boolean;
-}
-
-/** An external key-value store of context (KV in the Worker, a Map in unit tests). */
-export interface ContextStore {
-  getMany(keys: readonly string[]): Promise<ContextResult>;
-}
+export type { ContextResult, ContextStore } from "./context-store.ts";
 
 export interface PreparedBatch {
   /** Model inputs, keyed by the model's internal tensor names. */

@@ -2,7 +2,7 @@
  * The two protocols end to end over the one dataplane: decode a request body against the
  * model's signature, predict, encode. HTTP routes and RPC methods are thin wrappers around these.
  */
-import { decodeV1, encodeV1 } from "../codecs/v1.ts";
+import { decodeV1, encodeV1, type V1Response } from "../codecs/v1.ts";
 import type { NamedOutput } from "../codecs/v1.ts";
 import { decodeV2, encodeV2, type V2Request, type V2Response } from "../codecs/v2.ts";
 import { decodeV2Binary, encodeV2Binary, type V2BinaryBody } from "../codecs/v2-binary.ts";
@@ -17,7 +17,7 @@ export interface Answered<T> {
 }
 
 /** TF Serving `:predict`: `{instances}` or `{inputs}` in, `{predictions}` or `{outputs}` out. */
-export function predictV1(deps: Deps, ref: ModelRef, body: unknown): Promise<Answered<Record<string, unknown>>> {
+export function predictV1(deps: Deps, ref: ModelRef, body: unknown): Promise<Answered<V1Response>> {
   return withModel(deps, { ...ref, routingKey: () => routingKeyOf(body) }, async (model) => {
     const request = decodeV1(body, model.signature, {
       signatureName: model.signatureName,

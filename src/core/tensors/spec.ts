@@ -31,36 +31,6 @@ export type Signature = z.infer<typeof SignatureSchema>;
 export const MODEL_FORMATS = ["layers-model", "graph-model"] as const;
 export type ModelFormat = (typeof MODEL_FORMATS)[number];
 
-const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "a lowercase hex sha256");
-
-/**
- * One manifest per model version (`manifest.json` beside `model.json`).
- * `signature` is what the model tensors are; `preprocess`, when present, names a
- * pipeline in core that turns raw client fields into those tensors, and the public
- * signature is then the pipeline's.
- */
-export const ManifestSchema = z.object({
-  name: z.string().regex(/^[A-Za-z0-9_.-]+$/),
-  version: z.number().int().min(0),
-  format: z.enum(MODEL_FORMATS),
-  description: z.string().optional(),
-  signature_name: z.string().default("serving_default"),
-  signature: SignatureSchema,
-  /** sha256 of every artifact file (model.json and each weight shard), by file name. */
-  files: z.record(z.string(), Sha256),
-  preprocess: z
-    .object({
-      kind: z.string(),
-      params: z.record(z.string(), z.unknown()).default({}),
-    })
-    .optional(),
-  /** v1 row fields that are not inputs but are echoed back with each prediction. */
-  passthrough: z.array(z.string()).default(["key"]),
-  created: z.string().optional(),
-});
-export type Manifest = z.infer<typeof ManifestSchema>;
-export type ManifestInput = z.input<typeof ManifestSchema>;
-
 /** A decoded tensor, independent of TF.js: row-major flat values plus a shape. */
 export interface HostTensor {
   dtype: TfDtype;

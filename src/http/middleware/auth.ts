@@ -12,7 +12,7 @@
  *   keyed caller (never the key itself) and `ip:<cf-connecting-ip>` when open.
  */
 import type { MiddlewareHandler } from "hono";
-import { accessFrom } from "../../worker/settings.ts";
+import { settingsOf } from "../settings.ts";
 import type { AppEnv } from "../app-env.ts";
 import { errorResponse } from "../errors.ts";
 import { prefersHtml } from "../routes/playground.ts";
@@ -71,7 +71,7 @@ export function clientIp(header: string | undefined): string {
 export function auth(): MiddlewareHandler<AppEnv> {
   return async function apiKeyAuth(c, next) {
     if (isOpenRequest(c.req.method, c.req.path, c.req.header("accept"))) return next();
-    const { apiKeys } = accessFrom(c.env as unknown as Record<string, unknown>);
+    const { apiKeys } = settingsOf(c).access;
     if (apiKeys.length === 0) {
       c.set("principal", clientIp(c.req.header("cf-connecting-ip")));
       await next();

@@ -4,14 +4,14 @@
  * clients are unaffected. Keys travel in `Authorization`, never in cookies, so credentials are off.
  * Preflights (OPTIONS) are answered here, before access control, as browsers send them without keys.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import { accessFrom } from "../../worker/settings.ts";
+import { settingsOf } from "../settings.ts";
 import type { AppEnv } from "../app-env.ts";
 
 const policy = cors({
   origin: (origin, c) => {
-    const { corsOrigins } = accessFrom(c.env as Record<string, unknown>);
+    const { corsOrigins } = settingsOf(c as Context<AppEnv>).access;
     if (corsOrigins === "*") return "*";
     return corsOrigins.includes(origin) ? origin : null;
   },
@@ -24,7 +24,7 @@ const policy = cors({
 
 export function corsFromEnv(): MiddlewareHandler<AppEnv> {
   return async function corsPolicy(c, next) {
-    const { corsOrigins } = accessFrom(c.env as unknown as Record<string, unknown>);
+    const { corsOrigins } = settingsOf(c).access;
     if (corsOrigins !== "*" && corsOrigins.length === 0) return next();
     return policy(c, next);
   };

@@ -6,15 +6,16 @@
  * - adds `Server-Timing` (kv, load, cache, infer as measured, and total) when the request ran
  *   the model path, and `x-prediction-cache: hit|miss` when the prediction cache answered or missed;
  * - writes one JSON log line and, with the optional ANALYTICS binding, one Analytics Engine data
- *   point (src/core/observability/request-log.ts).
+ *   point (src/worker/report.ts).
  * Mounted twice (the app mounts the routes), it runs once: the inner copy sees the id already set.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ServeError, type ErrorCode } from "../../core/errors.ts";
 import { SPANS, type Span } from "../../core/observability/trace.ts";
-import { reportRequest } from "../../core/observability/request-log.ts";
+import { reportRequest } from "../../worker/report.ts";
 import type { AppEnv } from "../app-env.ts";
+import { routeOf } from "../routes/grammar.ts";
 import { requestIdOf } from "./request-id.ts";
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
@@ -34,31 +35,6 @@ export function errorCode(error: Error | undefined, status: number): string | un
   if (error && !(error instanceof HTTPException)) return "INTERNAL";
   if (status < 400) return undefined;
   return STATUS_CODES[status] ?? (status >= 500 ? "INTERNAL" : `HTTP_${status}`);
-}
-
-const V1 = /^\/v1\/models\/[^/:]+(?:\/versions\/[^/:]+|\/labels\/[^/:]+)?(\/metadata|:[A-Za-z]+)?$/;
-const V2_MODEL = /^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?(\/ready|\/infer)?$/;
-const FIXED: Record<string, string> = {
-  "/": "index",
-  "/v2": "v2.server",
-  "/v2/health/live": "v2.live",
-  "/v2/health/ready": "v2.ready",
-  "/v2/repository/index": "v2.repository",
-  "/_internal/memory": "internal.memory",
-  "/docs": "docs",
-  "/openapi.json": "openapi",
-};
-
-/** A low-cardinality route name for logs and Analytics Engine. */
-export function routeOf(method: string, path: string): string {
-  if (method === "OPTIONS") return "preflight";
-  const fixed = FIXED[path.length > 1 ? path.replace(/\/$/, "") : path];
-  if (fixed) return fixed;
-  const v1 = V1.exec(path);
-  if (v1) return v1[1] === undefined ? "v1.status" : v1[1] === "/metadata" ? "v1.metadata" : v1[1] === ":predict" ? "v1.predict" : "v1.other";
-  const v2 = V2_MODEL.exec(path);
-  if (v2) return v2[1] === "/infer" ? "v2.infer" : v2[1] === "/ready" ? "v2.model_ready" : "v2.model";
-  return "other";
 }
 
 /** `kv;dur=1, load;dur=0, infer;dur=3, total;dur=5` (milliseconds, as the clock allows). */

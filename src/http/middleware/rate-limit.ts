@@ -11,8 +11,8 @@
  * - The health routes are not limited.
  */
 import type { MiddlewareHandler } from "hono";
-import { accessFrom } from "../../worker/settings.ts";
-import { log } from "../../worker/scope.ts";
+import { settingsOf } from "../settings.ts";
+import { log } from "../../core/observability/log.ts";
 import type { AppEnv } from "../app-env.ts";
 import { clientIp, isOpenRequest } from "./auth.ts";
 import { errorResponse } from "../errors.ts";
@@ -27,7 +27,7 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
     if (isOpenRequest(c.req.method, c.req.path, c.req.header("accept"))) return next();
     const limiter = (c.env as { RATE_LIMITER?: Limiter }).RATE_LIMITER;
     if (!limiter) return next();
-    const { rateLimitPeriod } = accessFrom(c.env as unknown as Record<string, unknown>);
+    const { rateLimitPeriod } = settingsOf(c).access;
     const key = c.var.principal ?? clientIp(c.req.header("cf-connecting-ip"));
     let allowed: boolean;
     try {

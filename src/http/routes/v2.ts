@@ -10,9 +10,9 @@ import { Hono, type Context } from "hono";
 import { inferV2Http } from "../../core/serving/protocols.ts";
 import { HEADER_LENGTH, splitBinaryBody } from "../../core/codecs/v2-binary.ts";
 import { parseEnvelope, V2RepositoryIndexRequest } from "../../core/codecs/schemas.ts";
-import { invalidInput, ServeError } from "../../core/errors.ts";
 import { modelMetadata, modelReadiness, serverReady } from "../../core/serving/metadata.ts";
-import type { ModelRef } from "../../core/models/registry.ts";
+import { parseModelRef, type ModelRef } from "../../core/models/ref.ts";
+import { repositoryIndex } from "../../core/serving/status.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../../core/version.ts";
 import type { AppEnv } from "../app-env.ts";
 import { binaryHeaderLength, readBinary, readJson, readOptionalJson } from "../body.ts";
@@ -20,13 +20,7 @@ import { errorResponse } from "../errors.ts";
 
 export const v2 = new Hono<AppEnv>();
 
-function refOf(c: Context<AppEnv>): ModelRef {
-  const name = c.req.param("name") ?? "";
-  const version = c.req.param("version");
-  if (version === undefined) return { name };
-  if (!/^\d+$/.test(version)) throw invalidInput(`version: expected a non-negative integer, got '${version}'`);
-  return { name, version: Number(version) };
-}
+const refOf = (c: Context<AppEnv>): ModelRef => parseModelRef({ name: c.req.param("name") ?? "", version: c.req.param("version") });
 
 v2.get("/", (c) => c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: ["model_repository", "binary_tensor_data"] }));
 v2.get("/health/live", (c) => c.json({ live: true }));
@@ -68,17 +62,8 @@ v2.post("/repository/index", async (c) => {
   const { deps, settings } = c.var.scope;
   const body = await readOptionalJson(c.req.raw, settings.maxBodyBytes);
   const readyOnly = body !== undefined && parseEnvelope(V2RepositoryIndexRequest, body).ready === true;
-  const rows = [];
-  for (const entry of await deps.registry.index()) {
-    for (const version of entry.versions) {
-      try {
-        deps.registry.release(await deps.registry.load(entry.name, version));
-        rows.push({ name: entry.name, version: String(version), state: "READY", reason: "" });
-      } catch (err) {
-        if (!(err instanceof ServeError)) throw err;
-        if (!readyOnly) rows.push({ name: entry.name, version: String(version), state: "UNAVAILABLE", reason: err.message });
-      }
-    }
-  }
-  return c.json(rows);
+  const rows = await repositoryIndex(deps, readyOnly);
+  return c.json(
+    rows.map(({ name, version, error }) => ({ name, version: String(version), state: error === undefined ? "READY" : "UNAVAILABLE", reason: error ?? "" })),
+  );
 });

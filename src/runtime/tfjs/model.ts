@@ -7,17 +7,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { loadGraphModel, type GraphModel } from "@tensorflow/tfjs-converter";
 import { loadLayersModel, type LayersModel } from "@tensorflow/tfjs-layers";
 import { modelNotReady } from "../../core/errors.ts";
+import type { LoadedModel, ModelRuntime } from "../../core/models/runtime.ts";
 import type { HostTensor, ModelFormat, NamedTensors, TensorSpec, TfDtype } from "../../core/tensors/spec.ts";
-
-export interface LoadedModel {
-  format: ModelFormat;
-  /** The tensors the model itself declares (internal names, -1 for unknown dims). */
-  inputs: TensorSpec[];
-  outputs: TensorSpec[];
-  /** Runs the model on inputs keyed by internal tensor name; returns outputs keyed likewise. */
-  run(inputs: NamedTensors, outputNames: readonly string[]): Promise<NamedTensors>;
-  dispose(): void;
-}
 
 interface ModelJson {
   format?: string;
@@ -26,7 +17,24 @@ interface ModelJson {
   [key: string]: unknown;
 }
 
+export type { LoadedModel } from "../../core/models/runtime.ts";
+
 const decoder = new TextDecoder();
+
+/** The TF.js runtime behind core's ModelRuntime port: model.json + shards in, a LoadedModel out. */
+export const tfjsRuntime: ModelRuntime = {
+  async load(files, label) {
+    const modelJsonBytes = files.get("model.json");
+    if (!modelJsonBytes) throw modelNotReady(`${label}: model.json is missing`);
+    const modelJson = parseModelJson(modelJsonBytes, label);
+    const shards = new Map<string, ArrayBuffer>();
+    for (const path of shardPaths(modelJson)) {
+      const bytes = files.get(path);
+      if (bytes) shards.set(path, bytes);
+    }
+    return loadModel(modelJson, shards, label);
+  },
+};
 
 /** Reads the format of a model.json: its `format` field, else the shape of its topology. */
 export function detectFormat(modelJson: ModelJson, label: string): ModelFormat {
