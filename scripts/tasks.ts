@@ -22,7 +22,7 @@ export const TASKS: Record<string, Task> = {
     help: {
       args: "[-- <vitest options or test files>]",
       summary: `Checks that the bundled-model index is current (npm run models:bundle -- --check),
-type-checks (tsc --noEmit), then runs every vitest project (vitest.config.ts): unit (Node),
+type-checks (tsc --noEmit), checks formatting and lint (biome check ., as npm run lint), then runs every vitest project (vitest.config.ts): unit (Node),
 worker and worker-nomemo (inside workerd), e2e (the built bundle under Miniflare; builds it
 first), browser (the playground in headless Chromium). Extra arguments go to \`vitest run\`.`,
       options: [
@@ -32,7 +32,36 @@ first), browser (the playground in headless Chromium). Extra arguments go to \`v
       examples: ["npm test", "npm test -- --project unit", "npm test -- test/unit/help.test.ts", "E2E_BUNDLE_DIR=dist/e2e-mine npm test -- --project e2e"],
       notes: "E2E_BUNDLE_DIR sets where the e2e setup builds the bundle (default dist/e2e), for concurrent runs.",
     },
-    steps: [["tsx", "scripts/bundle-models.ts", "--check"], ["tsc", "--noEmit"], ["vitest", "run"]],
+    steps: [["tsx", "scripts/bundle-models.ts", "--check"], ["tsc", "--noEmit"], ["biome", "check", "."], ["vitest", "run"]],
+  },
+  format: {
+    help: {
+      args: "[-- <biome options>]",
+      summary: `Formats every file Biome covers and applies its safe fixes and sorted imports, in place
+(biome check --write ., configured in biome.jsonc). What it cannot fix is printed; npm run lint
+then shows what is left.`,
+      options: [
+        ["--unsafe", "also apply Biome's unsafe fixes (review the diff)"],
+        ["--max-diagnostics=none", "print every remaining diagnostic, not the first 20 (any biome check option is passed on)"],
+      ],
+      examples: ["npm run format", "npm run format -- --unsafe"],
+      notes: "Files Biome skips (generated, artifacts, fixtures) are listed in biome.jsonc.",
+    },
+    steps: [["biome", "check", "--write", "."]],
+  },
+  lint: {
+    help: {
+      args: "[-- <biome options>]",
+      summary: `Checks formatting, lint rules and import order without writing anything (biome check .,
+configured in biome.jsonc); exits 1 on any error. npm test runs it after tsc; npm run format
+fixes most of what it reports.`,
+      options: [
+        ["--max-diagnostics=none", "print every diagnostic, not the first 20"],
+        ["--reporter=summary", "one count per rule and a list of unformatted files (any biome check option is passed on)"],
+      ],
+      examples: ["npm run lint", "npm run lint -- --reporter=summary"],
+    },
+    steps: [["biome", "check", "."]],
   },
   typecheck: {
     help: {

@@ -5,13 +5,12 @@
  * Any request that leaves loopback is blocked and fails the test. Screenshots go to
  * test-artifacts/ (gitignored).
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { putAll, readEntries } from "../../scripts/local-context.ts";
 import { contextKeys, parseFlight } from "../../src/pipelines/flights/index.ts";
 import { FLIGHT } from "../../src/http/openapi/examples.ts";
@@ -33,8 +32,7 @@ beforeAll(async () => {
   base = (await mf.ready).origin;
   const wanted = new Set(contextKeys(parseFlight(FLIGHT)));
   await putAll(await mf.getKVNamespace("CONTEXT"), readEntries().filter((e) => wanted.has(e.key)));
-  const executablePath = execFileSync("which", ["chromium"], { encoding: "utf8" }).trim();
-  browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  browser = await chromium.launch({ executablePath: inject("chromiumPath"), args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
   mkdirSync(ARTIFACTS, { recursive: true });
 });
 afterAll(async () => {

@@ -1,0 +1,89 @@
+/**
+ * wrangler.toml's [env.staging] and [env.production] repeat every var and binding of the top
+ * level, because wrangler inherits neither into an environment. A var or binding added at the
+ * top level only (what `npm start` and the tests use) would be missing from the deployed Worker
+ * and only show up there. This test keeps the three in step: the same var keys with the same
+ * values, except the keys below that are meant to differ, and the same bindings by name.
+ */
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parse } from "smol-toml";
+import { describe, expect, it } from "vitest";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const ENVS = ["staging", "production"] as const;
+
+/** Vars whose value is an environment's own choice (each must still be declared in every env). */
+const MAY_DIFFER: Record<string, string> = {
+  // On in staging for the soak checks of tf.memory() (behind API_KEYS); off in production.
+  DIAGNOSTICS: "GET /_internal/memory: on in staging for soak checks, off in production",
+  // Each deployment's own browser origins (production: the app's domain); empty locally.
+  CORS_ORIGINS: "each deployment's own browser origins",
+};
+
+/** Binding kinds (arrays of tables) and the field that names the binding in the Worker's env. */
+const BINDING_KINDS: Record<string, string> = {
+  kv_namespaces: "binding",
+  r2_buckets: "binding",
+  ratelimits: "name",
+  d1_databases: "binding",
+  services: "binding",
+  analytics_engine_datasets: "binding",
+};
+
+type Table = Record<string, unknown>;
+const config = parse(readFileSync(join(ROOT, "wrangler.toml"), "utf8")) as Table;
+const envs = (config.env ?? {}) as Record<string, Table>;
+const vars = (section: Table) => (section.vars ?? {}) as Record<string, unknown>;
+
+function bindingNames(section: Table, kind: string): string[] {
+  const field = BINDING_KINDS[kind]!;
+  return ((section[kind] ?? []) as Table[]).map((entry) => String(entry[field])).sort();
+}
+
+describe("wrangler.toml environments repeat the top level", () => {
+  it("declares staging and production", () => {
+    expect(Object.keys(envs).sort()).toEqual([...ENVS].sort());
+  });
+
+  it.each(ENVS)("[env.%s.vars] has every top-level var, with the same value unless it may differ", (name) => {
+    const top = vars(config);
+    const env = vars(envs[name]!);
+    expect(Object.keys(env).sort(), `[env.${name}.vars] keys`).toEqual(Object.keys(top).sort());
+    const differing = Object.keys(top).filter((key) => env[key] !== top[key]);
+    // For the reviewer: which values this environment sets differently today, and why that is allowed.
+    const report = differing.map(
+      (key) => `  ${key}: top level ${JSON.stringify(top[key])}, ${name} ${JSON.stringify(env[key])}`,
+    );
+    console.info(
+      `[env.${name}.vars] differs from the top level in ${differing.length} key(s)${differing.length ? `:\n${report.join("\n")}` : ""}`,
+    );
+    const unexpected = differing.filter((key) => !(key in MAY_DIFFER));
+    expect(unexpected, `differs from the top level but is not in MAY_DIFFER:\n${report.join("\n")}`).toEqual([]);
+  });
+
+  it("lists only keys that exist in MAY_DIFFER", () => {
+    expect(Object.keys(MAY_DIFFER).filter((key) => !(key in vars(config)))).toEqual([]);
+  });
+
+  it.each(ENVS)("[env.%s] declares every binding the top level declares", (name) => {
+    const kinds = Object.keys(BINDING_KINDS).filter((kind) => kind in config);
+    expect(kinds.length).toBeGreaterThan(0);
+    for (const kind of kinds) {
+      expect(bindingNames(envs[name]!, kind), `[[env.${name}.${kind}]]`).toEqual(bindingNames(config, kind));
+    }
+  });
+
+  it.each(["top level", ...ENVS])(
+    "%s: RATE_LIMIT_PERIOD equals its [[ratelimits]] period (sent as Retry-After)",
+    (name) => {
+      const section = name === "top level" ? config : envs[name]!;
+      const limits = (section.ratelimits ?? []) as Array<{ simple?: { period?: number } }>;
+      for (const limit of limits) {
+        expect(vars(section).RATE_LIMIT_PERIOD, `${name}: RATE_LIMIT_PERIOD vs ratelimits simple.period`).toBe(
+          String(limit.simple?.period),
+        );
+      }
+    },
+  );
+});
