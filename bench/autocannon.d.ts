@@ -27,7 +27,10 @@ declare module "autocannon" {
     requests: { total: number };
   }
   interface Instance {
-    on(event: "response", listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): this;
+    on(
+      event: "response",
+      listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void,
+    ): this;
     stop(): void;
   }
   function autocannon(options: Options, callback: (err: Error | null, result: Result) => void): Instance;

@@ -8,7 +8,7 @@
  */
 import { ensureImageModel } from "./image-model.ts";
 import { cpuMs, IMAGE_WORKER_DIR, startWorker } from "./targets.ts";
-import { workloads, type Workload } from "./workloads.ts";
+import { type Workload, workloads } from "./workloads.ts";
 
 const i = process.argv.indexOf("--pairs");
 const PAIRS = i >= 0 ? Number(process.argv[i + 1]) : 40;
@@ -19,7 +19,11 @@ const server = await startWorker("binary-ab", IMAGE_WORKER_DIR, {});
 try {
   const call = async (w: Workload) => {
     const t0 = performance.now();
-    const res = await fetch(`${server.url}${w.worker.path}`, { method: "POST", headers: w.worker.headers ?? { "content-type": "application/json" }, body: w.worker.body });
+    const res = await fetch(`${server.url}${w.worker.path}`, {
+      method: "POST",
+      headers: w.worker.headers ?? { "content-type": "application/json" },
+      body: w.worker.body,
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`${w.id}: ${res.status} ${text.slice(0, 200)}`);
     return { ms: performance.now() - t0, text };
@@ -27,7 +31,10 @@ try {
   const [a, b] = [await call(json), await call(binary)];
   if (a.text !== b.text) throw new Error(`JSON and binary answers differ:\n${a.text}\n${b.text}`);
   for (let k = 0; k < 5; k++) for (const w of [json, binary]) await call(w); // warm-up
-  const stats = new Map<Workload, { ms: number[]; cpu: number }>([[json, { ms: [], cpu: 0 }], [binary, { ms: [], cpu: 0 }]]);
+  const stats = new Map<Workload, { ms: number[]; cpu: number }>([
+    [json, { ms: [], cpu: 0 }],
+    [binary, { ms: [], cpu: 0 }],
+  ]);
   for (let k = 0; k < PAIRS; k++) {
     for (const w of [json, binary]) {
       const cpu0 = cpuMs(server.pid);
@@ -37,7 +44,9 @@ try {
   }
   for (const [w, s] of stats) {
     const median = [...s.ms].sort((x, y) => x - y)[s.ms.length >> 1]!;
-    console.log(`${w.id}: median ${median.toFixed(1)} ms, ${(s.cpu / PAIRS).toFixed(1)} ms CPU per request (${PAIRS} requests)`);
+    console.log(
+      `${w.id}: median ${median.toFixed(1)} ms, ${(s.cpu / PAIRS).toFixed(1)} ms CPU per request (${PAIRS} requests)`,
+    );
   }
 } finally {
   await server.stop();

@@ -13,32 +13,36 @@
  *
  *   npm run bench:binding [-- --calls 500 --concurrency 8 --warmup 50 --rounds 10]
  */
+
+import { execFileSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
-import { execFileSync } from "node:child_process";
 import { Miniflare } from "miniflare";
+import { exitOnHelp } from "../scripts/help.ts";
 import { buildConsumer, startPair } from "../test/e2e/bindings.ts";
 import { serverOptions } from "../test/e2e/worker.ts";
-import { summarize, type Summary } from "./stats.ts";
-import { exitOnHelp } from "../scripts/help.ts";
+import { type Summary, summarize } from "./stats.ts";
 
 const argv = process.argv.slice(2);
-exitOnHelp({
-  script: "bench:binding",
-  args: "[-- options]",
-  summary: `What a service binding costs, on loopback under Miniflare: builds stateless-serve and the example
+exitOnHelp(
+  {
+    script: "bench:binding",
+    args: "[-- options]",
+    summary: `What a service binding costs, on loopback under Miniflare: builds stateless-serve and the example
 consumer as wrangler deploy would, then times one prediction four ways, interleaved in rounds:
 rpc (consumer -> env.ML.predict), fetch (consumer -> env.ML.fetch), url (consumer -> HTTP over
 loopback, no binding) and direct (a plain HTTP caller). Every answer is checked. Prints a table.`,
-  options: [
-    ["--calls N", "calls per series and concurrency (default 500)"],
-    ["--concurrency N", "the concurrent pass's concurrency (default 8; a sequential pass always runs)"],
-    ["--warmup N", "warm-up calls per series (default 50)"],
-    ["--rounds N", "rounds the calls are split into (default 10)"],
-  ],
-  examples: ["npm run bench:binding", "npm run bench:binding -- --calls 100 --rounds 4"],
-  notes: "Method and numbers: docs/service-bindings.md.",
-}, argv);
+    options: [
+      ["--calls N", "calls per series and concurrency (default 500)"],
+      ["--concurrency N", "the concurrent pass's concurrency (default 8; a sequential pass always runs)"],
+      ["--warmup N", "warm-up calls per series (default 50)"],
+      ["--rounds N", "rounds the calls are split into (default 10)"],
+    ],
+    examples: ["npm run bench:binding", "npm run bench:binding -- --calls 100 --rounds 4"],
+    notes: "Method and numbers: docs/service-bindings.md.",
+  },
+  argv,
+);
 const num = (name: string, fallback: number) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? Number(argv[i + 1]) : fallback;
@@ -101,7 +105,11 @@ async function main(): Promise<void> {
     ratelimits: { RATE_LIMITER: { simple: { limit: 1_000_000_000, period: 60 } } },
   } as ConstructorParameters<typeof Miniflare>[0]);
   const publicUrl = (await publicServer.ready).toString().replace(/\/$/, "");
-  const pair = await startPair({ consumerVars: { MODEL: "tiny_graph", SERVE_URL: publicUrl }, consumerDir: CONSUMER_DIR, serverDir: SERVER_DIR });
+  const pair = await startPair({
+    consumerVars: { MODEL: "tiny_graph", SERVE_URL: publicUrl },
+    consumerDir: CONSUMER_DIR,
+    serverDir: SERVER_DIR,
+  });
   const consumerUrl = (await pair.ready).toString().replace(/\/$/, "");
   const series: Array<[string, string]> = [
     ["rpc: consumer → env.ML.predict()", `${consumerUrl}/predict`],
@@ -111,7 +119,11 @@ async function main(): Promise<void> {
   ];
   const rows: Row[] = [];
   try {
-    const first = await fetch(series[3]![1], { method: "POST", headers: { "content-type": "application/json" }, body: BODY });
+    const first = await fetch(series[3]![1], {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: BODY,
+    });
     const expected = JSON.stringify(((await first.json()) as { predictions: unknown }).predictions);
     log(`warm-up: ${WARMUP} calls per series ...`);
     for (const [, url] of series) await run(url, expected, WARMUP, 1);
@@ -127,18 +139,31 @@ async function main(): Promise<void> {
           seconds[i]! += (performance.now() - started) / 1000;
         }
       }
-      series.forEach(([name], i) => rows.push({ series: name, concurrency, ...summarize(samples[i]!), throughput: samples[i]!.length / seconds[i]! }));
+      series.forEach(([name], i) =>
+        rows.push({
+          series: name,
+          concurrency,
+          ...summarize(samples[i]!),
+          throughput: samples[i]!.length / seconds[i]!,
+        }),
+      );
     }
   } finally {
     await Promise.all([pair.dispose(), publicServer.dispose()]);
   }
-  const load = loadavg().map((l) => l.toFixed(2)).join(" ");
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
   console.log(`\n${CALLS} calls per series and concurrency (${ROUNDS} interleaved rounds) after ${WARMUP} warm-up;`);
-  console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, load average at the end ${load}\n`);
+  console.log(
+    `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, load average at the end ${load}\n`,
+  );
   console.log("| series | concurrency | median ms | p99 ms | req/s |");
   console.log("| --- | ---: | ---: | ---: | ---: |");
   for (const r of rows) {
-    console.log(`| ${r.series} | ${r.concurrency} | ${r.medianMs.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.throughput.toFixed(0)} |`);
+    console.log(
+      `| ${r.series} | ${r.concurrency} | ${r.medianMs.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.throughput.toFixed(0)} |`,
+    );
   }
 }
 

@@ -21,7 +21,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { readModelDir, writeManifest, MANIFEST_JSON } from "../model/lib/artifacts.ts";
+import { MANIFEST_JSON, readModelDir, writeManifest } from "../model/lib/artifacts.ts";
 
 export const IMAGE_MODEL = {
   name: "mobilenet_v2",
@@ -59,14 +59,27 @@ async function modelSignature(dir: string) {
 export async function ensureImageModel(root = IMAGE_MODEL.root, force = false): Promise<string> {
   const dir = imageModelDir(root);
   const manifestPath = join(dir, MANIFEST_JSON);
-  if (!force && existsSync(manifestPath) && (JSON.parse(readFileSync(manifestPath, "utf8")) as { name?: string }).name === IMAGE_MODEL.name) return dir;
+  if (
+    !force &&
+    existsSync(manifestPath) &&
+    (JSON.parse(readFileSync(manifestPath, "utf8")) as { name?: string }).name === IMAGE_MODEL.name
+  )
+    return dir;
   // The extractor replaces model.json and the shard and removes any manifest.json.
-  execFileSync(process.execPath, ["--import", "tsx", "model/converter/extract.ts", "--out", dir], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(process.execPath, ["--import", "tsx", "model/converter/extract.ts", "--out", dir], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const signature = await modelSignature(dir);
   const [input, output] = [signature.inputs[0], signature.outputs[0]];
   const expected = `input [-1,${IMAGE_MODEL.side},${IMAGE_MODEL.side},3], output [-1,${IMAGE_MODEL.classes}]`;
-  if (signature.inputs.length !== 1 || signature.outputs.length !== 1 || `input [${input!.shape}], output [${output!.shape}]` !== expected) {
-    throw new Error(`${dir}: the converter sample's signature is ${JSON.stringify(signature)}, expected one ${expected}`);
+  if (
+    signature.inputs.length !== 1 ||
+    signature.outputs.length !== 1 ||
+    `input [${input!.shape}], output [${output!.shape}]` !== expected
+  ) {
+    throw new Error(
+      `${dir}: the converter sample's signature is ${JSON.stringify(signature)}, expected one ${expected}`,
+    );
   }
   await writeManifest(dir, {
     name: IMAGE_MODEL.name,

@@ -9,9 +9,9 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { ensureBackend, type BackendName } from "../src/runtime/tfjs/backend.ts";
-import { loadModel, parseModelJson, shardPaths } from "../src/runtime/tfjs/model.ts";
 import type { NamedTensors } from "../src/core/tensors/spec.ts";
+import { type BackendName, ensureBackend } from "../src/runtime/tfjs/backend.ts";
+import { loadModel, parseModelJson, shardPaths } from "../src/runtime/tfjs/model.ts";
 import { summarize } from "./stats.ts";
 import { workloads } from "./workloads.ts";
 
@@ -27,7 +27,9 @@ function arg(name: string): string | undefined {
 const backend = (arg("backend") ?? "cpu") as BackendName;
 const seconds = Number(arg("seconds") ?? "5");
 const warmup = Number(arg("warmup") ?? "2");
-const wasmPath = createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm");
+const wasmPath = createRequire(import.meta.url).resolve(
+  "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm",
+);
 const choice = await ensureBackend(backend, backend === "wasm" ? await compileWasm(readFileSync(wasmPath)) : undefined);
 if (choice.backend !== backend) throw new Error(`backend ${backend} did not start: ${choice.fallback}`);
 

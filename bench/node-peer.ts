@@ -65,7 +65,12 @@ function inferV2(model: tf.LayersModel, name: string, body: Json): Json {
   const answer = {
     model_name: name,
     id: body.id,
-    outputs: outputs.map((t, k) => ({ name: model.outputNames[k], shape: t.shape, datatype: "FP32", data: Array.from(t.dataSync()) })),
+    outputs: outputs.map((t, k) => ({
+      name: model.outputNames[k],
+      shape: t.shape,
+      datatype: "FP32",
+      data: Array.from(t.dataSync()),
+    })),
   };
   tf.dispose(outputs);
   return answer;

@@ -6,9 +6,10 @@
  *
  *   tsx bench/profile.ts ["tiny_layers x1"] [--backend wasm|cpu] [--seconds 3] [--image]
  */
-import autocannon from "autocannon";
+
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
+import autocannon from "autocannon";
 import { fetch as upgradeFetch } from "miniflare";
 import { ensureImageModel } from "./image-model.ts";
 import { BENCH_DIR, buildImageWorker, startWorker } from "./targets.ts";
@@ -25,8 +26,10 @@ interface Profile {
 }
 
 const argv = process.argv.slice(2);
-const opt = (name: string, fallback: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1]! : fallback);
-const wanted = argv.find((a) => !a.startsWith("--") && !argv[argv.indexOf(a) - 1]?.startsWith("--")) ?? "tiny_layers x1";
+const opt = (name: string, fallback: string) =>
+  argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1]! : fallback;
+const wanted =
+  argv.find((a) => !a.startsWith("--") && !argv[argv.indexOf(a) - 1]?.startsWith("--")) ?? "tiny_layers x1";
 const backend = opt("backend", "wasm");
 const seconds = Number(opt("seconds", "3"));
 const INSPECTOR_PORT = 9329;
@@ -38,22 +41,44 @@ const dir = `${BENCH_DIR}/profile-worker`;
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 if (workload.bundle === "image") buildImageWorker(imageDir!);
 const config = workload.bundle === "image" ? ["--config", `${BENCH_DIR}/wrangler.image.toml`] : [];
-execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--env=", "--minify=false", "--outdir", resolve(dir), ...config], { stdio: ["ignore", "ignore", "inherit"], env });
+execFileSync(
+  "npx",
+  ["wrangler", "deploy", "--dry-run", "--env=", "--minify=false", "--outdir", resolve(dir), ...config],
+  { stdio: ["ignore", "ignore", "inherit"], env },
+);
 
-const server = await startWorker("profile", dir, { TFJS_BACKEND: backend }, { CONTEXT: flightsContext() }, { inspectorPort: INSPECTOR_PORT });
+const server = await startWorker(
+  "profile",
+  dir,
+  { TFJS_BACKEND: backend },
+  { CONTEXT: flightsContext() },
+  { inspectorPort: INSPECTOR_PORT },
+);
 const fire = (duration: number) =>
   new Promise<number>((done, fail) =>
     autocannon(
-      { url: `${server.url}${workload.worker.path}`, method: "POST", headers: workload.worker.headers ?? { "content-type": "application/json" }, body: workload.worker.body, connections: workload.connections, duration },
+      {
+        url: `${server.url}${workload.worker.path}`,
+        method: "POST",
+        headers: workload.worker.headers ?? { "content-type": "application/json" },
+        body: workload.worker.body,
+        connections: workload.connections,
+        duration,
+      },
       (err, result) => (err ? fail(err) : done(result["2xx"] / result.duration)),
     ),
   );
 try {
   await fire(2);
-  const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json()) as Array<{ title?: string; webSocketDebuggerUrl: string }>;
+  const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json()) as Array<{
+    title?: string;
+    webSocketDebuggerUrl: string;
+  }>;
   const target = targets.find((t) => t.title?.includes("stateless-serve")) ?? targets[0]!;
   // Miniflare's fetch does WebSocket upgrades (Node 20 has no global WebSocket client).
-  const upgrade = await upgradeFetch(target.webSocketDebuggerUrl.replace(/^ws:/, "http:"), { headers: { Upgrade: "websocket" } });
+  const upgrade = await upgradeFetch(target.webSocketDebuggerUrl.replace(/^ws:/, "http:"), {
+    headers: { Upgrade: "websocket" },
+  });
   const ws = upgrade.webSocket;
   if (!ws) throw new Error(`inspector refused the WebSocket upgrade (${upgrade.status})`);
   ws.accept();
@@ -79,7 +104,8 @@ try {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const label = (n: ProfileNode) => `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.split("/").pop()}:${n.callFrame.lineNumber + 1}`;
+  const label = (n: ProfileNode) =>
+    `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.split("/").pop()}:${n.callFrame.lineNumber + 1}`;
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   for (const id of profile.samples) {
@@ -93,8 +119,14 @@ try {
     }
   }
   const top = (m: Map<string, number>, n: number) =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${((100 * v) / profile.samples.length).toFixed(1).padStart(5)}%  ${k}`).join("\n");
-  console.log(`${workload.id} on ${backend}: ${throughput.toFixed(0)} req/s while profiling, ${profile.samples.length} samples\n`);
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => `${((100 * v) / profile.samples.length).toFixed(1).padStart(5)}%  ${k}`)
+      .join("\n");
+  console.log(
+    `${workload.id} on ${backend}: ${throughput.toFixed(0)} req/s while profiling, ${profile.samples.length} samples\n`,
+  );
   console.log(`self time:\n${top(self, 25)}\n\ninclusive time:\n${top(inclusive, 40)}`);
 } finally {
   await server.stop();

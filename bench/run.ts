@@ -25,50 +25,54 @@
  * (worker-wasm) and on (worker-wasm-pc) on one stream of N distinct requests; the hit ratio is
  * counted from the `x-prediction-cache` header of every answer.
  */
-import autocannon from "autocannon";
+
 import { execFileSync, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
+import autocannon from "autocannon";
 import { bundleSize, GZIP_BUDGET_BYTES, kib } from "../scripts/bundle-size.ts";
+import { exitOnHelp } from "../scripts/help.ts";
 import { ensureImageModel, IMAGE_MODEL } from "./image-model.ts";
-import { summarize, type Summary } from "./stats.ts";
+import { type Summary, summarize } from "./stats.ts";
 import {
   buildImageWorker,
   buildWorker,
   cpuMs,
   IMAGE_WORKER_DIR,
   peakRssBytes,
+  type Server,
   startFloor,
   startPeer,
   startWorker,
   WORKER_DIR,
-  type Server,
 } from "./targets.ts";
-import { flightsContext, workloads, type Workload } from "./workloads.ts";
-import { exitOnHelp } from "../scripts/help.ts";
+import { flightsContext, type Workload, workloads } from "./workloads.ts";
 
 const argv = process.argv.slice(2);
-exitOnHelp({
-  script: "bench",
-  args: "[-- options]",
-  summary: `Latency and throughput of the Worker against its peers, in one run on loopback (about 11 minutes
+exitOnHelp(
+  {
+    script: "bench",
+    args: "[-- options]",
+    summary: `Latency and throughput of the Worker against its peers, in one run on loopback (about 11 minutes
 with the defaults): a floor Worker returning fixed JSON, the built Worker (wasm and cpu backends),
 node:http + @tensorflow/tfjs (cpu and wasm), and the model called in-process; plus cold start,
 bundle size and peak memory. Rounds interleave the targets; rows are medians over rounds.
 Progress goes to stderr (one line per row and round), the tables to stdout; writes bench/results.json.`,
-  options: [
-    ["--rounds N", "interleaved rounds per row (default 3; 1 with --quick)"],
-    ["--duration S", "seconds per timed run (default 3; 1 with --quick)"],
-    ["--warmup S", "seconds of warm-up per target (default 2; 0.5 with --quick)"],
-    ["--cold-rounds N", "fresh instances timed for cold start (default 5; 2 with --quick)"],
-    ["--quick", "short runs, to check the harness (numbers are not comparable)"],
-    ["--no-image", "skip the image model workloads (MobileNetV2, 224x224x3, converter-produced)"],
-    ["--only RE", "run only the workloads whose id matches RE (case-insensitive), e.g. 'pred. cache'"],
-    ["--out FILE", "where to write the results (default bench/results.json)"],
-  ],
-  examples: ["npm run bench", "npm run bench -- --quick --no-image", "npm run bench -- --rounds 5 --duration 5"],
-  notes: "Method and earlier runs: docs/performance.md.",
-}, argv);
+    options: [
+      ["--rounds N", "interleaved rounds per row (default 3; 1 with --quick)"],
+      ["--duration S", "seconds per timed run (default 3; 1 with --quick)"],
+      ["--warmup S", "seconds of warm-up per target (default 2; 0.5 with --quick)"],
+      ["--cold-rounds N", "fresh instances timed for cold start (default 5; 2 with --quick)"],
+      ["--quick", "short runs, to check the harness (numbers are not comparable)"],
+      ["--no-image", "skip the image model workloads (MobileNetV2, 224x224x3, converter-produced)"],
+      ["--only RE", "run only the workloads whose id matches RE (case-insensitive), e.g. 'pred. cache'"],
+      ["--out FILE", "where to write the results (default bench/results.json)"],
+    ],
+    examples: ["npm run bench", "npm run bench -- --quick --no-image", "npm run bench -- --rounds 5 --duration 5"],
+    notes: "Method and earlier runs: docs/performance.md.",
+  },
+  argv,
+);
 const flag = (name: string) => argv.includes(`--${name}`);
 const num = (name: string, fallback: number) => {
   const i = argv.indexOf(`--${name}`);
@@ -148,7 +152,11 @@ function rowsOf(order: Workload[]): Row[] {
         ...cacheCounts(e.runs),
       };
     })
-    .sort((a, b) => order.findIndex((w) => w.id === a.workload) - order.findIndex((w) => w.id === b.workload) || TARGETS.indexOf(a.target) - TARGETS.indexOf(b.target));
+    .sort(
+      (a, b) =>
+        order.findIndex((w) => w.id === a.workload) - order.findIndex((w) => w.id === b.workload) ||
+        TARGETS.indexOf(a.target) - TARGETS.indexOf(b.target),
+    );
 }
 
 function cacheCounts(runs: Sample[]): Pick<Row, "hitRatio" | "cacheHits" | "cacheMisses"> {
@@ -172,17 +180,34 @@ const headersOf = (p: Pair) => (p.peer ? undefined : p.workload.worker.headers) 
  * One autocannon run; latencies of 2xx answers collected exactly. `body` is one body, or a pool of
  * bodies every connection cycles through (then `cache` counts the x-prediction-cache headers).
  */
-function fire(url: string, body: Body, connections: number, seconds: number, latencies?: number[], cache?: CacheCount, headers = JSON_HEADERS) {
+function fire(
+  url: string,
+  body: Body,
+  connections: number,
+  seconds: number,
+  latencies?: number[],
+  cache?: CacheCount,
+  headers = JSON_HEADERS,
+) {
   const onResponse = (_status: number, _body: string, _context: unknown, h: Record<string, string>) => {
     const outcome = h["x-prediction-cache"] ?? h["X-Prediction-Cache"];
     if (cache && (outcome === "hit" || outcome === "miss")) cache[outcome]++;
   };
   const path = new URL(url).pathname;
-  const requests = Array.isArray(body) ? { requests: body.map((b) => ({ method: "POST", path, headers, body: b, onResponse })) } : { body };
+  const requests = Array.isArray(body)
+    ? { requests: body.map((b) => ({ method: "POST", path, headers, body: b, onResponse })) }
+    : { body };
   return new Promise<{ seconds: number; ok: number; errors: number }>((resolve, reject) => {
     const instance = autocannon(
       { url, method: "POST", headers, ...requests, connections, duration: seconds, timeout: 60 },
-      (err, result) => (err ? reject(err) : resolve({ seconds: result.duration, ok: result["2xx"], errors: result.non2xx + result.errors + result.timeouts })),
+      (err, result) =>
+        err
+          ? reject(err)
+          : resolve({
+              seconds: result.duration,
+              ok: result["2xx"],
+              errors: result.non2xx + result.errors + result.timeouts,
+            }),
     );
     if (latencies) instance.on("response", (_c, status, _b, ms) => status >= 200 && status < 300 && latencies.push(ms));
   });
@@ -225,10 +250,15 @@ function checkAgreement(p: Pair, text: string): void {
     log(`  ${p.workload.id}: ${p.target} answers [${values.map((v) => v.toPrecision(6)).join(", ")}]`);
     return;
   }
-  const diff = values.length === first.values.length ? Math.max(...values.map((v, i) => Math.abs(v - first.values[i]!))) : Infinity;
+  const diff =
+    values.length === first.values.length
+      ? Math.max(...values.map((v, i) => Math.abs(v - first.values[i]!)))
+      : Infinity;
   log(`  ${p.workload.id}: ${p.target} answer max |diff| ${diff.toExponential(2)} from ${first.target}'s`);
   if (!(diff <= AGREE_WITHIN)) {
-    throw new Error(`${p.workload.id}: ${p.target} answers [${values.join(", ")}], ${first.target} [${first.values.join(", ")}]: not within ${AGREE_WITHIN}`);
+    throw new Error(
+      `${p.workload.id}: ${p.target} answers [${values.join(", ")}], ${first.target} [${first.values.join(", ")}]: not within ${AGREE_WITHIN}`,
+    );
   }
 }
 
@@ -248,13 +278,30 @@ async function measure(p: Pair, round: number): Promise<void> {
   const latencies: number[] = [];
   const cache: CacheCount = { hit: 0, miss: 0 };
   const cpu0 = cpuMs(p.server.pid);
-  const run = await fire(`${p.server.url}${path}`, bodyOf(p, round + 1), p.workload.connections, DURATION, latencies, cache, headersOf(p));
+  const run = await fire(
+    `${p.server.url}${path}`,
+    bodyOf(p, round + 1),
+    p.workload.connections,
+    DURATION,
+    latencies,
+    cache,
+    headersOf(p),
+  );
   const cpu = cpuMs(p.server.pid) - cpu0;
-  const sample: Sample = { ...summarize(latencies), throughput: run.ok / run.seconds, ok: run.ok, cpuMs: cpu, errors: run.errors };
+  const sample: Sample = {
+    ...summarize(latencies),
+    throughput: run.ok / run.seconds,
+    ok: run.ok,
+    cpuMs: cpu,
+    errors: run.errors,
+  };
   if (cache.hit + cache.miss > 0) Object.assign(sample, { cacheHits: cache.hit, cacheMisses: cache.miss });
   record(p.workload.id, p.target, p.workload.connections, sample);
-  const ratio = cache.hit + cache.miss > 0 ? `, cache hit ratio ${(cache.hit / (cache.hit + cache.miss)).toFixed(3)}` : "";
-  log(`  ${p.workload.id.padEnd(26)} ${p.target.padEnd(12)} median ${sample.medianMs.toFixed(2)} ms, ${sample.throughput.toFixed(0)} req/s${ratio}`);
+  const ratio =
+    cache.hit + cache.miss > 0 ? `, cache hit ratio ${(cache.hit / (cache.hit + cache.miss)).toFixed(3)}` : "";
+  log(
+    `  ${p.workload.id.padEnd(26)} ${p.target.padEnd(12)} median ${sample.medianMs.toFixed(2)} ms, ${sample.throughput.toFixed(0)} req/s${ratio}`,
+  );
 }
 
 async function diagnostics(target: string, server: Server): Promise<void> {
@@ -264,8 +311,21 @@ async function diagnostics(target: string, server: Server): Promise<void> {
 }
 
 function inproc(backend: "cpu" | "wasm", imageDir: string | undefined): void {
-  const args = ["--import", "tsx", "bench/inproc.ts", "--backend", backend, "--seconds", String(DURATION), "--warmup", String(WARMUP)];
-  const out = execFileSync(process.execPath, [...args, ...(imageDir ? ["--image", imageDir] : [])], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const args = [
+    "--import",
+    "tsx",
+    "bench/inproc.ts",
+    "--backend",
+    backend,
+    "--seconds",
+    String(DURATION),
+    "--warmup",
+    String(WARMUP),
+  ];
+  const out = execFileSync(process.execPath, [...args, ...(imageDir ? ["--image", imageDir] : [])], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   for (const line of out.split("\n").filter((l) => l.startsWith("{"))) {
     const r = JSON.parse(line) as Summary & { workload: string; throughput: number; cpuMsPerRequest: number };
     if (!plain.some((w) => w.id === r.workload)) continue; // not selected by --only
@@ -286,7 +346,8 @@ interface ColdSample {
 
 /** A fresh Miniflare (new workerd process, new isolate) to its first prediction, plus a split run. */
 async function coldStart(backend: "cpu" | "wasm", w: Workload): Promise<ColdSample> {
-  const fresh = () => startWorker(`worker-${backend}`, WORKER_DIR, { TFJS_BACKEND: backend }, w.model === "flights" ? kv : {});
+  const fresh = () =>
+    startWorker(`worker-${backend}`, WORKER_DIR, { TFJS_BACKEND: backend }, w.model === "flights" ? kv : {});
   const time = async (url: string, init?: RequestInit) => {
     const t0 = performance.now();
     const res = await fetch(url, init);
@@ -299,14 +360,22 @@ async function coldStart(backend: "cpu" | "wasm", w: Workload): Promise<ColdSamp
   let sample: Pick<ColdSample, "runtimeUpMs" | "firstPredictionMs" | "secondPredictionMs">;
   try {
     const firstPredictionMs = await time(`${server.url}${w.worker.path}`, predict);
-    sample = { runtimeUpMs: server.readyMs, firstPredictionMs, secondPredictionMs: await time(`${server.url}${w.worker.path}`, predict) };
+    sample = {
+      runtimeUpMs: server.readyMs,
+      firstPredictionMs,
+      secondPredictionMs: await time(`${server.url}${w.worker.path}`, predict),
+    };
   } finally {
     await server.stop();
   }
   const split = await fresh();
   try {
     const splitFirstRequestMs = await time(`${split.url}/v2/health/live`);
-    return { ...sample, splitFirstRequestMs, splitThenPredictionMs: await time(`${split.url}${w.worker.path}`, predict) };
+    return {
+      ...sample,
+      splitFirstRequestMs,
+      splitThenPredictionMs: await time(`${split.url}${w.worker.path}`, predict),
+    };
   } finally {
     await split.stop();
   }
@@ -317,7 +386,13 @@ async function peerColdStart(backend: "cpu" | "wasm", w: Workload): Promise<numb
   const t0 = performance.now();
   const server = await startPeer(backend, { [w.model]: w.dir });
   try {
-    await (await fetch(`${server.url}${w.peer.path}`, { method: "POST", headers: { "content-type": "application/json" }, body: w.peer.body })).arrayBuffer();
+    await (
+      await fetch(`${server.url}${w.peer.path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: w.peer.body,
+      })
+    ).arrayBuffer();
     return performance.now() - t0;
   } finally {
     await server.stop();
@@ -329,7 +404,16 @@ const mib = (v: unknown) => (typeof v === "number" ? `${(v / 1048576).toFixed(1)
 
 // ---------------------------------------------------------------------------------------------
 
-const TARGETS = ["floor", "worker-wasm", "worker-wasm-pc", "worker-cpu", "node-cpu", "node-wasm", "inproc-cpu", "inproc-wasm"];
+const TARGETS = [
+  "floor",
+  "worker-wasm",
+  "worker-wasm-pc",
+  "worker-cpu",
+  "node-cpu",
+  "node-wasm",
+  "inproc-cpu",
+  "inproc-wasm",
+];
 /** Who runs a workload: its own list (prediction-cache workloads), else every server target. */
 const targetsOf = (w: Workload) => w.targets ?? ["floor", "worker-wasm", "worker-cpu", "node-cpu", "node-wasm"];
 const started = new Date();
@@ -340,7 +424,9 @@ const machine = {
   node: process.version,
   workerd: spawnSync("npx", ["workerd", "--version"], { encoding: "utf8" }).stdout.trim(),
 };
-log(`bench: ${ROUNDS} rounds x ${DURATION} s per row after ${WARMUP} s warm-up; ${machine.cpus} CPUs, Node ${machine.node}, ${machine.workerd}`);
+log(
+  `bench: ${ROUNDS} rounds x ${DURATION} s per row after ${WARMUP} s warm-up; ${machine.cpus} CPUs, Node ${machine.node}, ${machine.workerd}`,
+);
 loadAverages.push(loadavg());
 
 log("building the production bundle (dist/bench/worker) ...");
@@ -361,9 +447,11 @@ log(`workloads: ${list.map((w) => w.id).join("; ")}`);
 
 // Every server stays up for the whole load test, so rounds can interleave them.
 const servers: Array<{ target: string; bundle?: Workload["bundle"]; server: Server }> = [];
-const start = async (target: string, server: Promise<Server>, bundle?: Workload["bundle"]) => servers.push({ target, bundle, server: await server });
+const start = async (target: string, server: Promise<Server>, bundle?: Workload["bundle"]) =>
+  servers.push({ target, bundle, server: await server });
 const bundles = [...new Set(list.map((w) => w.bundle))];
-const wanted = (target: string, bundle?: Workload["bundle"]) => list.some((w) => targetsOf(w).includes(target) && (bundle === undefined || w.bundle === bundle));
+const wanted = (target: string, bundle?: Workload["bundle"]) =>
+  list.some((w) => targetsOf(w).includes(target) && (bundle === undefined || w.bundle === bundle));
 const bundleDir = (b: Workload["bundle"]) => (b === "image" ? IMAGE_WORKER_DIR : WORKER_DIR);
 const peerModels = Object.fromEntries(list.map((w) => [w.model, w.dir]));
 const kv = { CONTEXT: flightsContext() };
@@ -371,11 +459,21 @@ log(`KV: ${kv.CONTEXT.length} flights context entries for the benchmark's airpor
 try {
   if (wanted("floor")) await start("floor", startFloor());
   for (const b of bundles) {
-    if (wanted("worker-wasm", b)) await start("worker-wasm", startWorker("worker-wasm", bundleDir(b), { DIAGNOSTICS: "on" }, kv), b);
+    if (wanted("worker-wasm", b))
+      await start("worker-wasm", startWorker("worker-wasm", bundleDir(b), { DIAGNOSTICS: "on" }, kv), b);
     if (wanted("worker-wasm-pc", b)) {
-      await start("worker-wasm-pc", startWorker("worker-wasm-pc", bundleDir(b), { DIAGNOSTICS: "on", PREDICTION_CACHE: "on" }, kv), b);
+      await start(
+        "worker-wasm-pc",
+        startWorker("worker-wasm-pc", bundleDir(b), { DIAGNOSTICS: "on", PREDICTION_CACHE: "on" }, kv),
+        b,
+      );
     }
-    if (wanted("worker-cpu", b)) await start("worker-cpu", startWorker("worker-cpu", bundleDir(b), { DIAGNOSTICS: "on", TFJS_BACKEND: "cpu" }, kv), b);
+    if (wanted("worker-cpu", b))
+      await start(
+        "worker-cpu",
+        startWorker("worker-cpu", bundleDir(b), { DIAGNOSTICS: "on", TFJS_BACKEND: "cpu" }, kv),
+        b,
+      );
   }
   if (wanted("node-cpu")) await start("node-cpu", startPeer("cpu", peerModels));
   if (wanted("node-wasm")) await start("node-wasm", startPeer("wasm", peerModels));
@@ -387,7 +485,11 @@ try {
   log("warm-up ...");
   for (const p of pairs) await warm(p);
   for (let round = 0; round < ROUNDS; round++) {
-    log(`round ${round + 1}/${ROUNDS} (load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}):`);
+    log(
+      `round ${round + 1}/${ROUNDS} (load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}):`,
+    );
     // Rotate the target order per round so no target always runs right after another's load.
     for (const w of list) {
       const forW = pairs.filter((p) => p.workload === w);
@@ -446,7 +548,11 @@ for (const w of list.filter((x) => x.rows === 1 && x.bundle === "default")) {
   const [worker, floor] = [find(w.id, "worker-wasm"), find(w.id, "floor")];
   if (worker && floor) {
     const ratio = worker.throughput / floor.throughput;
-    targets.push({ target: `${w.id}: throughput >= 0.6 x floor Worker`, value: `${ratio.toFixed(2)} x (${fmt(worker.throughput, 0)} vs ${fmt(floor.throughput, 0)} req/s)`, met: ratio >= 0.6 });
+    targets.push({
+      target: `${w.id}: throughput >= 0.6 x floor Worker`,
+      value: `${ratio.toFixed(2)} x (${fmt(worker.throughput, 0)} vs ${fmt(floor.throughput, 0)} req/s)`,
+      met: ratio >= 0.6,
+    });
   }
 }
 for (const w of list) {
@@ -465,13 +571,25 @@ for (const w of list.filter((x) => x.bundle === "image")) {
   const [worker, compute] = [find(w.id, "worker-wasm"), find(w.id, "inproc-wasm")];
   if (worker && compute) {
     const ratio = worker.medianMs / compute.medianMs;
-    targets.push({ target: `${w.id}: within 1.5 x in-process compute`, value: `${ratio.toFixed(2)} x (${fmt(worker.medianMs)} vs ${fmt(compute.medianMs)} ms)`, met: ratio <= 1.5 });
+    targets.push({
+      target: `${w.id}: within 1.5 x in-process compute`,
+      value: `${ratio.toFixed(2)} x (${fmt(worker.medianMs)} vs ${fmt(compute.medianMs)} ms)`,
+      met: ratio <= 1.5,
+    });
   }
 }
 for (const c of cold.filter((x) => x.target === "worker-wasm")) {
-  targets.push({ target: `cold first prediction < 50 ms (${c.workload})`, value: `${fmt(c.firstPredictionMs, 1)} ms once the runtime is up (${fmt(c.runtimeUpMs, 0)} ms to start Miniflare)`, met: c.firstPredictionMs < 50 });
+  targets.push({
+    target: `cold first prediction < 50 ms (${c.workload})`,
+    value: `${fmt(c.firstPredictionMs, 1)} ms once the runtime is up (${fmt(c.runtimeUpMs, 0)} ms to start Miniflare)`,
+    met: c.firstPredictionMs < 50,
+  });
 }
-targets.push({ target: `gzip bundle < ${kib(GZIP_BUDGET_BYTES)}`, value: kib(size.gzipBytes), met: size.gzipBytes < GZIP_BUDGET_BYTES });
+targets.push({
+  target: `gzip bundle < ${kib(GZIP_BUDGET_BYTES)}`,
+  value: kib(size.gzipBytes),
+  met: size.gzipBytes < GZIP_BUDGET_BYTES,
+});
 loadAverages.push(loadavg());
 
 const results = {
@@ -480,7 +598,13 @@ const results = {
   settings: { rounds: ROUNDS, durationSeconds: DURATION, warmupSeconds: WARMUP, coldStartRounds: COLD_ROUNDS },
   ...(imageDir ? { imageModel: { name: IMAGE_MODEL.name, dir: imageDir, description: IMAGE_MODEL.description } } : {}),
   machine: { ...machine, loadAverages },
-  bundle: { dir: WORKER_DIR, bytes: size.bytes, gzipBytes: size.gzipBytes, budgetGzipBytes: GZIP_BUDGET_BYTES, files: size.files.filter((f) => f.gzipBytes > 1024) },
+  bundle: {
+    dir: WORKER_DIR,
+    bytes: size.bytes,
+    gzipBytes: size.gzipBytes,
+    budgetGzipBytes: GZIP_BUDGET_BYTES,
+    files: size.files.filter((f) => f.gzipBytes > 1024),
+  },
   rows,
   coldStart: cold,
   peerColdStart: peerCold,
@@ -490,11 +614,19 @@ const results = {
 writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
 
 const out: string[] = [];
-out.push(`## Load: median of ${ROUNDS} interleaved rounds of ${DURATION} s (after ${WARMUP} s warm-up); ${machine.cpus} CPUs, Node ${machine.node}, ${machine.workerd}`, "");
+out.push(
+  `## Load: median of ${ROUNDS} interleaved rounds of ${DURATION} s (after ${WARMUP} s warm-up); ${machine.cpus} CPUs, Node ${machine.node}, ${machine.workerd}`,
+  "",
+);
 if (imageDir) out.push(`Image model (the "image …" rows): ${IMAGE_MODEL.name}, ${IMAGE_MODEL.description}.`, "");
-out.push("| workload | target | conc. | median ms | p99 ms | req/s | req/s range | CPU ms/req | errors |", "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+out.push(
+  "| workload | target | conc. | median ms | p99 ms | req/s | req/s range | CPU ms/req | errors |",
+  "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+);
 for (const r of rows) {
-  out.push(`| ${r.workload} | ${r.target} | ${r.connections} | ${fmt(r.medianMs, 3)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.throughput, 0)} | ${fmt(r.throughputRange[0], 0)}-${fmt(r.throughputRange[1], 0)} | ${fmt(r.cpuMsPerRequest, 3)} | ${r.errors} |`);
+  out.push(
+    `| ${r.workload} | ${r.target} | ${r.connections} | ${fmt(r.medianMs, 3)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.throughput, 0)} | ${fmt(r.throughputRange[0], 0)}-${fmt(r.throughputRange[1], 0)} | ${fmt(r.cpuMsPerRequest, 3)} | ${r.errors} |`,
+  );
 }
 if (cold.length + peerCold.length > 0) {
   out.push("", `## Cold start (fresh Miniflare: new workerd process and isolate; median of ${COLD_ROUNDS})`, "");
@@ -504,21 +636,53 @@ if (cold.length + peerCold.length > 0) {
   );
 }
 for (const c of cold) {
-  out.push(`| ${c.target} | ${c.workload} | ${fmt(c.runtimeUpMs, 0)} | ${fmt(c.firstPredictionMs, 1)} | ${fmt(c.secondPredictionMs, 1)} | ${fmt(c.splitFirstRequestMs, 1)} | ${fmt(c.splitThenPredictionMs, 1)} |`);
+  out.push(
+    `| ${c.target} | ${c.workload} | ${fmt(c.runtimeUpMs, 0)} | ${fmt(c.firstPredictionMs, 1)} | ${fmt(c.secondPredictionMs, 1)} | ${fmt(c.splitFirstRequestMs, 1)} | ${fmt(c.splitThenPredictionMs, 1)} |`,
+  );
 }
-for (const c of peerCold) out.push(`| ${c.target} | ${c.workload} | process spawn to first prediction: ${fmt(c.processToFirstPredictionMs, 0)} | | | | |`);
+for (const c of peerCold)
+  out.push(
+    `| ${c.target} | ${c.workload} | process spawn to first prediction: ${fmt(c.processToFirstPredictionMs, 0)} | | | | |`,
+  );
 const cacheRows = rows.filter((r) => list.find((w) => w.id === r.workload)?.pool);
 if (cacheRows.length > 0) {
-  out.push("", "## Prediction cache (a pool of N distinct requests cycled by every connection; each round a pool new to the cache)", "");
-  out.push("| workload | target | median ms | p99 ms | req/s | hit ratio (hits / answers with the header) |", "|---|---|---:|---:|---:|---:|");
+  out.push(
+    "",
+    "## Prediction cache (a pool of N distinct requests cycled by every connection; each round a pool new to the cache)",
+    "",
+  );
+  out.push(
+    "| workload | target | median ms | p99 ms | req/s | hit ratio (hits / answers with the header) |",
+    "|---|---|---:|---:|---:|---:|",
+  );
   for (const r of cacheRows) {
-    const hits = r.hitRatio === undefined ? "- (cache off)" : `${fmt(r.hitRatio, 3)} (${r.cacheHits} / ${r.cacheHits! + r.cacheMisses!})`;
-    out.push(`| ${r.workload} | ${r.target} | ${fmt(r.medianMs, 3)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.throughput, 0)} | ${hits} |`);
+    const hits =
+      r.hitRatio === undefined
+        ? "- (cache off)"
+        : `${fmt(r.hitRatio, 3)} (${r.cacheHits} / ${r.cacheHits! + r.cacheMisses!})`;
+    out.push(
+      `| ${r.workload} | ${r.target} | ${fmt(r.medianMs, 3)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.throughput, 0)} | ${hits} |`,
+    );
   }
 }
-out.push("", "## Memory (after the load test)", "", "| target | TF.js tensor bytes | wasm heap | process peak RSS |", "|---|---:|---:|---:|");
-for (const m of memory) out.push(`| ${m.target} | ${typeof m.numBytes === "number" ? kib(m.numBytes) : "-"} | ${mib(m.wasmHeapBytes)} | ${mib(m.processPeakRssBytes)} |`);
-out.push("", `## Bundle: ${kib(size.bytes)}, ${kib(size.gzipBytes)} gzip (budget ${kib(GZIP_BUDGET_BYTES)})`, "", "## Targets (issue 7)", "");
+out.push(
+  "",
+  "## Memory (after the load test)",
+  "",
+  "| target | TF.js tensor bytes | wasm heap | process peak RSS |",
+  "|---|---:|---:|---:|",
+);
+for (const m of memory)
+  out.push(
+    `| ${m.target} | ${typeof m.numBytes === "number" ? kib(m.numBytes) : "-"} | ${mib(m.wasmHeapBytes)} | ${mib(m.processPeakRssBytes)} |`,
+  );
+out.push(
+  "",
+  `## Bundle: ${kib(size.bytes)}, ${kib(size.gzipBytes)} gzip (budget ${kib(GZIP_BUDGET_BYTES)})`,
+  "",
+  "## Targets (issue 7)",
+  "",
+);
 for (const t of targets) out.push(`- [${t.met ? "x" : " "}] ${t.target}: ${t.value}`);
 out.push("", `load average during the run: ${loadAverages.map((l) => l[0]!.toFixed(2)).join(", ")}; wrote ${OUT}`);
 console.log(out.join("\n"));

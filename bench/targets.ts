@@ -4,7 +4,7 @@
  * returns a fixed JSON body, and the Node.js peer (bench/node-peer.ts) as a child process.
  * Every process started here is stopped by its own handle or PID.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Readable } from "node:stream";
@@ -20,15 +20,21 @@ const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLAR
 
 function wranglerBuild(outdir: string, config?: string): void {
   // Absolute: with --config, wrangler resolves relative paths from the config's directory.
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--env=", "--outdir", resolve(outdir), ...(config ? ["--config", config] : [])], {
-    stdio: ["ignore", "ignore", "inherit"],
-    env: WRANGLER_ENV,
-  });
+  execFileSync(
+    "npx",
+    ["wrangler", "deploy", "--dry-run", "--env=", "--outdir", resolve(outdir), ...(config ? ["--config", config] : [])],
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: WRANGLER_ENV,
+    },
+  );
 }
 
 /** The production bundle, as `npm run build` makes it (bundled-model index, then wrangler), into dist/bench/worker. */
 export function buildWorker(): void {
-  execFileSync(process.execPath, ["--import", "tsx", "scripts/bundle-models.ts"], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(process.execPath, ["--import", "tsx", "scripts/bundle-models.ts"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   wranglerBuild(WORKER_DIR);
 }
 
@@ -39,7 +45,11 @@ export function buildWorker(): void {
  * (`group1-shard1of1`), which the production rules (`*.bin`, `*.json`) do not cover.
  */
 export function buildImageWorker(imageDir: string): void {
-  const manifest = JSON.parse(readFileSync(join(imageDir, "manifest.json"), "utf8")) as { name: string; version: number; files: Record<string, string> };
+  const manifest = JSON.parse(readFileSync(join(imageDir, "manifest.json"), "utf8")) as {
+    name: string;
+    version: number;
+    files: Record<string, string>;
+  };
   const files = ["manifest.json", ...Object.keys(manifest.files)];
   const spec = (f: string) => `./${relative(BENCH_DIR, join(imageDir, f))}`;
   writeFileSync(
@@ -57,10 +67,17 @@ export function buildImageWorker(imageDir: string): void {
     ].join("\n"),
   );
   const toml = readFileSync("wrangler.toml", "utf8")
-    .replace(/^main = "src\/worker.ts"$/m, 'main = "../../src/worker.ts"\nalias = { "../adapters/bundled/models.generated.ts" = "./image-models.generated.ts" }')
-    .replace(/^\[\[rules\]\]$/m, '[[rules]]\ntype = "Data"\nglobs = ["**/artifacts/**/group*-shard*"]\nfallthrough = true\n\n[[rules]]');
+    .replace(
+      /^main = "src\/worker.ts"$/m,
+      'main = "../../src/worker.ts"\nalias = { "../adapters/bundled/models.generated.ts" = "./image-models.generated.ts" }',
+    )
+    .replace(
+      /^\[\[rules\]\]$/m,
+      '[[rules]]\ntype = "Data"\nglobs = ["**/artifacts/**/group*-shard*"]\nfallthrough = true\n\n[[rules]]',
+    );
   if (!toml.includes("alias =")) throw new Error('wrangler.toml: main is not "src/worker.ts"; update bench/targets.ts');
-  if (!toml.includes("group*-shard*")) throw new Error("wrangler.toml: no [[rules]] block to add the shard rule beside; update bench/targets.ts");
+  if (!toml.includes("group*-shard*"))
+    throw new Error("wrangler.toml: no [[rules]] block to add the shard rule beside; update bench/targets.ts");
   writeFileSync(`${BENCH_DIR}/wrangler.image.toml`, toml);
   wranglerBuild(IMAGE_WORKER_DIR, `${BENCH_DIR}/wrangler.image.toml`);
 }
@@ -161,7 +178,16 @@ export function startPeer(backend: "cpu" | "wasm", models: Record<string, string
   const t0 = performance.now();
   const child: ChildProcess = spawn(
     process.execPath,
-    ["--import", "tsx", "bench/node-peer.ts", "--backend", backend, "--port", "0", ...Object.entries(models).map(([n, d]) => `${n}=${d}`)],
+    [
+      "--import",
+      "tsx",
+      "bench/node-peer.ts",
+      "--backend",
+      backend,
+      "--port",
+      "0",
+      ...Object.entries(models).map(([n, d]) => `${n}=${d}`),
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   child.stderr!.resume();

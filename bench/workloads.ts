@@ -58,7 +58,6 @@ interface Manifest {
   preprocess?: { kind: string };
 }
 
-
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** One seeded tensor per model input, batch dimension `rows`, values in [lo, hi] with 3 decimals. */
@@ -78,7 +77,11 @@ function row(t: TensorInput, r: number): unknown {
   const width = size(inner);
   const flat = t.values.slice(r * width, (r + 1) * width);
   const nest = (values: number[], dims: number[]): unknown =>
-    dims.length <= 1 ? values : Array.from({ length: dims[0]! }, (_, i) => nest(values.slice(i * size(dims.slice(1)), (i + 1) * size(dims.slice(1))), dims.slice(1)));
+    dims.length <= 1
+      ? values
+      : Array.from({ length: dims[0]! }, (_, i) =>
+          nest(values.slice(i * size(dims.slice(1)), (i + 1) * size(dims.slice(1))), dims.slice(1)),
+        );
   return inner.length === 0 ? flat[0] : nest(flat, inner);
 }
 
@@ -134,7 +137,12 @@ function imageWorkload(dir: string): Workload {
   const inputs = tensors(manifest, 1, 4242, [0, 1]);
   const body = JSON.stringify({
     id: "bench-1",
-    inputs: inputs.map((t, i) => ({ name: manifest.signature.inputs[i]!.name, shape: t.shape, datatype: "FP32", data: t.values })),
+    inputs: inputs.map((t, i) => ({
+      name: manifest.signature.inputs[i]!.name,
+      shape: t.shape,
+      datatype: "FP32",
+      data: t.values,
+    })),
   });
   return {
     id: `image ${name} x1 (v2 infer)`,
@@ -157,7 +165,9 @@ function imageWorkload(dir: string): Workload {
  * outputs still answered as JSON. Built from the JSON body, so it follows whatever that body holds.
  */
 function binaryWorkload(base: Workload): Workload {
-  const request = JSON.parse(base.worker.body as string) as { inputs: Array<{ name: string; shape: number[]; datatype: string; data: unknown[] }> };
+  const request = JSON.parse(base.worker.body as string) as {
+    inputs: Array<{ name: string; shape: number[]; datatype: string; data: unknown[] }>;
+  };
   const chunks: Buffer[] = [];
   const inputs = request.inputs.map(({ data, ...input }) => {
     const values = (data as unknown[]).flat(Infinity) as number[];
@@ -176,7 +186,10 @@ function binaryWorkload(base: Workload): Workload {
     worker: {
       path: base.worker.path,
       body: Buffer.concat([header, ...chunks]),
-      headers: { "content-type": "application/octet-stream", "inference-header-content-length": String(header.byteLength) },
+      headers: {
+        "content-type": "application/octet-stream",
+        "inference-header-content-length": String(header.byteLength),
+      },
     },
   };
 }

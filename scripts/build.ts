@@ -24,7 +24,10 @@ prints the bindings it would get, and a size report: the gzip total against the 
 budget (each file gzipped alone, as the e2e guard counts; wrangler's own count is a little smaller),
 the largest files, and the largest packages inside index.js.`,
   options: [
-    ["--env NAME", `a wrangler.toml environment (${environments().join(", ") || "none defined"}); default: the top level`],
+    [
+      "--env NAME",
+      `a wrangler.toml environment (${environments().join(", ") || "none defined"}); default: the top level`,
+    ],
     ["--outdir DIR", "where to write the bundle (default dist/worker, or dist/worker-<env>)"],
     ["--top N", "how many files and packages to list (default 8)"],
     ["--strict", "exit 1 when the bundle is over the budget"],
@@ -53,7 +56,8 @@ for (const [i, arg] of argv.entries()) {
 }
 
 const ENV = option("env") ?? "";
-if (ENV !== "" && !environments().includes(ENV)) fail(`--env ${ENV}: wrangler.toml has no [env.${ENV}] (it has: ${environments().join(", ") || "none"})`);
+if (ENV !== "" && !environments().includes(ENV))
+  fail(`--env ${ENV}: wrangler.toml has no [env.${ENV}] (it has: ${environments().join(", ") || "none"})`);
 const OUTDIR = option("outdir") ?? (ENV ? `dist/worker-${ENV}` : "dist/worker");
 const TOP = Number(option("top") ?? 8);
 if (!Number.isInteger(TOP) || TOP < 1) fail(`--top: expected a positive integer`);
@@ -71,7 +75,9 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
     child.stdout.on("data", (chunk: Buffer) => ((output += chunk), process.stdout.write(chunk)));
     child.stderr.on("data", (chunk: Buffer) => ((output += chunk), process.stderr.write(chunk)));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(" ")} exited ${code}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(" ")} exited ${code}`)),
+    );
   });
 }
 
@@ -84,7 +90,13 @@ function packages(metafile: string, script: string): Array<{ name: string; bytes
   const totals = new Map<string, number>();
   for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
-    const name = pkg ?? input.split("/").slice(0, 2).join("/").replace(/\.[jt]s$/, "");
+    const name =
+      pkg ??
+      input
+        .split("/")
+        .slice(0, 2)
+        .join("/")
+        .replace(/\.[jt]s$/, "");
     totals.set(name, (totals.get(name) ?? 0) + bytesInOutput);
   }
   return [...totals].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
@@ -96,7 +108,9 @@ try {
 
   const scratch = mkdtempSync(join(tmpdir(), "stateless-serve-build-"));
   const metafile = join(scratch, "meta.json");
-  say(`[2/3] wrangler deploy --dry-run --env=${ENV || '""'} --outdir ${OUTDIR}${ENV ? ` (environment ${ENV})` : " (top level: the local/test config)"}`);
+  say(
+    `[2/3] wrangler deploy --dry-run --env=${ENV || '""'} --outdir ${OUTDIR}${ENV ? ` (environment ${ENV})` : " (top level: the local/test config)"}`,
+  );
   rmSync(OUTDIR, { recursive: true, force: true });
   const output = await run(
     "npx",
@@ -113,7 +127,9 @@ try {
     "",
     `bundle ${OUTDIR}${ENV ? ` (env ${ENV})` : ""}: ${size.files.length} files, ${kib(size.bytes)}`,
     `  gzip ${kib(size.gzipBytes)} of the ${kib(GZIP_BUDGET_BYTES)} budget (${share.toFixed(0)}%)` +
-      (size.gzipBytes > GZIP_BUDGET_BYTES ? `: OVER by ${kib(size.gzipBytes - GZIP_BUDGET_BYTES)}` : `: ${kib(GZIP_BUDGET_BYTES - size.gzipBytes)} to spare`) +
+      (size.gzipBytes > GZIP_BUDGET_BYTES
+        ? `: OVER by ${kib(size.gzipBytes - GZIP_BUDGET_BYTES)}`
+        : `: ${kib(GZIP_BUDGET_BYTES - size.gzipBytes)} to spare`) +
       (wranglerGzip ? `; wrangler counts ${wranglerGzip} KiB` : ""),
     `  Cloudflare's upload limit: 3 MiB gzip on Workers Free, 10 MiB on Workers Paid`,
     "",
@@ -129,7 +145,9 @@ try {
     lines.push(
       "",
       `inside ${script.file} (minified bytes by package or source folder; gzip ≈ share × ${kib(script.gzipBytes)}):`,
-      ...parts.slice(0, TOP).map((p) => `  ${kib(p.bytes).padStart(10)}  ${((p.bytes / total) * 100).toFixed(1).padStart(5)}%  ${p.name}`),
+      ...parts
+        .slice(0, TOP)
+        .map((p) => `  ${kib(p.bytes).padStart(10)}  ${((p.bytes / total) * 100).toFixed(1).padStart(5)}%  ${p.name}`),
     );
   }
   rmSync(scratch, { recursive: true, force: true });

@@ -34,6 +34,9 @@ export const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const size = bundleSize(process.argv[2] ?? "dist/worker");
-  for (const f of size.files.filter((f) => f.gzipBytes > 1024)) console.log(`${f.file}: ${kib(f.bytes)} (${kib(f.gzipBytes)} gzip)`);
-  console.log(`total: ${kib(size.bytes)}, ${kib(size.gzipBytes)} gzip of ${kib(GZIP_BUDGET_BYTES)} budget, ${size.files.length} files`);
+  for (const f of size.files.filter((f) => f.gzipBytes > 1024))
+    console.log(`${f.file}: ${kib(f.bytes)} (${kib(f.gzipBytes)} gzip)`);
+  console.log(
+    `total: ${kib(size.bytes)}, ${kib(size.gzipBytes)} gzip of ${kib(GZIP_BUDGET_BYTES)} budget, ${size.files.length} files`,
+  );
 }

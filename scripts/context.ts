@@ -24,7 +24,11 @@ time (a sha256 marker in the state directory); npm start runs this itself.`,
       ["--file FILE", `the [{key, value}] file to load (default ${CONTEXT_FILE})`],
       ["--force", "load even if the marker says this file is already loaded"],
     ],
-    examples: ["npm run context:local", "npm run context:local -- --force", "npm run context:local -- --persist-to /tmp/state"],
+    examples: [
+      "npm run context:local",
+      "npm run context:local -- --force",
+      "npm run context:local -- --persist-to /tmp/state",
+    ],
   },
   remote: {
     script: "context:remote",
@@ -46,7 +50,9 @@ wrangler.toml; see docs/deploy.md. Every key counts as one KV write: 10,029 keys
 
 const [mode, ...argv] = process.argv.slice(2);
 if (mode !== "local" && mode !== "remote") {
-  process.stderr.write("usage: tsx scripts/context.ts local|remote [options] (npm run context:local / context:remote)\n");
+  process.stderr.write(
+    "usage: tsx scripts/context.ts local|remote [options] (npm run context:local / context:remote)\n",
+  );
   process.exit(2);
 }
 exitOnHelp(HELP[mode], argv);
@@ -86,7 +92,8 @@ if (mode === "local") {
   if (!Array.isArray(entries) || !entries.every((e) => typeof e?.key === "string" && typeof e?.value === "string")) {
     fail(`${file}: expected a JSON array of {key, value} strings`);
   }
-  if (!readFileSync("wrangler.toml", "utf8").includes(`[env.${env}]`)) fail(`wrangler.toml has no [env.${env}] section`);
+  if (!readFileSync("wrangler.toml", "utf8").includes(`[env.${env}]`))
+    fail(`wrangler.toml has no [env.${env}] section`);
   const { unstable_readConfig } = await import("wrangler");
   const config = unstable_readConfig({ config: "wrangler.toml", env }, { hideWarnings: true });
   const namespaces = config.kv_namespaces as Array<{ binding: string; id?: string }>;
@@ -98,7 +105,9 @@ if (mode === "local") {
   }
   const command = ["wrangler", "kv", "bulk", "put", file, "--binding", "CONTEXT", "--remote", "--env", env];
   const mb = (statSync(file).size / 1e6).toFixed(1);
-  process.stdout.write(`uploading ${entries.length.toLocaleString("en-US")} keys (${mb} MB) from ${file} to CONTEXT (${namespace?.id}) of ${config.name} [env ${env}]\n`);
+  process.stdout.write(
+    `uploading ${entries.length.toLocaleString("en-US")} keys (${mb} MB) from ${file} to CONTEXT (${namespace?.id}) of ${config.name} [env ${env}]\n`,
+  );
   process.stdout.write(`  npx ${command.join(" ")}\n`);
   if (args["dry-run"]) {
     process.stdout.write("--dry-run: nothing uploaded\n");
@@ -109,6 +118,8 @@ if (mode === "local") {
       child.on("exit", (c) => resolve(c ?? 1));
     });
     if (code !== 0) process.exit(code);
-    process.stdout.write(`done in ${((performance.now() - started) / 1000).toFixed(1)} s; visible everywhere within about 60 s\n`);
+    process.stdout.write(
+      `done in ${((performance.now() - started) / 1000).toFixed(1)} s; visible everywhere within about 60 s\n`,
+    );
   }
 }

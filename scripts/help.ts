@@ -30,12 +30,19 @@ export interface Help {
 }
 
 /** `npm start`, `npm test`; `npm run <script>` for the rest. */
-export const npmCommand = (script: string): string => (script === "start" || script === "test" ? `npm ${script}` : `npm run ${script}`);
+export const npmCommand = (script: string): string =>
+  script === "start" || script === "test" ? `npm ${script}` : `npm run ${script}`;
 
 export function formatHelp(help: Help): string {
   const options: Array<[string, string]> = [...(help.options ?? []), ["-h, --help", "this text"]];
   const width = Math.max(...options.map(([flag]) => flag.length)) + 2;
-  const lines = [`usage: ${npmCommand(help.script)}${help.args ? ` ${help.args}` : ""}`, "", help.summary.trim(), "", "options:"];
+  const lines = [
+    `usage: ${npmCommand(help.script)}${help.args ? ` ${help.args}` : ""}`,
+    "",
+    help.summary.trim(),
+    "",
+    "options:",
+  ];
   for (const [flag, meaning] of options) {
     const [first = "", ...rest] = meaning.split("\n");
     lines.push(`  ${flag.padEnd(width)}${first}`, ...rest.map((line) => `  ${" ".repeat(width)}${line}`));

@@ -40,7 +40,10 @@ export async function putAll(
 }
 
 /** Seeds local state under `persistRoot` unless the marker says this exact file is loaded. */
-export async function seedLocal(persistRoot = ".wrangler/state/v3", file = CONTEXT_FILE): Promise<"seeded" | "current" | "absent"> {
+export async function seedLocal(
+  persistRoot = ".wrangler/state/v3",
+  file = CONTEXT_FILE,
+): Promise<"seeded" | "current" | "absent"> {
   if (!existsSync(file)) return "absent";
   const bytes = readFileSync(file);
   const sha = createHash("sha256").update(bytes).digest("hex");
@@ -57,7 +60,9 @@ export async function seedLocal(persistRoot = ".wrangler/state/v3", file = CONTE
   try {
     const kv = await mf.getKVNamespace("CONTEXT");
     const started = Date.now();
-    await putAll(kv, entries, (done) => process.stdout.write(`\rseeding local KV context: ${done}/${entries.length} keys`));
+    await putAll(kv, entries, (done) =>
+      process.stdout.write(`\rseeding local KV context: ${done}/${entries.length} keys`),
+    );
     process.stdout.write(` in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   } finally {
     await mf.dispose();

@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { formatHelp } from "./help.ts";
 import { CliError, usageError } from "./models/cli-error.ts";
-import { COMMAND_HELP, COMMANDS, MODELS_HELP, type Command } from "./models/help.ts";
+import { COMMAND_HELP, COMMANDS, type Command, MODELS_HELP } from "./models/help.ts";
 import { canary, checkName, label, parseVersion, rollback } from "./models/labels.ts";
 import { listRecords, renderRecords } from "./models/list.ts";
 import { parsePercent } from "./models/record.ts";
@@ -38,15 +38,20 @@ function parse(command: Command, args: string[]) {
 
 function positionals(command: Command, values: string[], names: string[]): string[] {
   if (values.length !== names.length) {
-    throw usageError(`${command} takes ${names.length ? names.join(" ") : "no arguments"}, got ${values.length ? values.join(" ") : "none"}\nSee: npm run models -- ${command} --help`);
+    throw usageError(
+      `${command} takes ${names.length ? names.join(" ") : "no arguments"}, got ${values.length ? values.join(" ") : "none"}\nSee: npm run models -- ${command} --help`,
+    );
   }
   return values;
 }
 
 /** Commands that only take some of the flags refuse the others rather than ignore them. */
 function only(command: Command, values: Record<string, unknown>, allowed: string[]): void {
-  const own = ["name", "version", "label", "skip-run", "json"].filter((f) => values[f] !== undefined && !allowed.includes(f));
-  if (own.length) throw usageError(`${command} does not take --${own.join(", --")}\nSee: npm run models -- ${command} --help`);
+  const own = ["name", "version", "label", "skip-run", "json"].filter(
+    (f) => values[f] !== undefined && !allowed.includes(f),
+  );
+  if (own.length)
+    throw usageError(`${command} does not take --${own.join(", --")}\nSee: npm run models -- ${command} --help`);
 }
 
 async function store(target: Target, options: { uploads?: boolean } = {}) {
@@ -59,11 +64,16 @@ async function main(argv: string[]): Promise<void> {
   const [first, ...rest] = argv;
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
     const topic = first === "help" ? rest[0] : undefined;
-    process.stdout.write(formatHelp(topic && (COMMANDS as readonly string[]).includes(topic) ? COMMAND_HELP[topic as Command] : MODELS_HELP));
+    process.stdout.write(
+      formatHelp(
+        topic && (COMMANDS as readonly string[]).includes(topic) ? COMMAND_HELP[topic as Command] : MODELS_HELP,
+      ),
+    );
     if (first === undefined) process.exitCode = 2;
     return;
   }
-  if (!(COMMANDS as readonly string[]).includes(first)) throw usageError(`unknown command '${first}'; commands: ${COMMANDS.join(", ")} (npm run models -- --help)`);
+  if (!(COMMANDS as readonly string[]).includes(first))
+    throw usageError(`unknown command '${first}'; commands: ${COMMANDS.join(", ")} (npm run models -- --help)`);
   const command = first as Command;
   const { values, positionals: args } = parse(command, rest);
   if (values.help) {
@@ -76,14 +86,19 @@ async function main(argv: string[]): Promise<void> {
     case "publish": {
       only(command, values, ["name", "version", "label", "skip-run"]);
       const [dir] = positionals(command, args, ["<dir>"]);
-      if (values.name === undefined || values.version === undefined) throw usageError("publish needs --name N and --version V\nSee: npm run models -- publish --help");
+      if (values.name === undefined || values.version === undefined)
+        throw usageError("publish needs --name N and --version V\nSee: npm run models -- publish --help");
       const name = checkName("model", values.name);
       const version = parseVersion(values.version);
       const labelName = values.label === undefined ? undefined : checkName("label", values.label);
       const repo = await store(target, { uploads: true });
       const { publish } = await import("./models/publish.ts");
       const started = performance.now();
-      await publish({ dir: dir!, name, version, ...(labelName ? { label: labelName } : {}), run: !values["skip-run"] }, repo, print);
+      await publish(
+        { dir: dir!, name, version, ...(labelName ? { label: labelName } : {}), run: !values["skip-run"] },
+        repo,
+        print,
+      );
       progress(`${repo.calls} wrangler calls, ${((performance.now() - started) / 1000).toFixed(1)} s in all`);
       if (!target.remote) {
         print(`serve it: npm start, then`);

@@ -15,11 +15,11 @@ import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { exitOnHelp } from "./help.ts";
 import { drill } from "./soak/drill.ts";
 import { mix } from "./soak/mix.ts";
 import { launch, stop, stopAllOnExit } from "./soak/processes.ts";
 import { runSoak, type SoakReport } from "./soak/run.ts";
-import { exitOnHelp } from "./help.ts";
 
 exitOnHelp({
   script: "soak",
@@ -41,7 +41,11 @@ Exits 1 on an unexpected status, a changed or lost answer, or memory growth. Rep
     ["--only REGEX", "only the kinds of request whose label matches"],
     ["--var NAME=VALUE", "a var for the instances (repeatable), e.g. TFJS_BACKEND=cpu"],
   ],
-  examples: ["npm run soak", "npm run soak -- --seconds 10 --no-drill", "npm run soak -- --control --var TFJS_BACKEND=cpu"],
+  examples: [
+    "npm run soak",
+    "npm run soak -- --seconds 10 --no-drill",
+    "npm run soak -- --control --var TFJS_BACKEND=cpu",
+  ],
 });
 
 const { values: args } = parseArgs({
@@ -61,7 +65,8 @@ const { values: args } = parseArgs({
 });
 const bounded = (name: string, raw: string, min: number, max: number) => {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name}: expected an integer in [${min}, ${max}], got '${raw}'`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`--${name}: expected an integer in [${min}, ${max}], got '${raw}'`);
   return n;
 };
 const CONCURRENCY = bounded("concurrency", args.concurrency, 1, 256);
@@ -85,9 +90,22 @@ const out = (lines: string[]) => process.stdout.write(`${lines.join("\n")}\n`);
 async function soakOn(bundle: string, control: boolean): Promise<SoakReport> {
   const state = `${OUT}/state-${control ? "control" : "soak"}`;
   rmSync(state, { recursive: true, force: true });
-  const instance = await launch(control ? "control" : "soak", bundle, state, VARS, `${OUT}/${control ? "control" : "soak"}.log`);
+  const instance = await launch(
+    control ? "control" : "soak",
+    bundle,
+    state,
+    VARS,
+    `${OUT}/${control ? "control" : "soak"}.log`,
+  );
   try {
-    return await runSoak({ instance, requests: REQUESTS, key: KEY, concurrency: CONCURRENCY, seconds: SECONDS, control });
+    return await runSoak({
+      instance,
+      requests: REQUESTS,
+      key: KEY,
+      concurrency: CONCURRENCY,
+      seconds: SECONDS,
+      control,
+    });
   } finally {
     await stop(instance);
   }
@@ -98,7 +116,11 @@ function printSoak(s: SoakReport): void {
   const series = s.samples.filter((_, i) => i % every === every - 1);
   if (s.control) {
     out([
-      `control (trivial Worker, same load): ${s.requests} requests (${s.perSecond}/s); latency ms ${Object.entries(s.latencyMs).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+      `control (trivial Worker, same load): ${s.requests} requests (${s.perSecond}/s); latency ms ${Object.entries(
+        s.latencyMs,
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}`,
       `  isolate heap after GC MiB: before ${f1(s.before.heapAfterGcMiB)}, after ${f1(s.after.heapAfterGcMiB)}; workerd RSS MiB: before ${f1(s.before.rssMiB)}, after ${f1(s.after.rssMiB)}, max ${f1(s.maxRssMiB)}`,
       `  over time: ${series.map((x) => `t=${x.t.toFixed(0)}s rss=${f1(x.rssMiB)}`).join("; ")}`,
     ]);
@@ -107,7 +129,9 @@ function printSoak(s: SoakReport): void {
   out([
     `soak ${s.failed ? "FAILED" : "passed"}: ${s.requests} requests in ${s.seconds} s (${s.perSecond}/s) at concurrency ${s.concurrency}, backend ${s.backend}`,
     `  errors: ${s.errors} (unexpected statuses ${JSON.stringify(s.unexpected)}, changed bodies ${JSON.stringify(s.different)}, no answer ${JSON.stringify(s.failures)})`,
-    `  latency ms (client side, loopback): ${Object.entries(s.latencyMs).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+    `  latency ms (client side, loopback): ${Object.entries(s.latencyMs)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
     `  tf.memory(): before ${s.before.numTensors} tensors / ${s.before.numBytes} B, after ${s.after.numTensors} / ${s.after.numBytes} B, max while loaded ${s.maxTensorsWhileLoaded} tensors: ${s.tensorsFlat ? "flat" : "GREW"}`,
     `  isolate heap after GC MiB: before ${f1(s.before.heapAfterGcMiB)}, after ${f1(s.after.heapAfterGcMiB)} (max ${f1(s.maxHeapWhileLoadedMiB)} with garbage, under load): ${s.heapFlat ? "flat" : "GREW"}`,
     `  workerd RSS MiB (reported, not judged): before ${f1(s.before.rssMiB)}, after ${f1(s.after.rssMiB)}, max ${f1(s.maxRssMiB)}`,
@@ -126,7 +150,12 @@ if (!args["no-build"]) {
   });
 }
 
-const report: Record<string, unknown> = { at: new Date().toISOString(), node: process.version, concurrency: CONCURRENCY, seconds: SECONDS };
+const report: Record<string, unknown> = {
+  at: new Date().toISOString(),
+  node: process.version,
+  concurrency: CONCURRENCY,
+  seconds: SECONDS,
+};
 let failed = false;
 if (!args["no-soak"]) {
   out([`soak: ${SECONDS} s at concurrency ${CONCURRENCY}, ${REQUESTS.length} kinds of request …`]);
@@ -141,12 +170,24 @@ if (args.control) {
   printSoak(c);
 }
 if (!args["no-drill"]) {
-  out([`fault drill: ${DRILL_REQUESTS} distinct requests at concurrency ${CONCURRENCY}, instance A killed after a third …`]);
+  out([
+    `fault drill: ${DRILL_REQUESTS} distinct requests at concurrency ${CONCURRENCY}, instance A killed after a third …`,
+  ]);
   const state = `${OUT}/state-drill`;
   rmSync(state, { recursive: true, force: true });
-  const [a, b] = await Promise.all([launch("drill-a", BUNDLE, state, VARS, `${OUT}/drill-a.log`), launch("drill-b", BUNDLE, state, VARS, `${OUT}/drill-b.log`)]);
+  const [a, b] = await Promise.all([
+    launch("drill-a", BUNDLE, state, VARS, `${OUT}/drill-a.log`),
+    launch("drill-b", BUNDLE, state, VARS, `${OUT}/drill-b.log`),
+  ]);
   try {
-    const d = await drill({ a, b, key: KEY, requests: DRILL_REQUESTS, concurrency: CONCURRENCY, killAfter: Math.floor(DRILL_REQUESTS / 3) });
+    const d = await drill({
+      a,
+      b,
+      key: KEY,
+      requests: DRILL_REQUESTS,
+      concurrency: CONCURRENCY,
+      killAfter: Math.floor(DRILL_REQUESTS / 3),
+    });
     const drillFailed = d.lost > 0 || d.different > 0 || d.unexpectedStatus > 0 || d.answeredByB === 0;
     report.drill = { ...d, failed: drillFailed };
     failed ||= drillFailed;

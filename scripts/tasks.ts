@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { exitOnHelp, npmCommand, type Help } from "./help.ts";
+import { exitOnHelp, type Help, npmCommand } from "./help.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -29,10 +29,20 @@ first), browser (the playground in headless Chromium). Extra arguments go to \`v
         ["--project NAME", "only one vitest project: unit, worker, worker-nomemo, e2e or browser"],
         ["<files>", "only test files whose path contains these strings"],
       ],
-      examples: ["npm test", "npm test -- --project unit", "npm test -- test/unit/help.test.ts", "E2E_BUNDLE_DIR=dist/e2e-mine npm test -- --project e2e"],
+      examples: [
+        "npm test",
+        "npm test -- --project unit",
+        "npm test -- test/unit/help.test.ts",
+        "E2E_BUNDLE_DIR=dist/e2e-mine npm test -- --project e2e",
+      ],
       notes: "E2E_BUNDLE_DIR sets where the e2e setup builds the bundle (default dist/e2e), for concurrent runs.",
     },
-    steps: [["tsx", "scripts/bundle-models.ts", "--check"], ["tsc", "--noEmit"], ["biome", "check", "."], ["vitest", "run"]],
+    steps: [
+      ["tsx", "scripts/bundle-models.ts", "--check"],
+      ["tsc", "--noEmit"],
+      ["biome", "check", "."],
+      ["vitest", "run"],
+    ],
   },
   format: {
     help: {
@@ -42,7 +52,10 @@ first), browser (the playground in headless Chromium). Extra arguments go to \`v
 then shows what is left.`,
       options: [
         ["--unsafe", "also apply Biome's unsafe fixes (review the diff)"],
-        ["--max-diagnostics=none", "print every remaining diagnostic, not the first 20 (any biome check option is passed on)"],
+        [
+          "--max-diagnostics=none",
+          "print every remaining diagnostic, not the first 20 (any biome check option is passed on)",
+        ],
       ],
       examples: ["npm run format", "npm run format -- --unsafe"],
       notes: "Files Biome skips (generated, artifacts, fixtures) are listed in biome.jsonc.",
@@ -57,7 +70,10 @@ configured in biome.jsonc); exits 1 on any error. npm test runs it after tsc; np
 fixes most of what it reports.`,
       options: [
         ["--max-diagnostics=none", "print every diagnostic, not the first 20"],
-        ["--reporter=summary", "one count per rule and a list of unformatted files (any biome check option is passed on)"],
+        [
+          "--reporter=summary",
+          "one count per rule and a list of unformatted files (any biome check option is passed on)",
+        ],
       ],
       examples: ["npm run lint", "npm run lint -- --reporter=summary"],
     },
@@ -105,7 +121,19 @@ stateless-serve in one \`wrangler dev\`, bound over a service binding, on shared
       ],
       notes: "See docs/service-bindings.md.",
     },
-    steps: [["npm", "start", "--", "-c", "examples/consumer/wrangler.toml", "-c", "wrangler.toml", "--persist-to", ".wrangler/state"]],
+    steps: [
+      [
+        "npm",
+        "start",
+        "--",
+        "-c",
+        "examples/consumer/wrangler.toml",
+        "-c",
+        "wrangler.toml",
+        "--persist-to",
+        ".wrangler/state",
+      ],
+    ],
   },
 };
 

@@ -15,4 +15,4 @@ import type { PredictorApi } from "./rpc/contract.ts";
 export type Predictor = PredictorApi & Rpc.WorkerEntrypointBranded;
 
 export type * from "./rpc/contract.ts";
-export { parseRpcError, type ErrorCode, type RpcErrorInfo } from "./rpc/errors.ts";
+export { type ErrorCode, parseRpcError, type RpcErrorInfo } from "./rpc/errors.ts";

@@ -40,13 +40,18 @@ DIR's model.json, shard and manifest.json are replaced. Nothing is downloaded.`,
   ],
 });
 
-const { values } = parseArgs({ options: { out: { type: "string", default: DEFAULT_OUT }, help: { type: "boolean", short: "h" } } });
+const { values } = parseArgs({
+  options: { out: { type: "string", default: DEFAULT_OUT }, help: { type: "boolean", short: "h" } },
+});
 const out = values.out;
 
 /** nsfwjs' package directory (its exports map hides dist/models/, so its files are required by path). */
 function packageDir(): string {
   let dir = dirname(createRequire(import.meta.url).resolve("nsfwjs"));
-  while (!existsSync(join(dir, "package.json")) || (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string }).name !== "nsfwjs") {
+  while (
+    !existsSync(join(dir, "package.json")) ||
+    (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string }).name !== "nsfwjs"
+  ) {
     const up = dirname(dir);
     if (up === dir) throw new Error("cannot find the nsfwjs package directory (npm install)");
     dir = up;
@@ -57,14 +62,19 @@ function packageDir(): string {
 const root = packageDir();
 const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
 const load = createRequire(join(root, "package.json"));
-const unwrap = (m: unknown) => (m !== null && typeof m === "object" && "default" in m ? (m as { default: unknown }).default : m);
-const modelJson = unwrap(load(join(root, "dist/models", MODEL, "model.min.js"))) as { modelTopology?: unknown; weightsManifest?: Array<{ paths: string[] }> };
+const unwrap = (m: unknown) =>
+  m !== null && typeof m === "object" && "default" in m ? (m as { default: unknown }).default : m;
+const modelJson = unwrap(load(join(root, "dist/models", MODEL, "model.min.js"))) as {
+  modelTopology?: unknown;
+  weightsManifest?: Array<{ paths: string[] }>;
+};
 const shardBase64 = unwrap(load(join(root, "dist/models", MODEL, `${SHARD}.min.js`)));
 if (typeof shardBase64 !== "string" || modelJson?.modelTopology === undefined) {
   throw new Error(`nsfwjs ${version}: ${MODEL}'s modules no longer hold a model.json object and a base64 shard`);
 }
 const paths = modelJson.weightsManifest?.flatMap((g) => g.paths) ?? [];
-if (paths.length !== 1 || paths[0] !== SHARD) throw new Error(`nsfwjs ${version}: ${MODEL}'s model.json names shards [${paths.join(", ")}], expected [${SHARD}]`);
+if (paths.length !== 1 || paths[0] !== SHARD)
+  throw new Error(`nsfwjs ${version}: ${MODEL}'s model.json names shards [${paths.join(", ")}], expected [${SHARD}]`);
 
 const files: Array<[string, Buffer]> = [
   ["model.json", Buffer.from(JSON.stringify(modelJson))],

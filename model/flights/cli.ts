@@ -1,8 +1,9 @@
 /**
  * Shared command-line plumbing of the flights scripts: options, output paths, progress bars.
  */
-import { parseArgs, type ParseArgsConfig } from "node:util";
+
 import { join } from "node:path";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 
 export const REPO_PATHS = {
@@ -25,7 +26,11 @@ export interface Paths {
 /** Repository locations, or everything under `out` (for tests and experiments). */
 export function pathsFor(out: string | undefined): Paths {
   const base = out
-    ? { cache: join(out, "cache"), artifacts: join(out, "artifacts/flights"), fixture: join(out, "fixtures/flights-june-sample.json") }
+    ? {
+        cache: join(out, "cache"),
+        artifacts: join(out, "artifacts/flights"),
+        fixture: join(out, "fixtures/flights-june-sample.json"),
+      }
     : REPO_PATHS;
   return { ...base, version: join(base.artifacts, "1"), ablation: join(base.artifacts, "ablation-no-context") };
 }
@@ -65,7 +70,10 @@ export function intOption(value: unknown, name: string, fallback: number): numbe
 /** A labelled progress bar on stderr. */
 export function bar(label: string, total: number): cliProgress.SingleBar {
   const b = new cliProgress.SingleBar(
-    { format: `${label.padEnd(22)} [{bar}] {percentage}% | {value}/{total} | {duration_formatted} {note}`, hideCursor: true },
+    {
+      format: `${label.padEnd(22)} [{bar}] {percentage}% | {value}/{total} | {duration_formatted} {note}`,
+      hideCursor: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   b.start(total, 0, { note: "" });

@@ -6,15 +6,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import {
-  KV,
-  utcOffsetOn,
   type AirportValue,
   type CongestionValue,
   type ContextLookup,
   type FlightsContextParams,
+  KV,
   type RouteValue,
+  utcOffsetOn,
 } from "../../src/pipelines/flights/index.ts";
-import { dateOf, isLate, type Airport, type Flights } from "./data.ts";
+import { type Airport, dateOf, type Flights, isLate } from "./data.ts";
 
 /** Constants of the context build (documented in MODEL_CARD.md). */
 export const CONTEXT_BUILD = {

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { parquetMetadata, parquetRead } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { bar } from "./cli.ts";
-import { zoneOf, type Zone } from "./timezones.ts";
+import { type Zone, zoneOf } from "./timezones.ts";
 
 export const PARQUET = "node_modules/vega-datasets/data/flights-3m.parquet";
 export const AIRPORTS_CSV = "node_modules/vega-datasets/data/airports.csv";
@@ -107,7 +107,12 @@ export const isLate = (f: Flights, i: number) => f.delay[i]! > LATE_MINUTES;
 
 /** The raw request a client would send for row i. */
 export function requestRow(f: Flights, i: number) {
-  return { origin: f.origin[i]!, destination: f.destination[i]!, departure: departureOf(f, i), distance: f.distance[i]! };
+  return {
+    origin: f.origin[i]!,
+    destination: f.destination[i]!,
+    departure: departureOf(f, i),
+    distance: f.distance[i]!,
+  };
 }
 
 /** Indices of the rows whose local date lies in a period. */

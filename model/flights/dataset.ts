@@ -5,16 +5,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  type ContextLookup,
   FEATURE_NAMES,
+  type FlightsContextParams,
+  type FlightsParams,
   parseFlight,
   rawFeatures,
   scaleFeatures,
-  type ContextLookup,
-  type FlightsContextParams,
-  type FlightsParams,
 } from "../../src/pipelines/flights/index.ts";
 import { bar } from "./cli.ts";
-import { isLate, requestRow, type Flights } from "./data.ts";
+import { type Flights, isLate, requestRow } from "./data.ts";
 
 export const F = FEATURE_NAMES.length;
 
@@ -36,7 +36,10 @@ export interface RawMatrix {
 }
 
 /** A lookup that hides the same-day congestion (cong: keys), as for a date outside the live period. */
-export const withoutCongestion = (ctx: ContextLookup): ContextLookup => (key) => (key.startsWith("cong:") ? undefined : ctx(key));
+export const withoutCongestion =
+  (ctx: ContextLookup): ContextLookup =>
+  (key) =>
+    key.startsWith("cong:") ? undefined : ctx(key);
 
 /** Unscaled features of the given rows; rows with `hide[r] = 1` are built without cong: keys. */
 export function rawMatrix(
@@ -103,7 +106,8 @@ export function selectColumns(m: Matrix, names: readonly string[]): Matrix {
     return j;
   });
   const x = new Float32Array(m.rows * idx.length);
-  for (let r = 0; r < m.rows; r++) for (let k = 0; k < idx.length; k++) x[r * idx.length + k] = m.x[r * m.cols + idx[k]!]!;
+  for (let r = 0; r < m.rows; r++)
+    for (let k = 0; k < idx.length; k++) x[r * idx.length + k] = m.x[r * m.cols + idx[k]!]!;
   return { rows: m.rows, cols: idx.length, x, y: m.y };
 }
 

@@ -7,21 +7,21 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { ManifestSchema } from "../../src/core/models/manifest.ts";
 import {
   buildFeatures,
+  type ContextLookup,
   contextKeys,
   FEATURE_NAMES,
+  type FlightsParams,
   FlightsParamsSchema,
   lookupFromEntries,
   parseFlight,
-  type ContextLookup,
-  type FlightsParams,
 } from "../../src/pipelines/flights/index.ts";
-import { ManifestSchema } from "../../src/core/models/manifest.ts";
 import { bar, cli, intOption, pathsFor, permutation, rng, step } from "./cli.ts";
 import { readContextFile } from "./context.ts";
-import { isLate, loadFlights, PERIODS, requestRow, rowsIn, type Flights } from "./data.ts";
-import { F, loadMatrix, selectColumns, withoutCongestion, type CacheMeta, type Matrix } from "./dataset.ts";
+import { type Flights, isLate, loadFlights, PERIODS, requestRow, rowsIn } from "./data.ts";
+import { type CacheMeta, F, loadMatrix, type Matrix, selectColumns, withoutCongestion } from "./dataset.ts";
 import { auc, calibration, rocCurve, round, summary } from "./metrics.ts";
 import { cpuBackend, fileHashes, loadModel, predict } from "./model.ts";
 import { evaluationSvg } from "./plot.ts";
@@ -53,7 +53,7 @@ await cpuBackend();
 
 // The artifact: manifest, params, and the files it vouches for.
 const manifest = ManifestSchema.parse(JSON.parse(readFileSync(join(paths.version, "manifest.json"), "utf8")));
-if (manifest.preprocess?.kind !== "flights") throw new Error("manifest: preprocess.kind must be \"flights\"");
+if (manifest.preprocess?.kind !== "flights") throw new Error('manifest: preprocess.kind must be "flights"');
 const params: FlightsParams = FlightsParamsSchema.parse(manifest.preprocess.params);
 const hashes = fileHashes(paths.version);
 for (const [file, sha] of Object.entries(manifest.files)) {
@@ -113,7 +113,8 @@ const metaPath = join(paths.cache, "meta.json");
 if (existsSync(metaPath) && (JSON.parse(readFileSync(metaPath, "utf8")) as CacheMeta).stride === stride) {
   const cached = loadMatrix(paths.cache, "test");
   let maxDiff = cached.rows === test.rows ? 0 : Infinity;
-  for (let i = 0; i < test.x.length && maxDiff !== Infinity; i++) maxDiff = Math.max(maxDiff, Math.abs(test.x[i]! - cached.x[i]!));
+  for (let i = 0; i < test.x.length && maxDiff !== Infinity; i++)
+    maxDiff = Math.max(maxDiff, Math.abs(test.x[i]! - cached.x[i]!));
   process.stderr.write(`  parity with cached test features: max |diff| = ${maxDiff}\n`);
   if (maxDiff > 1e-6) throw new Error("evaluate: serving-path features differ from the cached ones");
 }
@@ -170,8 +171,18 @@ writeFileSync(join(paths.artifacts, "metrics.json"), JSON.stringify(metrics, nul
 const svg = await step("plot", () =>
   evaluationSvg(
     [
-      { model: "with KV context", auc: withContext.auc, roc: rocCurve(p, test.y), calibration: metrics.with_context.calibration },
-      { model: "no context (ablation)", auc: withoutContext.auc, roc: rocCurve(pAb, test.y), calibration: metrics.without_context.calibration },
+      {
+        model: "with KV context",
+        auc: withContext.auc,
+        roc: rocCurve(p, test.y),
+        calibration: metrics.with_context.calibration,
+      },
+      {
+        model: "no context (ablation)",
+        auc: withoutContext.auc,
+        roc: rocCurve(pAb, test.y),
+        calibration: metrics.without_context.calibration,
+      },
     ],
     `flights delay model, June 2001 (${test.rows} flights, ${(100 * withContext.base_rate).toFixed(1)}% late)`,
   ),
@@ -179,27 +190,64 @@ const svg = await step("plot", () =>
 writeFileSync(join(paths.artifacts, "evaluation.svg"), svg);
 
 // Parity fixture: sampled June flights plus edge cases, with features and Node probabilities.
-const sample = [...permutation(june.length, rng(2001)).subarray(0, Math.min(fixtureSize, june.length))].sort((a, b) => a - b);
-const routeMissing = [...june].find((i) => lookup(`route:${flights.origin[i]}-${flights.destination[i]}`) === undefined);
+const sample = [...permutation(june.length, rng(2001)).subarray(0, Math.min(fixtureSize, june.length))].sort(
+  (a, b) => a - b,
+);
+const routeMissing = [...june].find(
+  (i) => lookup(`route:${flights.origin[i]}-${flights.destination[i]}`) === undefined,
+);
 const edge: { note: string; row: Record<string, unknown>; label: number | null }[] = [
-  { note: "lower-case codes are normalised", row: { origin: "sfo", destination: "lax", departure: "2001-06-15T08:30", distance: 337 }, label: null },
-  { note: "unknown destination airport: ap, route and cong defaulted", row: { origin: "SFO", destination: "XYZ", departure: "2001-06-15T08:30", distance: 500 }, label: null },
-  { note: "outside the live period: no congestion in KV", row: { origin: "ORD", destination: "LGA", departure: "2001-07-04T17:05", distance: 733 }, label: null },
-  { note: "just after midnight: empty windows", row: { origin: "LAX", destination: "JFK", departure: "2001-06-15T00:05", distance: 2475 }, label: null },
-  { note: "east to west: destination hours shifted by -3", row: { origin: "JFK", destination: "SFO", departure: "2001-06-15T08:30", distance: 2586 }, label: null },
+  {
+    note: "lower-case codes are normalised",
+    row: { origin: "sfo", destination: "lax", departure: "2001-06-15T08:30", distance: 337 },
+    label: null,
+  },
+  {
+    note: "unknown destination airport: ap, route and cong defaulted",
+    row: { origin: "SFO", destination: "XYZ", departure: "2001-06-15T08:30", distance: 500 },
+    label: null,
+  },
+  {
+    note: "outside the live period: no congestion in KV",
+    row: { origin: "ORD", destination: "LGA", departure: "2001-07-04T17:05", distance: 733 },
+    label: null,
+  },
+  {
+    note: "just after midnight: empty windows",
+    row: { origin: "LAX", destination: "JFK", departure: "2001-06-15T00:05", distance: 2475 },
+    label: null,
+  },
+  {
+    note: "east to west: destination hours shifted by -3",
+    row: { origin: "JFK", destination: "SFO", departure: "2001-06-15T08:30", distance: 2586 },
+    label: null,
+  },
 ];
 if (routeMissing !== undefined) {
-  edge.push({ note: "route not in KV: origin rate applies", row: requestRow(flights, routeMissing), label: isLate(flights, routeMissing) ? 1 : 0 });
+  edge.push({
+    note: "route not in KV: origin rate applies",
+    row: requestRow(flights, routeMissing),
+    label: isLate(flights, routeMissing) ? 1 : 0,
+  });
 }
 const cases = [
-  ...sample.map((k) => ({ note: "june", row: requestRow(flights, june[k]!) as Record<string, unknown>, label: test.y[k]! as number | null })),
+  ...sample.map((k) => ({
+    note: "june",
+    row: requestRow(flights, june[k]!) as Record<string, unknown>,
+    label: test.y[k]! as number | null,
+  })),
   ...edge,
 ].map((c, n) => {
   const q = parseFlight(c.row, `cases[${n}].row`);
   const res = buildFeatures(q, lookup, params);
   return { ...c, keys: contextKeys(q), features: res.features, missing: res.missing, context: res.context };
 });
-const caseMatrix: Matrix = { rows: cases.length, cols: F, x: Float32Array.from(cases.flatMap((c) => c.features)), y: new Uint8Array(cases.length) };
+const caseMatrix: Matrix = {
+  rows: cases.length,
+  cols: F,
+  x: Float32Array.from(cases.flatMap((c) => c.features)),
+  y: new Uint8Array(cases.length),
+};
 const caseP = predict(model, caseMatrix);
 const fixture = {
   description:

@@ -14,8 +14,8 @@ import {
   memoryLookup,
   writeContextFile,
 } from "./context.ts";
-import { loadAirports, loadFlights, PARQUET, PERIODS, rowsIn, strideFor, LATE_MINUTES } from "./data.ts";
-import { rawMatrix, saveMatrix, scaleMatrix, scalingOf, type CacheMeta } from "./dataset.ts";
+import { LATE_MINUTES, loadAirports, loadFlights, PARQUET, PERIODS, rowsIn, strideFor } from "./data.ts";
+import { type CacheMeta, rawMatrix, saveMatrix, scaleMatrix, scalingOf } from "./dataset.ts";
 
 const USAGE = `
 usage: npm run model:features -- [--limit N] [--out DIR]
@@ -100,7 +100,10 @@ const meta: CacheMeta = {
     },
   },
   sets: Object.fromEntries(
-    Object.entries(sets).map(([k, m]) => [k, { rows: m.rows, late: m.y.reduce((a, b) => a + b, 0), missing: m.missing }]),
+    Object.entries(sets).map(([k, m]) => [
+      k,
+      { rows: m.rows, late: m.y.reduce((a, b) => a + b, 0), missing: m.missing },
+    ]),
   ) as CacheMeta["sets"],
   context: {
     keys: entries.length,

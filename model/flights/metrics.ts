@@ -52,7 +52,10 @@ export interface AtThreshold {
 
 /** Metrics of "late" = p >= threshold. */
 export function atThreshold(p: ArrayLike<number>, y: ArrayLike<number>, threshold: number): AtThreshold {
-  let tp = 0, fp = 0, tn = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    tn = 0,
+    fn = 0;
   for (let i = 0; i < p.length; i++) {
     const hat = p[i]! >= threshold;
     if (hat && y[i]) tp++;
@@ -78,7 +81,10 @@ export function maxF1Threshold(p: ArrayLike<number>, y: ArrayLike<number>): numb
   let pos = 0;
   for (let i = 0; i < y.length; i++) pos += y[i] ? 1 : 0;
   // Walk thresholds from high to low: everything at index >= i is predicted late.
-  let tp = 0, predicted = 0, best = -1, bestT = 0.5;
+  let tp = 0,
+    predicted = 0,
+    best = -1,
+    bestT = 0.5;
   for (let i = idx.length - 1; i >= 0; ) {
     let j = i;
     while (j >= 0 && p[idx[j]!] === p[idx[i]!]) {
@@ -101,7 +107,8 @@ export function rocCurve(p: ArrayLike<number>, y: ArrayLike<number>, points = 20
   const neg = y.length - pos;
   const out = [{ fpr: 0, tpr: 0 }];
   const every = Math.max(1, Math.floor(idx.length / points));
-  let tp = 0, fp = 0;
+  let tp = 0,
+    fp = 0;
   for (let k = idx.length - 1, n = 1; k >= 0; k--, n++) {
     if (y[idx[k]!]) tp++;
     else fp++;
@@ -120,7 +127,9 @@ export interface Bin {
 
 /** Reliability diagram: `bins` equal-width bins of predicted probability. */
 export function calibration(p: ArrayLike<number>, y: ArrayLike<number>, bins = 10): Bin[] {
-  const sum = new Array<number>(bins).fill(0), pos = new Array<number>(bins).fill(0), n = new Array<number>(bins).fill(0);
+  const sum = new Array<number>(bins).fill(0),
+    pos = new Array<number>(bins).fill(0),
+    n = new Array<number>(bins).fill(0);
   for (let i = 0; i < p.length; i++) {
     const b = Math.min(bins - 1, Math.floor(p[i]! * bins));
     sum[b]! += p[i]!;
@@ -128,7 +137,12 @@ export function calibration(p: ArrayLike<number>, y: ArrayLike<number>, bins = 1
     n[b]!++;
   }
   return n
-    .map((c, b) => ({ bin: b, mean_predicted: c ? round(sum[b]! / c, 5) : 0, observed_rate: c ? round(pos[b]! / c, 5) : 0, count: c }))
+    .map((c, b) => ({
+      bin: b,
+      mean_predicted: c ? round(sum[b]! / c, 5) : 0,
+      observed_rate: c ? round(pos[b]! / c, 5) : 0,
+      count: c,
+    }))
     .filter((b) => b.count > 0);
 }
 
@@ -146,7 +160,8 @@ export interface Summary {
 
 /** The headline numbers, rounded to 6 digits (stable across runs and JSON). */
 export function summary(p: ArrayLike<number>, y: ArrayLike<number>, threshold: number): Summary {
-  let late = 0, mean = 0;
+  let late = 0,
+    mean = 0;
   for (let i = 0; i < y.length; i++) (late += y[i] ? 1 : 0), (mean += p[i]!);
   const t = atThreshold(p, y, threshold);
   return {

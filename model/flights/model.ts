@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { bar, permutation, rng } from "./cli.ts";
-import { takeRows, type Matrix } from "./dataset.ts";
+import { type Matrix, takeRows } from "./dataset.ts";
 import { auc, logLoss, round } from "./metrics.ts";
 
 export const SHARD = "group1-shard1of1.bin";
@@ -28,11 +28,21 @@ export function buildModel(inputs: number, arch: Architecture): tf.LayersModel {
   let h: tf.SymbolicTensor = input;
   arch.hidden.forEach((units, k) => {
     h = tf.layers
-      .dense({ units, activation: "relu", name: `hidden${k + 1}`, kernelInitializer: tf.initializers.glorotUniform({ seed: arch.seed + k }) })
+      .dense({
+        units,
+        activation: "relu",
+        name: `hidden${k + 1}`,
+        kernelInitializer: tf.initializers.glorotUniform({ seed: arch.seed + k }),
+      })
       .apply(h) as tf.SymbolicTensor;
   });
   const out = tf.layers
-    .dense({ units: 1, activation: "sigmoid", name: "delay_probability", kernelInitializer: tf.initializers.glorotUniform({ seed: arch.seed + 100 }) })
+    .dense({
+      units: 1,
+      activation: "sigmoid",
+      name: "delay_probability",
+      kernelInitializer: tf.initializers.glorotUniform({ seed: arch.seed + 100 }),
+    })
     .apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out, name: "flights_delay" });
 }

@@ -17,7 +17,11 @@ export async function evaluationSvg(curves: Curve[], title: string): Promise<str
   const label = (c: Curve) => `${c.model} (AUC ${c.auc.toFixed(3)})`;
   const roc = curves.flatMap((c) => c.roc.map((d) => ({ ...d, model: label(c) })));
   const cal = curves.flatMap((c) => c.calibration.map((d) => ({ ...d, model: label(c) })));
-  const color = { field: "model", type: "nominal" as const, legend: { orient: "bottom" as const, title: null, labelLimit: 400 } };
+  const color = {
+    field: "model",
+    type: "nominal" as const,
+    legend: { orient: "bottom" as const, title: null, labelLimit: 400 },
+  };
   const diagonal = [
     { x: 0, y: 0 },
     { x: 1, y: 1 },
@@ -60,8 +64,18 @@ export async function evaluationSvg(curves: Curve[], title: string): Promise<str
             data: { values: cal },
             mark: { type: "line", point: true },
             encoding: {
-              x: { field: "mean_predicted", type: "quantitative", title: "mean predicted P(late)", scale: { domain: [0, 1] } },
-              y: { field: "observed_rate", type: "quantitative", title: "observed late rate", scale: { domain: [0, 1] } },
+              x: {
+                field: "mean_predicted",
+                type: "quantitative",
+                title: "mean predicted P(late)",
+                scale: { domain: [0, 1] },
+              },
+              y: {
+                field: "observed_rate",
+                type: "quantitative",
+                title: "observed late rate",
+                scale: { domain: [0, 1] },
+              },
               color,
               tooltip: [{ field: "count", type: "quantitative" }],
             },

@@ -5,12 +5,12 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type ManifestInput, ManifestSchema } from "../../src/core/models/manifest.ts";
 import { FEATURE_NAMES, FlightsParamsSchema, REQUEST_FEATURE_NAMES } from "../../src/pipelines/flights/index.ts";
-import { ManifestSchema, type ManifestInput } from "../../src/core/models/manifest.ts";
 import { cli, intOption, pathsFor, permutation, rng, step } from "./cli.ts";
-import { F, loadMatrix, selectColumns, takeRows, type CacheMeta, type Matrix } from "./dataset.ts";
+import { type CacheMeta, F, loadMatrix, type Matrix, selectColumns, takeRows } from "./dataset.ts";
 import { auc, logLoss, maxF1Threshold, round } from "./metrics.ts";
-import { buildModel, cpuBackend, loadModel, predict, saveModel, train, type EpochLog } from "./model.ts";
+import { buildModel, cpuBackend, type EpochLog, loadModel, predict, saveModel, train } from "./model.ts";
 
 const USAGE = `
 usage: npm run model:train -- [options]
@@ -61,7 +61,8 @@ const t0 = performance.now();
 
 await cpuBackend();
 const meta = JSON.parse(readFileSync(join(paths.cache, "meta.json"), "utf8")) as CacheMeta;
-if (meta.feature_names.join() !== FEATURE_NAMES.join()) throw new Error("cache was built with other features; rerun features.ts");
+if (meta.feature_names.join() !== FEATURE_NAMES.join())
+  throw new Error("cache was built with other features; rerun features.ts");
 const full = loadMatrix(paths.cache, "train");
 const val = loadMatrix(paths.cache, "validation");
 const trainRows =
@@ -103,7 +104,8 @@ async function fit(label: string, names: readonly string[], dir: string): Promis
 }
 
 const only = opts.only;
-if (only !== undefined && only !== "main" && only !== "ablation") throw new Error(`--only: "main" or "ablation", got ${only}`);
+if (only !== undefined && only !== "main" && only !== "ablation")
+  throw new Error(`--only: "main" or "ablation", got ${only}`);
 const training = {
   rows: trainRows.rows,
   hidden,

@@ -80,7 +80,9 @@ export async function readModelDir(dir: string): Promise<ModelDir> {
     const groupShards: Uint8Array[] = [];
     for (const path of group.paths) {
       if (typeof path !== "string" || path === "" || /[\\/]/.test(path) || path === "." || path === "..") {
-        throw new Error(`${label}: shard path ${JSON.stringify(path)} must be a plain file name in the model directory`);
+        throw new Error(
+          `${label}: shard path ${JSON.stringify(path)} must be a plain file name in the model directory`,
+        );
       }
       let data: Buffer;
       try {

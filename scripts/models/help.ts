@@ -60,7 +60,8 @@ version is invisible until everything is in place.`,
   list: {
     script: "models",
     args: "-- list [N] [--json] [target options]",
-    summary: "Lists the models in the repository (or model N): versions with short sha256, format, size and\npublish time; labels with their rollback history; the canary share.",
+    summary:
+      "Lists the models in the repository (or model N): versions with short sha256, format, size and\npublish time; labels with their rollback history; the canary share.",
     options: [["--json", "print the records as JSON ({name: record})"], ...TARGET_HELP],
     examples: ["npm run models -- list", "npm run models -- list mobilenet_v2 --json"],
     notes: TARGET_NOTE,
@@ -79,7 +80,8 @@ label "canary" takes the share of them set with \`canary\`.`,
   rollback: {
     script: "models",
     args: "-- rollback N L [target options]",
-    summary: "Points label L of model N back at the version it pointed to before the last `label` or\n`publish --label` (its history, newest last). Refused when the history is empty.",
+    summary:
+      "Points label L of model N back at the version it pointed to before the last `label` or\n`publish --label` (its history, newest last). Refused when the history is empty.",
     options: TARGET_HELP,
     examples: ["npm run models -- rollback mobilenet_v2 stable"],
     notes: TARGET_NOTE,

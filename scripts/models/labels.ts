@@ -2,7 +2,13 @@
  * `label N L V`, `rollback N L` and `canary N P`: one read and one write of the model's pointer
  * record each. Labels may point at published versions or at versions bundled in the Worker.
  */
-import { CANARY_LABEL, DEFAULT_LABEL, NAME_PATTERN, recordKey, type ModelRecord } from "../../src/core/models/record.ts";
+import {
+  CANARY_LABEL,
+  DEFAULT_LABEL,
+  type ModelRecord,
+  NAME_PATTERN,
+  recordKey,
+} from "../../src/core/models/record.ts";
 import { bundledVersions } from "./bundled.ts";
 import { CliError, usageError } from "./cli-error.ts";
 import type { Log } from "./publish.ts";
@@ -10,12 +16,16 @@ import { emptyRecord, parseRecord, publishedVersions, rolledBack, withCanary, wi
 import type { RepositoryStore } from "./store.ts";
 
 export function checkName(kind: "model" | "label", value: string): string {
-  if (!NAME_PATTERN.test(value)) throw usageError(`${kind} name '${value}' must be 1-128 letters, digits, '_', '.' or '-', starting with a letter or digit`);
+  if (!NAME_PATTERN.test(value))
+    throw usageError(
+      `${kind} name '${value}' must be 1-128 letters, digits, '_', '.' or '-', starting with a letter or digit`,
+    );
   return value;
 }
 
 export function parseVersion(text: string): number {
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw usageError(`version must be a whole number (0, 1, 2, …), got '${text}'`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
+    throw usageError(`version must be a whole number (0, 1, 2, …), got '${text}'`);
   return Number(text);
 }
 
@@ -26,15 +36,25 @@ async function read(store: RepositoryStore, name: string, log: Log): Promise<Mod
 }
 
 const noRecord = (name: string, store: RepositoryStore) =>
-  new CliError(`no model '${name}' in the repository (${store.where}): ${recordKey(name)} does not exist. Publish it first: npm run models -- publish <dir> --name ${name} --version 1`);
+  new CliError(
+    `no model '${name}' in the repository (${store.where}): ${recordKey(name)} does not exist. Publish it first: npm run models -- publish <dir> --name ${name} --version 1`,
+  );
 
-export async function label(store: RepositoryStore, name: string, labelName: string, version: number, log: Log): Promise<ModelRecord> {
+export async function label(
+  store: RepositoryStore,
+  name: string,
+  labelName: string,
+  version: number,
+  log: Log,
+): Promise<ModelRecord> {
   const record = (await read(store, name, log)) ?? emptyRecord();
   const published = record.versions[String(version)] !== undefined;
   const bundled = bundledVersions(name);
   if (!published && !bundled.includes(version)) {
     const versions = [...publishedVersions(record).map(String), ...bundled.map((v) => `${v} (bundled)`)];
-    throw new CliError(`${name} has no version ${version} to label; versions: ${versions.length ? versions.join(", ") : "none"}`);
+    throw new CliError(
+      `${name} has no version ${version} to label; versions: ${versions.length ? versions.join(", ") : "none"}`,
+    );
   }
   const previous = record.labels[labelName];
   if (previous === version) {
@@ -56,7 +76,12 @@ export async function label(store: RepositoryStore, name: string, labelName: str
   return next;
 }
 
-export async function rollback(store: RepositoryStore, name: string, labelName: string, log: Log): Promise<ModelRecord> {
+export async function rollback(
+  store: RepositoryStore,
+  name: string,
+  labelName: string,
+  log: Log,
+): Promise<ModelRecord> {
   const record = await read(store, name, log);
   if (!record) throw noRecord(name, store);
   const { record: next, from, to } = rolledBack(record, name, labelName);
@@ -72,7 +97,10 @@ export async function canary(store: RepositoryStore, name: string, percent: numb
   const next = withCanary(record, name, percent);
   log(`writing ${recordKey(name)}`);
   await store.putRecord(name, next);
-  const rest = record.labels[DEFAULT_LABEL] !== undefined ? `label ${DEFAULT_LABEL} → ${record.labels[DEFAULT_LABEL]}` : "the latest version";
+  const rest =
+    record.labels[DEFAULT_LABEL] !== undefined
+      ? `label ${DEFAULT_LABEL} → ${record.labels[DEFAULT_LABEL]}`
+      : "the latest version";
   log(
     percent === 0
       ? `${name}: canary off; default traffic follows ${rest}`

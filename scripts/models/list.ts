@@ -3,7 +3,7 @@
  * size, publish time), labels (with their rollback history) and canary share. The records are
  * the index: R2 cannot be listed through wrangler, and only versions in a record are served.
  */
-import { CANARY_LABEL, recordKey, type ModelRecord } from "../../src/core/models/record.ts";
+import { CANARY_LABEL, type ModelRecord, recordKey } from "../../src/core/models/record.ts";
 import { bundledVersions } from "./bundled.ts";
 import { CliError } from "./cli-error.ts";
 import { formatBytes, shortSha, table } from "./format.ts";
@@ -11,14 +11,19 @@ import type { Log } from "./publish.ts";
 import { parseRecord, publishedVersions } from "./record.ts";
 import type { RepositoryStore } from "./store.ts";
 
-export async function listRecords(store: RepositoryStore, name: string | undefined, progress: Log): Promise<Record<string, ModelRecord>> {
+export async function listRecords(
+  store: RepositoryStore,
+  name: string | undefined,
+  progress: Log,
+): Promise<Record<string, ModelRecord>> {
   const names = name === undefined ? await store.listModels() : [name];
   const records: Record<string, ModelRecord> = {};
   for (const [i, model] of names.entries()) {
     if (names.length > 1) progress(`reading ${recordKey(model)} (${i + 1}/${names.length})`);
     const text = await store.getRecord(model);
     if (text === null) {
-      if (name !== undefined) throw new CliError(`no model '${name}' in the repository (${store.where}): ${recordKey(name)} does not exist`);
+      if (name !== undefined)
+        throw new CliError(`no model '${name}' in the repository (${store.where}): ${recordKey(name)} does not exist`);
       continue;
     }
     records[model] = parseRecord(model, text);
@@ -32,12 +37,19 @@ export function renderRecords(records: Record<string, ModelRecord>, where: strin
   const lines: string[] = [];
   for (const name of names) {
     const record = records[name]!;
-    const canary = record.canary_percent > 0 ? `, canary ${record.canary_percent}% → ${record.labels[CANARY_LABEL]}` : "";
+    const canary =
+      record.canary_percent > 0 ? `, canary ${record.canary_percent}% → ${record.labels[CANARY_LABEL]}` : "";
     lines.push(`${name}${canary}`);
     const rows = [["version", "sha256", "format", "size", "published"]];
     for (const v of publishedVersions(record)) {
       const e = record.versions[String(v)]!;
-      rows.push([String(v), shortSha(e.sha256), e.format ?? "-", e.bytes === undefined ? "-" : formatBytes(e.bytes), e.published ?? "-"]);
+      rows.push([
+        String(v),
+        shortSha(e.sha256),
+        e.format ?? "-",
+        e.bytes === undefined ? "-" : formatBytes(e.bytes),
+        e.published ?? "-",
+      ]);
     }
     if (rows.length > 1) lines.push(...table(rows));
     else lines.push("  no published versions");

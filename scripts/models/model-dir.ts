@@ -4,14 +4,15 @@
  * and quantizations TF.js decodes, every shard is present with the byte length its weights need
  * (model/lib/artifacts.ts readModelDir), and an existing manifest.json agrees with the files.
  */
+
+import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createHash } from "node:crypto";
+import { artifactFiles, MANIFEST_JSON, MODEL_JSON, type ModelDir, readModelDir } from "../../model/lib/artifacts.ts";
+import { type Manifest, ManifestSchema } from "../../src/core/models/manifest.ts";
+import type { ModelFormat } from "../../src/core/tensors/spec.ts";
 import { detectFormat } from "../../src/runtime/tfjs/model.ts";
-import { type ModelFormat } from "../../src/core/tensors/spec.ts";
-import { ManifestSchema, type Manifest } from "../../src/core/models/manifest.ts";
-import { MANIFEST_JSON, MODEL_JSON, artifactFiles, readModelDir, type ModelDir } from "../../model/lib/artifacts.ts";
 import { CliError } from "./cli-error.ts";
 
 /** Weight dtypes the Worker decodes, and the quantized forms the converter writes (--quantize_uint8/uint16/float16). */
@@ -40,7 +41,11 @@ const refuse = (dir: string, why: string) => new CliError(`refused ${dir}: ${why
 
 export async function checkModelDir(dir: string): Promise<CheckedDir> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw refuse(dir, "not a directory");
-  if (!existsSync(join(dir, MODEL_JSON))) throw refuse(dir, `no ${MODEL_JSON} in it (a TF.js converter output directory holds model.json and its weight shards)`);
+  if (!existsSync(join(dir, MODEL_JSON)))
+    throw refuse(
+      dir,
+      `no ${MODEL_JSON} in it (a TF.js converter output directory holds model.json and its weight shards)`,
+    );
   let model: ModelDir;
   try {
     model = await readModelDir(dir);
@@ -55,9 +60,17 @@ export async function checkModelDir(dir: string): Promise<CheckedDir> {
   }
   const kinds = new Set<string>();
   for (const spec of model.weightSpecs) {
-    if (!WEIGHT_DTYPES.has(spec.dtype)) throw refuse(dir, `weight "${spec.name}" has dtype "${spec.dtype}", which the Worker does not serve (${[...WEIGHT_DTYPES].join(", ")})`);
+    if (!WEIGHT_DTYPES.has(spec.dtype))
+      throw refuse(
+        dir,
+        `weight "${spec.name}" has dtype "${spec.dtype}", which the Worker does not serve (${[...WEIGHT_DTYPES].join(", ")})`,
+      );
     const q = spec.quantization?.dtype;
-    if (q !== undefined && !QUANTIZED_DTYPES.has(q)) throw refuse(dir, `weight "${spec.name}" is quantized to "${q}" (TF.js decodes ${[...QUANTIZED_DTYPES].join(", ")})`);
+    if (q !== undefined && !QUANTIZED_DTYPES.has(q))
+      throw refuse(
+        dir,
+        `weight "${spec.name}" is quantized to "${q}" (TF.js decodes ${[...QUANTIZED_DTYPES].join(", ")})`,
+      );
     kinds.add(q ? `${q}-quantized` : spec.dtype);
   }
   const modelJsonBytes = new Uint8Array(await readFile(join(dir, MODEL_JSON)));
@@ -74,7 +87,11 @@ export async function checkModelDir(dir: string): Promise<CheckedDir> {
  * The directory's manifest.json, when it has one, checked against the files and the command line:
  * a manifest for another name or version, or whose hashes disagree with the files, is refused.
  */
-export async function readExistingManifest(checked: CheckedDir, name: string, version: number): Promise<{ manifest: Manifest; bytes: Uint8Array } | undefined> {
+export async function readExistingManifest(
+  checked: CheckedDir,
+  name: string,
+  version: number,
+): Promise<{ manifest: Manifest; bytes: Uint8Array } | undefined> {
   const { dir } = checked;
   const path = join(dir, MANIFEST_JSON);
   if (!existsSync(path)) return undefined;
@@ -83,12 +100,18 @@ export async function readExistingManifest(checked: CheckedDir, name: string, ve
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
-    throw refuse(dir, `${MANIFEST_JSON} is not JSON (${(err as Error).message}); fix it, or delete it to have publish write one`);
+    throw refuse(
+      dir,
+      `${MANIFEST_JSON} is not JSON (${(err as Error).message}); fix it, or delete it to have publish write one`,
+    );
   }
   const parsed = ManifestSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw refuse(dir, `${MANIFEST_JSON} does not match the manifest schema (${issues}); fix it, or delete it to have publish write one`);
+    throw refuse(
+      dir,
+      `${MANIFEST_JSON} does not match the manifest schema (${issues}); fix it, or delete it to have publish write one`,
+    );
   }
   const manifest = parsed.data;
   if (manifest.name !== name || manifest.version !== version) {
@@ -98,14 +121,21 @@ export async function readExistingManifest(checked: CheckedDir, name: string, ve
         `publish with --name ${manifest.name} --version ${manifest.version}, or edit its "name"/"version", or delete it to have publish write one`,
     );
   }
-  if (manifest.format !== checked.format) throw refuse(dir, `its ${MANIFEST_JSON} says format "${manifest.format}", but model.json is a ${checked.format}`);
+  if (manifest.format !== checked.format)
+    throw refuse(dir, `its ${MANIFEST_JSON} says format "${manifest.format}", but model.json is a ${checked.format}`);
   const expected = artifactFiles(checked.model.modelJson);
   const listed = Object.keys(manifest.files);
   const missing = expected.filter((f) => !listed.includes(f));
   const extra = listed.filter((f) => !expected.includes(f));
   if (missing.length || extra.length) {
-    const parts = [missing.length ? `does not list ${missing.join(", ")}` : "", extra.length ? `lists ${extra.join(", ")}, which model.json does not name` : ""];
-    throw refuse(dir, `its ${MANIFEST_JSON} ${parts.filter(Boolean).join(" and ")}; delete it to have publish write one`);
+    const parts = [
+      missing.length ? `does not list ${missing.join(", ")}` : "",
+      extra.length ? `lists ${extra.join(", ")}, which model.json does not name` : "",
+    ];
+    throw refuse(
+      dir,
+      `its ${MANIFEST_JSON} ${parts.filter(Boolean).join(" and ")}; delete it to have publish write one`,
+    );
   }
   for (const file of checked.files) {
     const said = manifest.files[file.name]!;

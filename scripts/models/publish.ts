@@ -9,15 +9,15 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { artifactSha256 } from "../../src/core/digest.ts";
-import { artifactPrefix } from "../../src/adapters/r2/layout.ts";
-import { recordKey, type ModelRecord } from "../../src/core/models/record.ts";
-import type { Manifest, ManifestInput } from "../../src/core/models/manifest.ts";
 import { MANIFEST_JSON, MODEL_JSON } from "../../model/lib/artifacts.ts";
+import { artifactPrefix } from "../../src/adapters/r2/layout.ts";
+import { artifactSha256 } from "../../src/core/digest.ts";
+import type { Manifest, ManifestInput } from "../../src/core/models/manifest.ts";
+import { type ModelRecord, recordKey } from "../../src/core/models/record.ts";
 import { bundledVersions } from "./bundled.ts";
 import { CliError } from "./cli-error.ts";
 import { formatBytes, formatSeconds, formatShape, shortSha } from "./format.ts";
-import { checkModelDir, readExistingManifest, type CheckedDir } from "./model-dir.ts";
+import { type CheckedDir, checkModelDir, readExistingManifest } from "./model-dir.ts";
 import { emptyRecord, parseRecord, versionExists, withLabel, withVersion } from "./record.ts";
 import type { RepositoryStore } from "./store.ts";
 import { checkManifestSignature, checkWithTfjs } from "./tfjs-check.ts";
@@ -42,13 +42,16 @@ export interface PublishResult {
 
 export type Log = (line: string) => void;
 
-const describeSpecs = (specs: Manifest["signature"]["inputs"]) => specs.map((s) => `${s.name} ${s.dtype} ${formatShape(s.shape)}`).join(", ");
+const describeSpecs = (specs: Manifest["signature"]["inputs"]) =>
+  specs.map((s) => `${s.name} ${s.dtype} ${formatShape(s.shape)}`).join(", ");
 
 export async function publish(options: PublishOptions, store: RepositoryStore, log: Log): Promise<PublishResult> {
   const { dir, name, version } = options;
   const bundled = bundledVersions(name);
   if (bundled.includes(version)) {
-    throw new CliError(`${name} version ${version} is bundled in the Worker (model/artifacts/${name}/${version}); publish under another version. Nothing was written.`);
+    throw new CliError(
+      `${name} version ${version} is bundled in the Worker (model/artifacts/${name}/${version}); publish under another version. Nothing was written.`,
+    );
   }
 
   log(`checking ${dir}`);
@@ -57,8 +60,11 @@ export async function publish(options: PublishOptions, store: RepositoryStore, l
   log(`  ${checked.format}, ${checked.summary}, ${formatBytes(bytes)}`);
   const existing = await readExistingManifest(checked, name, version);
   const tfjs = await checkWithTfjs(checked, { run: options.run });
-  log(`  TF.js loads it: inputs ${describeSpecs(tfjs.signature.inputs)}; outputs ${describeSpecs(tfjs.signature.outputs)}`);
-  if (tfjs.ran) log(`  one zero-filled example ran on the ${tfjs.ran.backend} backend in ${formatSeconds(tfjs.ran.ms)}`);
+  log(
+    `  TF.js loads it: inputs ${describeSpecs(tfjs.signature.inputs)}; outputs ${describeSpecs(tfjs.signature.outputs)}`,
+  );
+  if (tfjs.ran)
+    log(`  one zero-filled example ran on the ${tfjs.ran.backend} backend in ${formatSeconds(tfjs.ran.ms)}`);
   for (const warning of tfjs.warnings) log(`  warning: ${warning}`);
   if (existing) {
     checkManifestSignature(dir, existing.manifest.signature, tfjs.signature, checked.format);
@@ -69,7 +75,11 @@ export async function publish(options: PublishOptions, store: RepositoryStore, l
   const text = await store.getRecord(name);
   const current = text === null ? emptyRecord() : parseRecord(name, text);
   if (current.versions[String(version)]) throw versionExists(current, name, version);
-  log(text === null ? `  no record yet: this is ${name}'s first published version` : `  published versions: ${Object.keys(current.versions).join(", ")}`);
+  log(
+    text === null
+      ? `  no record yet: this is ${name}'s first published version`
+      : `  published versions: ${Object.keys(current.versions).join(", ")}`,
+  );
 
   let manifest: Manifest | ManifestInput;
   let manifestBytes: Uint8Array;
@@ -80,13 +90,20 @@ export async function publish(options: PublishOptions, store: RepositoryStore, l
     manifest = newManifest(checked, name, version, tfjs.signature, options.now ?? new Date());
     manifestBytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
     await writeFile(join(dir, MANIFEST_JSON), manifestBytes);
-    log(`wrote ${join(dir, MANIFEST_JSON)} (the directory had none): the signature above and the sha256 of ${checked.files.length} files`);
+    log(
+      `wrote ${join(dir, MANIFEST_JSON)} (the directory had none): the signature above and the sha256 of ${checked.files.length} files`,
+    );
   }
   const sha256 = await artifactSha256(manifest.files);
 
   await upload(checked, manifestBytes, name, version, store, log);
 
-  let record = withVersion(current, name, version, { sha256, format: checked.format, bytes, published: (options.now ?? new Date()).toISOString() });
+  let record = withVersion(current, name, version, {
+    sha256,
+    format: checked.format,
+    bytes,
+    published: (options.now ?? new Date()).toISOString(),
+  });
   if (options.label) record = withLabel(record, options.label, version);
   log(`writing ${recordKey(name)}${options.label ? ` (label ${options.label} → ${version})` : ""}`);
   try {
@@ -101,13 +118,31 @@ export async function publish(options: PublishOptions, store: RepositoryStore, l
   return { record, manifest, manifestWritten: !existing, sha256 };
 }
 
-function newManifest(checked: CheckedDir, name: string, version: number, signature: Manifest["signature"], now: Date): ManifestInput {
+function newManifest(
+  checked: CheckedDir,
+  name: string,
+  version: number,
+  signature: Manifest["signature"],
+  now: Date,
+): ManifestInput {
   const files: Record<string, string> = {};
   for (const f of checked.files) files[f.name] = f.sha256;
   const { convertedBy, generatedBy } = checked.model.modelJson as { convertedBy?: unknown; generatedBy?: unknown };
-  const manifest: ManifestInput = { name, version, format: checked.format, signature, files, created: now.toISOString() };
+  const manifest: ManifestInput = {
+    name,
+    version,
+    format: checked.format,
+    signature,
+    files,
+    created: now.toISOString(),
+  };
   if (typeof convertedBy === "string" || typeof generatedBy === "string") {
-    manifest.description = [generatedBy && `from ${String(generatedBy)}`, convertedBy && `converted by ${String(convertedBy)}`].filter(Boolean).join(", ");
+    manifest.description = [
+      generatedBy && `from ${String(generatedBy)}`,
+      convertedBy && `converted by ${String(convertedBy)}`,
+    ]
+      .filter(Boolean)
+      .join(", ");
   }
   return manifest;
 }
@@ -117,7 +152,14 @@ function newManifest(checked: CheckedDir, name: string, version: number, signatu
  * the upload cannot make the objects disagree with the manifest): shards, then model.json, then
  * manifest.json.
  */
-async function upload(checked: CheckedDir, manifestBytes: Uint8Array, name: string, version: number, store: RepositoryStore, log: Log): Promise<void> {
+async function upload(
+  checked: CheckedDir,
+  manifestBytes: Uint8Array,
+  name: string,
+  version: number,
+  store: RepositoryStore,
+  log: Log,
+): Promise<void> {
   const prefix = artifactPrefix(name, version);
   const shards = checked.files.filter((f) => f.name !== MODEL_JSON);
   const modelJson = checked.files.find((f) => f.name === MODEL_JSON)!;
@@ -131,7 +173,11 @@ async function upload(checked: CheckedDir, manifestBytes: Uint8Array, name: stri
       await writeFile(path, file.bytes);
       const started = performance.now();
       try {
-        await store.putObject(prefix + file.name, path, file.name.endsWith(".json") ? "application/json" : "application/octet-stream");
+        await store.putObject(
+          prefix + file.name,
+          path,
+          file.name.endsWith(".json") ? "application/json" : "application/octet-stream",
+        );
       } catch (err) {
         throw new CliError(
           `${(err as Error).message}\nNothing was published: ${recordKey(name)} is unchanged, so version ${version} stays invisible to the Worker. ` +
@@ -140,7 +186,9 @@ async function upload(checked: CheckedDir, manifestBytes: Uint8Array, name: stri
         );
       }
       done.push(file.name);
-      log(`  [${i + 1}/${files.length}] ${file.name} (${formatBytes(file.bytes.byteLength)}) in ${formatSeconds(performance.now() - started)}`);
+      log(
+        `  [${i + 1}/${files.length}] ${file.name} (${formatBytes(file.bytes.byteLength)}) in ${formatSeconds(performance.now() - started)}`,
+      );
     }
   } finally {
     await rm(staging, { recursive: true, force: true });

@@ -3,7 +3,13 @@
  * as pure functions: each takes a record and returns a new one, or throws a CliError saying why
  * the change is refused. The commands read the record, apply one of these, and write it back.
  */
-import { CANARY_LABEL, DEFAULT_LABEL, ModelRecordSchema, recordKey, type ModelRecord } from "../../src/core/models/record.ts";
+import {
+  CANARY_LABEL,
+  DEFAULT_LABEL,
+  type ModelRecord,
+  ModelRecordSchema,
+  recordKey,
+} from "../../src/core/models/record.ts";
 import { CliError } from "./cli-error.ts";
 
 export type VersionEntry = ModelRecord["versions"][string];
@@ -16,12 +22,16 @@ export function parseRecord(name: string, text: string): ModelRecord {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new CliError(`${recordKey(name)} in the REGISTRY namespace is not JSON; fix or delete it (wrangler kv key delete) before changing it`);
+    throw new CliError(
+      `${recordKey(name)} in the REGISTRY namespace is not JSON; fix or delete it (wrangler kv key delete) before changing it`,
+    );
   }
   const parsed = ModelRecordSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(record)"}: ${i.message}`).join("; ");
-    throw new CliError(`${recordKey(name)} in the REGISTRY namespace is not a valid model record (${issues}); fix or delete it before changing it`);
+    throw new CliError(
+      `${recordKey(name)} in the REGISTRY namespace is not a valid model record (${issues}); fix or delete it before changing it`,
+    );
   }
   return parsed.data;
 }
@@ -60,16 +70,25 @@ export function versionExists(record: ModelRecord, name: string, version: number
 export function withLabel(record: ModelRecord, label: string, version: number): ModelRecord {
   const previous = record.labels[label];
   if (previous === version) return record;
-  const history = previous === undefined ? record.history : { ...record.history, [label]: [...(record.history[label] ?? []), previous] };
+  const history =
+    previous === undefined
+      ? record.history
+      : { ...record.history, [label]: [...(record.history[label] ?? []), previous] };
   return { ...record, labels: { ...record.labels, [label]: version }, history };
 }
 
 /** Points `label` back at the version it pointed to before the last change. */
-export function rolledBack(record: ModelRecord, name: string, label: string): { record: ModelRecord; from: number; to: number } {
+export function rolledBack(
+  record: ModelRecord,
+  name: string,
+  label: string,
+): { record: ModelRecord; from: number; to: number } {
   const from = record.labels[label];
   if (from === undefined) {
     const labels = Object.keys(record.labels);
-    throw new CliError(`${name} has no label '${label}' to roll back (labels: ${labels.length ? labels.join(", ") : "none"})`);
+    throw new CliError(
+      `${name} has no label '${label}' to roll back (labels: ${labels.length ? labels.join(", ") : "none"})`,
+    );
   }
   const past = record.history[label] ?? [];
   const to = past.at(-1);

@@ -8,8 +8,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
-import { loadModel, type LoadedModel } from "../../src/runtime/tfjs/model.ts";
 import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../../src/core/tensors/spec.ts";
+import { type LoadedModel, loadModel } from "../../src/runtime/tfjs/model.ts";
 import { CliError } from "./cli-error.ts";
 import type { CheckedDir } from "./model-dir.ts";
 
@@ -61,7 +61,10 @@ async function runOnce(model: LoadedModel): Promise<number> {
   const inputs: NamedTensors = {};
   for (const spec of model.inputs) inputs[spec.name] = zeroExample(spec);
   const started = performance.now();
-  await model.run(inputs, model.outputs.map((o) => o.name));
+  await model.run(
+    inputs,
+    model.outputs.map((o) => o.name),
+  );
   return performance.now() - started;
 }
 
@@ -81,7 +84,10 @@ export async function checkWithTfjs(checked: CheckedDir, options: { run: boolean
     try {
       return { signature, ran: { backend, ms: await runOnce(model) }, warnings };
     } catch (err) {
-      if (backend === "cpu") throw new CliError(`refused ${checked.dir}: TF.js loads it but cannot run it: ${message(err)}. Nothing was written.`);
+      if (backend === "cpu")
+        throw new CliError(
+          `refused ${checked.dir}: TF.js loads it but cannot run it: ${message(err)}. Nothing was written.`,
+        );
       const wasmError = message(err);
       model.dispose();
       model = undefined;
@@ -92,9 +98,13 @@ export async function checkWithTfjs(checked: CheckedDir, options: { run: boolean
       try {
         ms = await runOnce(model);
       } catch (cpuErr) {
-        throw new CliError(`refused ${checked.dir}: TF.js loads it but cannot run it (wasm: ${wasmError}; cpu: ${message(cpuErr)}). Nothing was written.`);
+        throw new CliError(
+          `refused ${checked.dir}: TF.js loads it but cannot run it (wasm: ${wasmError}; cpu: ${message(cpuErr)}). Nothing was written.`,
+        );
       }
-      warnings.push(`the wasm backend (the Worker's default) cannot run it (${wasmError}); the cpu backend can: serve it with TFJS_BACKEND = "cpu"`);
+      warnings.push(
+        `the wasm backend (the Worker's default) cannot run it (${wasmError}); the cpu backend can: serve it with TFJS_BACKEND = "cpu"`,
+      );
       return { signature, ran: { backend, ms }, warnings };
     }
   } finally {
@@ -106,7 +116,12 @@ export async function checkWithTfjs(checked: CheckedDir, options: { run: boolean
  * A manifest's signature must name tensors the model has (the Worker answers 503 otherwise).
  * Graph-model outputs may name any node, so only layers-model outputs are checked.
  */
-export function checkManifestSignature(dir: string, manifestSignature: Signature, model: Signature, format: string): void {
+export function checkManifestSignature(
+  dir: string,
+  manifestSignature: Signature,
+  model: Signature,
+  format: string,
+): void {
   const check = (specs: TensorSpec[], actual: TensorSpec[], kind: string) => {
     for (const spec of specs) {
       const tensor = spec.tensor ?? spec.name;

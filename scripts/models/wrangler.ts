@@ -10,11 +10,11 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
-import { RECORD_PREFIX, recordKey, type ModelRecord } from "../../src/core/models/record.ts";
+import { type ModelRecord, RECORD_PREFIX, recordKey } from "../../src/core/models/record.ts";
 import { CliError } from "./cli-error.ts";
 import { serialiseRecord } from "./record.ts";
 import type { RepositoryStore } from "./store.ts";
-import { describeTarget, wranglerTargetArgs, type Target } from "./target.ts";
+import { describeTarget, type Target, wranglerTargetArgs } from "./target.ts";
 
 export const REGISTRY_BINDING = "REGISTRY";
 export const MODELS_BINDING = "MODELS";
@@ -37,13 +37,22 @@ interface Run {
 
 function run(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRANGLER, ...args], { env: { ...process.env, ...WRANGLER_ENV }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [WRANGLER, ...args], {
+      env: { ...process.env, ...WRANGLER_ENV },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
+    child.on("close", (code) =>
+      resolve({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+      }),
+    );
   });
 }
 
@@ -79,7 +88,8 @@ export function wranglerStore(target: Target, options: { uploads?: boolean } = {
   const wrangler = async (what: string, args: string[], accept?: (r: Run) => boolean): Promise<Run> => {
     calls++;
     const result = await run([...args, ...targetArgs]);
-    if (result.code !== 0 && !accept?.(result)) throw new CliError(`wrangler could not ${what} (${describeTarget(target)}):\n${wranglerMessage(result)}`);
+    if (result.code !== 0 && !accept?.(result))
+      throw new CliError(`wrangler could not ${what} (${describeTarget(target)}):\n${wranglerMessage(result)}`);
     return result;
   };
 
@@ -90,7 +100,9 @@ export function wranglerStore(target: Target, options: { uploads?: boolean } = {
     const buckets: Array<{ binding: string; bucket_name?: string }> = config.r2_buckets;
     const found = buckets.find((b) => b.binding === MODELS_BINDING)?.bucket_name;
     if (!found) {
-      throw new CliError(`${config.configPath ?? "wrangler config"}${target.env ? ` [env.${target.env}]` : ""} has no R2 bucket bound as ${MODELS_BINDING}`);
+      throw new CliError(
+        `${config.configPath ?? "wrangler config"}${target.env ? ` [env.${target.env}]` : ""} has no R2 bucket bound as ${MODELS_BINDING}`,
+      );
     }
     return found;
   };
@@ -105,7 +117,11 @@ export function wranglerStore(target: Target, options: { uploads?: boolean } = {
     async getRecord(name) {
       // Local: a missing key prints "Value not found" and exits 0. Remote: wrangler fails with the API's 404.
       const notFound = (r: Run) => /- 404: /.test(r.stderr + r.stdout);
-      const result = await wrangler(`read ${recordKey(name)}`, ["kv", "key", "get", recordKey(name), "--binding", REGISTRY_BINDING], notFound);
+      const result = await wrangler(
+        `read ${recordKey(name)}`,
+        ["kv", "key", "get", recordKey(name), "--binding", REGISTRY_BINDING],
+        notFound,
+      );
       if (result.code !== 0 || result.stdout.trim() === "Value not found") return null;
       return result.stdout;
     },
@@ -115,20 +131,39 @@ export function wranglerStore(target: Target, options: { uploads?: boolean } = {
       try {
         const path = join(dir, "record.json");
         await writeFile(path, serialiseRecord(record));
-        await wrangler(`write ${recordKey(name)}`, ["kv", "key", "put", recordKey(name), "--path", path, "--binding", REGISTRY_BINDING]);
+        await wrangler(`write ${recordKey(name)}`, [
+          "kv",
+          "key",
+          "put",
+          recordKey(name),
+          "--path",
+          path,
+          "--binding",
+          REGISTRY_BINDING,
+        ]);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
     },
 
     async listModels() {
-      const result = await wrangler("list the model records", ["kv", "key", "list", "--prefix", RECORD_PREFIX, "--binding", REGISTRY_BINDING]);
+      const result = await wrangler("list the model records", [
+        "kv",
+        "key",
+        "list",
+        "--prefix",
+        RECORD_PREFIX,
+        "--binding",
+        REGISTRY_BINDING,
+      ]);
       const json = result.stdout.slice(result.stdout.indexOf("["));
       let keys: Array<{ name: string }>;
       try {
         keys = JSON.parse(json) as Array<{ name: string }>;
       } catch {
-        throw new CliError(`wrangler kv key list answered something that is not a JSON list:\n${result.stdout.slice(0, 500)}`);
+        throw new CliError(
+          `wrangler kv key list answered something that is not a JSON list:\n${result.stdout.slice(0, 500)}`,
+        );
       }
       return keys.map((k) => k.name.slice(RECORD_PREFIX.length)).sort();
     },

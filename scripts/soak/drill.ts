@@ -4,8 +4,9 @@
  * retried on B. Then: no request may be without an answer, and every answer must equal (status
  * and body, byte for byte) the answer A gave to the same request before the drill.
  */
-import { kill, type Instance } from "./processes.ts";
+
 import { mix, type SoakRequest } from "./mix.ts";
+import { type Instance, kill } from "./processes.ts";
 
 export interface DrillOptions {
   a: Instance;
@@ -36,7 +37,12 @@ interface Answer {
 }
 
 async function send(base: string, r: SoakRequest): Promise<Answer> {
-  const res = await fetch(`${base}${r.path}`, { method: r.method, headers: r.headers, body: r.body, signal: AbortSignal.timeout(15_000) });
+  const res = await fetch(`${base}${r.path}`, {
+    method: r.method,
+    headers: r.headers,
+    body: r.body,
+    signal: AbortSignal.timeout(15_000),
+  });
   return { status: res.status, body: await res.text() };
 }
 
@@ -91,7 +97,17 @@ export async function drill(o: DrillOptions): Promise<DrillReport> {
   });
   await killing;
 
-  const report: DrillReport = { requests: requests.length, answeredByA: 0, answeredByB: 0, failuresOnA, lost: 0, different: 0, unexpectedStatus: 0, killedAfter: o.killAfter, examples: [] };
+  const report: DrillReport = {
+    requests: requests.length,
+    answeredByA: 0,
+    answeredByB: 0,
+    failuresOnA,
+    lost: 0,
+    different: 0,
+    unexpectedStatus: 0,
+    killedAfter: o.killAfter,
+    examples: [],
+  };
   requests.forEach((r, i) => {
     const got = answers[i];
     if (!got) {
@@ -104,7 +120,8 @@ export async function drill(o: DrillOptions): Promise<DrillReport> {
     if (got.status !== r.expect) report.unexpectedStatus++;
     if (got.status !== reference[i]!.status || got.body !== reference[i]!.body) {
       report.different++;
-      if (report.examples.length < 5) report.examples.push(`different: ${r.label} #${i} by ${got.by}: ${got.status} ${got.body.slice(0, 120)}`);
+      if (report.examples.length < 5)
+        report.examples.push(`different: ${r.label} #${i} by ${got.by}: ${got.status} ${got.body.slice(0, 120)}`);
     }
   });
   return report;

@@ -18,11 +18,14 @@ export class Inspector {
   }
 
   static async connect(inspectorUrl: string, worker: string): Promise<Inspector> {
-    if (typeof WebSocket === "undefined") throw new Error("no global WebSocket: run Node 20 with --experimental-websocket (npm run soak does)");
+    if (typeof WebSocket === "undefined")
+      throw new Error("no global WebSocket: run Node 20 with --experimental-websocket (npm run soak does)");
     const socket = new WebSocket(new URL(`/${worker}`, inspectorUrl).href);
     await new Promise<void>((resolve, reject) => {
       socket.addEventListener("open", () => resolve());
-      socket.addEventListener("error", () => reject(new Error(`inspector: cannot connect to ${worker} at ${inspectorUrl}`)));
+      socket.addEventListener("error", () =>
+        reject(new Error(`inspector: cannot connect to ${worker} at ${inspectorUrl}`)),
+      );
     });
     return new Inspector(socket);
   }

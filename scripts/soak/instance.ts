@@ -45,7 +45,10 @@ const worker =
 
 function production(dir: string) {
   // The soak measures the Worker, not the limiter: one key sends far more than 600 requests a minute.
-  return productionWorkerOptions(dir, { vars: JSON.parse(varsJson) as Record<string, string>, rateLimit: 1_000_000_000 });
+  return productionWorkerOptions(dir, {
+    vars: JSON.parse(varsJson) as Record<string, string>,
+    rateLimit: 1_000_000_000,
+  });
 }
 
 const mf = new Miniflare({

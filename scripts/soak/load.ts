@@ -32,7 +32,12 @@ export async function load(
         const r = requests[index]!;
         const t = performance.now();
         try {
-          const res = await fetch(`${base}${r.path}`, { method: r.method, headers: r.headers, body: r.body, signal: AbortSignal.timeout(30_000) });
+          const res = await fetch(`${base}${r.path}`, {
+            method: r.method,
+            headers: r.headers,
+            body: r.body,
+            signal: AbortSignal.timeout(30_000),
+          });
           const body = await res.text();
           latencies.push(performance.now() - t);
           check(index, res.status, body);
@@ -43,7 +48,12 @@ export async function load(
       }
     }),
   );
-  return { total: latencies.length, seconds: (performance.now() - started) / 1000, latenciesMs: Float64Array.from(latencies), failures };
+  return {
+    total: latencies.length,
+    seconds: (performance.now() - started) / 1000,
+    latenciesMs: Float64Array.from(latencies),
+    failures,
+  };
 }
 
 /** The p-th percentile (0-100) of a set of latencies, nearest rank. */

@@ -21,8 +21,22 @@ export function mix(key: string, variant = 0): SoakRequest[] {
   const batch = Array.from({ length: 8 }, (_, i) => [i / 8, v, 0.5, 1 - v]).flat();
   const json = (body: unknown) => JSON.stringify(body);
   return [
-    { label: "v1 rows", method: "POST", path: "/v1/models/tiny_layers:predict", headers: post, body: json({ instances: [row, row] }), expect: 200 },
-    { label: "v1 columns", method: "POST", path: "/v1/models/tiny_graph/versions/1:predict", headers: post, body: json({ inputs: { x: [features, [1, 2, 3, 4]] } }), expect: 200 },
+    {
+      label: "v1 rows",
+      method: "POST",
+      path: "/v1/models/tiny_layers:predict",
+      headers: post,
+      body: json({ instances: [row, row] }),
+      expect: 200,
+    },
+    {
+      label: "v1 columns",
+      method: "POST",
+      path: "/v1/models/tiny_graph/versions/1:predict",
+      headers: post,
+      body: json({ inputs: { x: [features, [1, 2, 3, 4]] } }),
+      expect: 200,
+    },
     {
       label: "v2 text",
       method: "POST",
@@ -54,7 +68,14 @@ export function mix(key: string, variant = 0): SoakRequest[] {
     { label: "v2 metadata", method: "GET", path: "/v2/models/tiny_graph", headers: auth, expect: 200 },
     { label: "v1 status", method: "GET", path: "/v1/models/tiny_layers", headers: auth, expect: 200 },
     { label: "health (no key)", method: "GET", path: "/v2/health/ready", headers: {}, expect: 200 },
-    { label: "malformed JSON", method: "POST", path: "/v1/models/tiny_layers:predict", headers: post, body: `{"instances": [${variant}`, expect: 400 },
+    {
+      label: "malformed JSON",
+      method: "POST",
+      path: "/v1/models/tiny_layers:predict",
+      headers: post,
+      body: `{"instances": [${variant}`,
+      expect: 400,
+    },
     {
       label: "wrong datatype",
       method: "POST",
@@ -63,11 +84,45 @@ export function mix(key: string, variant = 0): SoakRequest[] {
       body: json({ inputs: [{ name: "x", shape: [1, 4], datatype: "BYTES", data: ["a", "b", "c", `${variant}`] }] }),
       expect: 400,
     },
-    { label: "too many instances", method: "POST", path: "/v1/models/tiny_graph:predict", headers: post, body: json({ instances: new Array(1025).fill([1, 2, 3, variant % 4]) }), expect: 400 },
-    { label: "unknown model", method: "POST", path: `/v2/models/ghost-${variant % 3}/infer`, headers: post, body: json({ inputs: [] }), expect: 404 },
-    { label: "wrong content type", method: "POST", path: "/v1/models/tiny_graph:predict", headers: { ...auth, "content-type": "text/csv" }, body: "1,2,3,4", expect: 415 },
-    { label: "no key", method: "POST", path: "/v1/models/tiny_graph:predict", headers: { "content-type": "application/json" }, body: json({ instances: [[1, 2, 3, 4]] }), expect: 401 },
-    { label: "wrong key", method: "GET", path: "/v2/models/tiny_graph", headers: { authorization: `Bearer ${key}x` }, expect: 401 },
+    {
+      label: "too many instances",
+      method: "POST",
+      path: "/v1/models/tiny_graph:predict",
+      headers: post,
+      body: json({ instances: new Array(1025).fill([1, 2, 3, variant % 4]) }),
+      expect: 400,
+    },
+    {
+      label: "unknown model",
+      method: "POST",
+      path: `/v2/models/ghost-${variant % 3}/infer`,
+      headers: post,
+      body: json({ inputs: [] }),
+      expect: 404,
+    },
+    {
+      label: "wrong content type",
+      method: "POST",
+      path: "/v1/models/tiny_graph:predict",
+      headers: { ...auth, "content-type": "text/csv" },
+      body: "1,2,3,4",
+      expect: 415,
+    },
+    {
+      label: "no key",
+      method: "POST",
+      path: "/v1/models/tiny_graph:predict",
+      headers: { "content-type": "application/json" },
+      body: json({ instances: [[1, 2, 3, 4]] }),
+      expect: 401,
+    },
+    {
+      label: "wrong key",
+      method: "GET",
+      path: "/v2/models/tiny_graph",
+      headers: { authorization: `Bearer ${key}x` },
+      expect: 401,
+    },
     { label: "GET on predict", method: "GET", path: "/v1/models/tiny_graph:predict", headers: auth, expect: 405 },
   ];
 }

@@ -2,7 +2,7 @@
  * Starting and stopping local Worker instances (scripts/soak/instance.ts) as child process
  * groups. Only groups started here are ever signalled, by their own process group id.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
@@ -19,12 +19,22 @@ export interface Instance {
 
 const started = new Set<Instance>();
 
-export async function launch(name: string, bundleDir: string, persistDir: string, vars: Record<string, string>, logFile: string): Promise<Instance> {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/soak/instance.ts", bundleDir, persistDir, JSON.stringify(vars), logFile], {
-    detached: true,
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
-  });
+export async function launch(
+  name: string,
+  bundleDir: string,
+  persistDir: string,
+  vars: Record<string, string>,
+  logFile: string,
+): Promise<Instance> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "scripts/soak/instance.ts", bundleDir, persistDir, JSON.stringify(vars), logFile],
+    {
+      detached: true,
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+    },
+  );
   const ready = new Promise<{ url: string; workerd?: number; inspector: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name}: not ready within 60 s`)), 60_000);
     child.once("exit", (code) => reject(new Error(`${name}: exited with ${code} before it was ready`)));

@@ -8,7 +8,7 @@
 import { Inspector } from "./inspector.ts";
 import { load, percentile } from "./load.ts";
 import type { SoakRequest } from "./mix.ts";
-import { rssMiB, type Instance } from "./processes.ts";
+import { type Instance, rssMiB } from "./processes.ts";
 
 export interface SoakOptions {
   instance: Instance;
@@ -48,15 +48,21 @@ export async function runSoak(o: SoakOptions) {
       const res = await fetch(`${instance.url}${r.path}`, { method: r.method, headers: r.headers, body: r.body });
       const body = await res.text();
       if (o.control) continue;
-      if (res.status !== r.expect) throw new Error(`warm-up: ${r.label} answered ${res.status}, expected ${r.expect}: ${body.slice(0, 200)}`);
-      if (round === 1 && body !== reference[i]) throw new Error(`warm-up: ${r.label} answered differently cold and warm`);
+      if (res.status !== r.expect)
+        throw new Error(`warm-up: ${r.label} answered ${res.status}, expected ${r.expect}: ${body.slice(0, 200)}`);
+      if (round === 1 && body !== reference[i])
+        throw new Error(`warm-up: ${r.label} answered differently cold and warm`);
       reference[i] = body;
     }
   }
 
   const inspector = await Inspector.connect(instance.inspector, "core:user:stateless-serve");
   try {
-    const before = { ...(await tensors()), heapAfterGcMiB: (await inspector.heapAfterGc()) / MiB, rssMiB: rssMiB(instance.workerd) };
+    const before = {
+      ...(await tensors()),
+      heapAfterGcMiB: (await inspector.heapAfterGc()) / MiB,
+      rssMiB: rssMiB(instance.workerd),
+    };
     const samples: Sample[] = [];
     const t0 = performance.now();
     let sampling = Promise.resolve();
@@ -64,10 +70,19 @@ export async function runSoak(o: SoakOptions) {
       sampling = sampling.then(async () => {
         const m = await tensors();
         const heapMiB = (await inspector.heapUsed()) / MiB;
-        samples.push({ t: (performance.now() - t0) / 1000, numTensors: m.numTensors, numBytes: m.numBytes, heapMiB, rssMiB: rssMiB(instance.workerd) });
+        samples.push({
+          t: (performance.now() - t0) / 1000,
+          numTensors: m.numTensors,
+          numBytes: m.numBytes,
+          heapMiB,
+          rssMiB: rssMiB(instance.workerd),
+        });
         const last = samples[samples.length - 1]!;
         // Progress: one line every 10 s on stderr (the report goes to stdout).
-        if (samples.length % 10 === 0) process.stderr.write(`  ${last.t.toFixed(0)}/${o.seconds} s: ${last.numTensors} tensors, heap ${heapMiB.toFixed(1)} MiB, workerd RSS ${last.rssMiB?.toFixed(1) ?? "n/a"} MiB\n`);
+        if (samples.length % 10 === 0)
+          process.stderr.write(
+            `  ${last.t.toFixed(0)}/${o.seconds} s: ${last.numTensors} tensors, heap ${heapMiB.toFixed(1)} MiB, workerd RSS ${last.rssMiB?.toFixed(1) ?? "n/a"} MiB\n`,
+          );
       });
     }, 1000);
 
@@ -83,7 +98,11 @@ export async function runSoak(o: SoakOptions) {
     clearInterval(timer);
     await sampling;
     await sleep(1000);
-    const after = { ...(await tensors()), heapAfterGcMiB: (await inspector.heapAfterGc()) / MiB, rssMiB: rssMiB(instance.workerd) };
+    const after = {
+      ...(await tensors()),
+      heapAfterGcMiB: (await inspector.heapAfterGc()) / MiB,
+      rssMiB: rssMiB(instance.workerd),
+    };
 
     const sorted = result.latenciesMs.sort();
     const errors = sum(unexpected) + sum(different) + sum(result.failures);
@@ -98,7 +117,9 @@ export async function runSoak(o: SoakOptions) {
       seconds: o.seconds,
       requests: result.total,
       perSecond: Math.round(result.total / result.seconds),
-      latencyMs: Object.fromEntries([50, 90, 99, 99.9, 100].map((p) => [p === 100 ? "max" : `p${p}`, Number(percentile(sorted, p).toFixed(1))])),
+      latencyMs: Object.fromEntries(
+        [50, 90, 99, 99.9, 100].map((p) => [p === 100 ? "max" : `p${p}`, Number(percentile(sorted, p).toFixed(1))]),
+      ),
       unexpected,
       different,
       failures: result.failures,

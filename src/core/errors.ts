@@ -31,8 +31,7 @@ export const modelNotFound = (message: string) => new ServeError(404, "MODEL_NOT
 export const notFound = (message: string) => new ServeError(404, "NOT_FOUND", message);
 export const modelNotReady = (message: string) => new ServeError(503, "MODEL_NOT_READY", message);
 export const payloadTooLarge = (message: string) => new ServeError(413, "PAYLOAD_TOO_LARGE", message);
-export const unsupportedMediaType = (message: string) =>
-  new ServeError(415, "UNSUPPORTED_MEDIA_TYPE", message);
+export const unsupportedMediaType = (message: string) => new ServeError(415, "UNSUPPORTED_MEDIA_TYPE", message);
 
 /** Short, safe rendering of a client value for error messages ("what came"). */
 export function describeValue(value: unknown): string {

@@ -90,10 +90,13 @@ export async function readBinary(request: Request, maxBytes: number): Promise<Ui
   const header = request.headers.get("content-type");
   const type = header?.split(";")[0]!.trim() ?? "";
   if (header !== null && !BINARY_TYPE.test(type) && !SAGEMAKER_TYPE.test(type) && !JSON_TYPE.test(type)) {
-    throw unsupportedMediaType(`Content-Type: expected application/octet-stream for a binary tensor body, got '${header}'`);
+    throw unsupportedMediaType(
+      `Content-Type: expected application/octet-stream for a binary tensor body, got '${header}'`,
+    );
   }
   const bytes = await readCapped(request, maxBytes);
-  if (bytes.byteLength === 0) throw invalidInput("request body: expected a JSON inference header and tensor bytes, got an empty body");
+  if (bytes.byteLength === 0)
+    throw invalidInput("request body: expected a JSON inference header and tensor bytes, got an empty body");
   return bytes;
 }
 

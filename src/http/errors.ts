@@ -13,7 +13,13 @@ export function errorResponse(status: number, message: string, headers?: Record<
 
 export function onError(err: Error, c: Context): Response {
   if (err instanceof ServeError) {
-    if (err.status >= 500) log("request_failed", { request_id: c.get("requestId"), path: c.req.path, status: err.status, error: err.message });
+    if (err.status >= 500)
+      log("request_failed", {
+        request_id: c.get("requestId"),
+        path: c.req.path,
+        status: err.status,
+        error: err.message,
+      });
     return errorResponse(err.status, err.message);
   }
   if (err instanceof HTTPException) return errorResponse(err.status, err.message || "request refused");

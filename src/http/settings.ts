@@ -3,7 +3,7 @@
  * on the Hono context for the rest of that request (never across requests).
  */
 import type { Context } from "hono";
-import { settingsFrom, type Settings } from "../worker/settings.ts";
+import { type Settings, settingsFrom } from "../worker/settings.ts";
 import type { AppEnv } from "./app-env.ts";
 
 export function settingsOf(c: Context<AppEnv>): Settings {

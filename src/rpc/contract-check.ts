@@ -5,7 +5,11 @@
  */
 import type { Json as CoreJson } from "../core/codecs/json-values.ts";
 import type { V2Request, V2Response } from "../core/codecs/v2.ts";
-import type { ModelMetadata as CoreMetadata, ModelReadiness, TensorMetadata as CoreTensorMetadata } from "../core/serving/metadata.ts";
+import type {
+  ModelMetadata as CoreMetadata,
+  TensorMetadata as CoreTensorMetadata,
+  ModelReadiness,
+} from "../core/serving/metadata.ts";
 import type { V2Datatype } from "../core/tensors/dtypes.ts";
 import type { Datatype, InferResponse, Json, ModelMetadata, Readiness, TensorMetadata } from "./contract.ts";
 

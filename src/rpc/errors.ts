@@ -41,4 +41,3 @@ export function parseRpcError(err: unknown): RpcErrorInfo {
   if (!match) return { code: "UNKNOWN", status: 502, message: text };
   return { code: match[1] as ErrorCode, status: Number(match[2]), message: match[3]! };
 }
-

@@ -9,17 +9,16 @@
  * rate limit: only Workers in the same account can bind (docs/service-bindings.md).
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { Deps } from "../core/serving/dataplane.ts";
-import { inferV2, predictV1 } from "../core/serving/protocols.ts";
 import { describeValue, invalidInput, ServeError } from "../core/errors.ts";
-import { modelMetadata, modelReadiness, serverReady } from "../core/serving/metadata.ts";
-import { parseModelRef, type ModelRef } from "../core/models/ref.ts";
+import { type ModelRef, parseModelRef } from "../core/models/ref.ts";
 import { log } from "../core/observability/log.ts";
-import { requestScope } from "../worker/scope.ts";
-import { settingsFrom } from "../worker/settings.ts";
+import type { Deps } from "../core/serving/dataplane.ts";
+import { modelMetadata, modelReadiness, serverReady } from "../core/serving/metadata.ts";
+import { inferV2, predictV1 } from "../core/serving/protocols.ts";
 import { routes } from "../http/app.ts";
 import { reportRequest } from "../worker/report.ts";
-import { rpcError } from "./errors.ts";
+import { requestScope } from "../worker/scope.ts";
+import { settingsFrom } from "../worker/settings.ts";
 import type {
   InferOptions,
   InferRequest,
@@ -31,6 +30,7 @@ import type {
   PredictResponse,
   Readiness,
 } from "./contract.ts";
+import { rpcError } from "./errors.ts";
 
 /**
  * Runs one RPC call with fresh deps; every failure leaves as an RPC error, 5xx ones logged.
@@ -54,7 +54,12 @@ async function serve<T>(env: Env, method: string, run: (deps: Deps) => Promise<T
       if (err.status >= 500) log("rpc_failed", { request_id, method, status: err.status, error: err.message });
       throw rpcError(err);
     }
-    log("rpc_unhandled_error", { request_id, method, error: String(err), stack: err instanceof Error ? err.stack : undefined });
+    log("rpc_unhandled_error", {
+      request_id,
+      method,
+      error: String(err),
+      stack: err instanceof Error ? err.stack : undefined,
+    });
     throw rpcError({ code: "INTERNAL", status: 500, message: "internal error" });
   } finally {
     const trace = deps?.trace?.summary();
@@ -81,12 +86,14 @@ function optionsOf<T extends object>(value: unknown, fields: readonly string[]):
     throw invalidInput(`options: expected an object, got ${describeValue(value)}`);
   }
   for (const field of Object.keys(value)) {
-    if (!fields.includes(field)) throw invalidInput(`options: unknown field '${field}'; expected ${fields.map((f) => `'${f}'`).join(", ")}`);
+    if (!fields.includes(field))
+      throw invalidInput(`options: unknown field '${field}'; expected ${fields.map((f) => `'${f}'`).join(", ")}`);
   }
   return value as Partial<T>;
 }
 
-const refOf = (model: unknown, version: unknown, label?: unknown): ModelRef => parseModelRef({ name: model, version, label });
+const refOf = (model: unknown, version: unknown, label?: unknown): ModelRef =>
+  parseModelRef({ name: model, version, label });
 
 export class Predictor extends WorkerEntrypoint<Env> implements PredictorApi {
   /** The fetch form of the binding: the HTTP routes, as a bound caller reaches them. */
@@ -95,22 +102,33 @@ export class Predictor extends WorkerEntrypoint<Env> implements PredictorApi {
   }
 
   predict(model: string, instances: unknown[], options?: PredictOptions): Promise<PredictResponse> {
-    return serve(this.env, "predict", async (deps) => {
-      const opts = optionsOf<PredictOptions>(options, ["version", "label", "signatureName"]);
-      const body: Record<string, unknown> = { instances };
-      if (opts.signatureName !== undefined) body.signature_name = opts.signatureName;
-      const { model: served, body: answer } = await predictV1(deps, refOf(model, opts.version, opts.label), body);
-      // `instances` in, so the answer is in row format.
-      if (!("predictions" in answer)) throw new ServeError(500, "INTERNAL", "predict: a row-format request was answered in columnar format");
-      return { model_name: served.name, model_version: String(served.version), predictions: answer.predictions };
-    }, this.ctx);
+    return serve(
+      this.env,
+      "predict",
+      async (deps) => {
+        const opts = optionsOf<PredictOptions>(options, ["version", "label", "signatureName"]);
+        const body: Record<string, unknown> = { instances };
+        if (opts.signatureName !== undefined) body.signature_name = opts.signatureName;
+        const { model: served, body: answer } = await predictV1(deps, refOf(model, opts.version, opts.label), body);
+        // `instances` in, so the answer is in row format.
+        if (!("predictions" in answer))
+          throw new ServeError(500, "INTERNAL", "predict: a row-format request was answered in columnar format");
+        return { model_name: served.name, model_version: String(served.version), predictions: answer.predictions };
+      },
+      this.ctx,
+    );
   }
 
   infer(model: string, request: InferRequest, options?: InferOptions): Promise<InferResponse> {
-    return serve(this.env, "infer", async (deps) => {
-      const opts = optionsOf<InferOptions>(options, ["version"]);
-      return (await inferV2(deps, refOf(model, opts.version), request)).body;
-    }, this.ctx);
+    return serve(
+      this.env,
+      "infer",
+      async (deps) => {
+        const opts = optionsOf<InferOptions>(options, ["version"]);
+        return (await inferV2(deps, refOf(model, opts.version), request)).body;
+      },
+      this.ctx,
+    );
   }
 
   metadata(model: string, version?: number): Promise<ModelMetadata> {

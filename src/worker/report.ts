@@ -1,6 +1,6 @@
 /** Reports a finished request: its log line, and its Analytics Engine data point when bound. */
 import { analyticsEngineSink, type DataPointSink } from "../adapters/analytics-engine/data-point.ts";
-import { reportRequest as report, type RequestRecord } from "../core/observability/request-log.ts";
+import { type RequestRecord, reportRequest as report } from "../core/observability/request-log.ts";
 
 export type { RequestRecord };
 

@@ -2,8 +2,9 @@
  * Wiring: builds one request's serving dependencies from `env` and its settings (never stashed
  * in module scope). Every adapter and the runtime are chosen here, and only here.
  */
-import { bundledSource } from "../adapters/bundled/source.ts";
+
 import { BUNDLED_MODELS } from "../adapters/bundled/models.generated.ts";
+import { bundledSource } from "../adapters/bundled/source.ts";
 import { cacheApiFiles } from "../adapters/cache-api/artifact-files.ts";
 import { cacheApiPredictions, defaultCache } from "../adapters/cache-api/predictions.ts";
 import { kvContext } from "../adapters/kv/context-store.ts";
@@ -12,7 +13,7 @@ import { Registry } from "../core/models/registry.ts";
 import { log } from "../core/observability/log.ts";
 import { createTrace } from "../core/observability/trace.ts";
 import type { Deps } from "../core/serving/dataplane.ts";
-import { ensureBackend, tensorMemory, type BackendChoice } from "../runtime/tfjs/backend.ts";
+import { type BackendChoice, ensureBackend, tensorMemory } from "../runtime/tfjs/backend.ts";
 import { tfjsRuntime } from "../runtime/tfjs/model.ts";
 import { WASM_SIMD } from "../runtime/tfjs/wasm-simd.ts";
 import { PIPELINES } from "./pipelines.ts";
@@ -36,11 +37,13 @@ export interface RequestInfo {
 export function requestScope(env: Env, settings: Settings, request: RequestInfo = {}): RequestScope {
   // This request's recorder (spans, model, cache outcome); every line logged for it names its id.
   const trace = createTrace(request.requestId ?? crypto.randomUUID());
-  const logged = (event: string, detail: Record<string, unknown>) => log(event, { request_id: trace.requestId, ...detail });
+  const logged = (event: string, detail: Record<string, unknown>) =>
+    log(event, { request_id: trace.requestId, ...detail });
   // Not awaited here: the registry waits for it before loading, so a cold isolate starts the
   // backend while it resolves the model. Nothing else touches TF.js (src/runtime/tfjs only).
   const backend = ensureBackend(settings.backend, WASM_SIMD).then((choice) => {
-    if (choice.fallback) logged("backend_fallback", { requested: settings.backend, backend: choice.backend, reason: choice.fallback });
+    if (choice.fallback)
+      logged("backend_fallback", { requested: settings.backend, backend: choice.backend, reason: choice.fallback });
     return choice;
   });
   backend.catch(() => {}); // awaited by loads; a request that loads nothing must not leave it unhandled
@@ -52,10 +55,30 @@ export function requestScope(env: Env, settings: Settings, request: RequestInfo 
     const files = cacheApiFiles(typeof caches === "undefined" ? undefined : caches.default, logged);
     sources.push(r2Source(env.REGISTRY, env.MODELS, { cacheTtl: settings.kvCacheTtl, files }));
   }
-  const registry = new Registry(sources, { memo: settings.memo, runtime: tfjsRuntime, pipelines: PIPELINES, log: logged, ready: backend });
+  const registry = new Registry(sources, {
+    memo: settings.memo,
+    runtime: tfjsRuntime,
+    pipelines: PIPELINES,
+    log: logged,
+    ready: backend,
+  });
   const context = kvContext(env.CONTEXT, { cacheTtl: settings.kvCacheTtl, timeoutMs: settings.kvTimeoutMs });
   const cache = settings.predictionCache.enabled ? defaultCache() : undefined;
-  const predictionCache = cache && cacheApiPredictions(cache, { ttl: settings.predictionCache.ttl, waitUntil: request.waitUntil, log: logged });
+  const predictionCache =
+    cache &&
+    cacheApiPredictions(cache, { ttl: settings.predictionCache.ttl, waitUntil: request.waitUntil, log: logged });
   const memory = async () => (await backend, tensorMemory());
-  return { settings, backend, memory, deps: { registry, context, limits: settings.limits, log: logged, trace, ...(predictionCache ? { predictionCache } : {}) } };
+  return {
+    settings,
+    backend,
+    memory,
+    deps: {
+      registry,
+      context,
+      limits: settings.limits,
+      log: logged,
+      trace,
+      ...(predictionCache ? { predictionCache } : {}),
+    },
+  };
 }

@@ -64,7 +64,8 @@ function integer(env: Vars, name: VarName & keyof PickKind<"integer">): number {
   const raw = given(env, name);
   if (raw === undefined) return spec.integer;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < spec.min) throw misconfigured(`${name} must be an integer >= ${spec.min}, got '${String(raw)}'`);
+  if (!Number.isInteger(value) || value < spec.min)
+    throw misconfigured(`${name} must be an integer >= ${spec.min}, got '${String(raw)}'`);
   return value;
 }
 
@@ -80,7 +81,8 @@ function choice<N extends VarName & keyof PickKind<"choice">>(env: Vars, name: N
   const spec = VARS[name];
   const raw = String(given(env, name) ?? spec.fallback);
   const options: readonly string[] = spec.choice;
-  if (!options.includes(raw)) throw misconfigured(`${name} must be ${options.map((o) => `"${o}"`).join(" or ")}, got '${raw}'`);
+  if (!options.includes(raw))
+    throw misconfigured(`${name} must be ${options.map((o) => `"${o}"`).join(" or ")}, got '${raw}'`);
   return raw as (typeof VARS)[N]["choice"][number];
 }
 

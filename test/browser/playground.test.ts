@@ -9,11 +9,11 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { putAll, readEntries } from "../../scripts/local-context.ts";
-import { contextKeys, parseFlight } from "../../src/pipelines/flights/index.ts";
 import { FLIGHT } from "../../src/http/openapi/examples.ts";
+import { contextKeys, parseFlight } from "../../src/pipelines/flights/index.ts";
 import { serverOptions } from "../e2e/worker.ts";
 
 const ARTIFACTS = "test-artifacts";
@@ -28,11 +28,22 @@ let offLoopback: string[] = [];
 let pageErrors: string[] = [];
 
 beforeAll(async () => {
-  mf = new Miniflare({ ...serverOptions(), host: "127.0.0.1", port: 0, defaultPersistRoot: state } as ConstructorParameters<typeof Miniflare>[0]);
+  mf = new Miniflare({
+    ...serverOptions(),
+    host: "127.0.0.1",
+    port: 0,
+    defaultPersistRoot: state,
+  } as ConstructorParameters<typeof Miniflare>[0]);
   base = (await mf.ready).origin;
   const wanted = new Set(contextKeys(parseFlight(FLIGHT)));
-  await putAll(await mf.getKVNamespace("CONTEXT"), readEntries().filter((e) => wanted.has(e.key)));
-  browser = await chromium.launch({ executablePath: inject("chromiumPath"), args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  await putAll(
+    await mf.getKVNamespace("CONTEXT"),
+    readEntries().filter((e) => wanted.has(e.key)),
+  );
+  browser = await chromium.launch({
+    executablePath: inject("chromiumPath"),
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+  });
   mkdirSync(ARTIFACTS, { recursive: true });
 });
 afterAll(async () => {
@@ -55,7 +66,11 @@ beforeEach(async () => {
   page.on("pageerror", (err) => pageErrors.push(String(err)));
   page.on("console", (msg) => {
     // A refused request logs "Failed to load resource … 4xx" by itself; the tests assert those answers.
-    if (msg.type() === "error" && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())) pageErrors.push(msg.text());
+    if (
+      msg.type() === "error" &&
+      !/^Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())
+    )
+      pageErrors.push(msg.text());
   });
 });
 afterEach(async () => {
@@ -71,7 +86,12 @@ async function apiPredict(row: Record<string, unknown>) {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ instances: [row] }),
   });
-  return { status: res.status, version: res.headers.get("x-model-version"), timing: res.headers.get("server-timing"), json: (await res.json()) as any };
+  return {
+    status: res.status,
+    version: res.headers.get("x-model-version"),
+    timing: res.headers.get("server-timing"),
+    json: (await res.json()) as any,
+  };
 }
 
 async function openPlayground() {
@@ -94,7 +114,9 @@ describe("the playground at /", () => {
     expect(expected.status).toBe(200);
     const prediction = expected.json.predictions[0];
     expect(await page.locator("#probability").textContent()).toBe(String(prediction.delay_probability));
-    expect(await page.locator("#prediction").textContent()).toContain(`${(prediction.delay_probability * 100).toFixed(1)} %`);
+    expect(await page.locator("#prediction").textContent()).toContain(
+      `${(prediction.delay_probability * 100).toFixed(1)} %`,
+    );
 
     // The context block: shown, and holding what KV gave (not the defaults of a missing context).
     expect(prediction.context.missing).toEqual([]);
@@ -123,7 +145,9 @@ describe("the playground at /", () => {
     const refused = await apiPredict({ ...FLIGHT, destination: "SFO" });
     expect(refused.status).toBe(400);
     expect(await page.locator("#error").textContent()).toBe(refused.json.error);
-    expect(await page.getByRole("alert").textContent()).toMatch(/instances\[0\]\.destination: expected an airport other than the origin/);
+    expect(await page.getByRole("alert").textContent()).toMatch(
+      /instances\[0\]\.destination: expected an airport other than the origin/,
+    );
   });
 
   it("builds a v2 request from another model's metadata and shows its outputs and version", async () => {
@@ -132,10 +156,17 @@ describe("the playground at /", () => {
     await page.locator("#version").selectOption("v:1");
     await expect.poll(() => page.locator("#body").inputValue()).toContain('"name":"features"');
     const body = JSON.parse(await page.locator("#body").inputValue());
-    expect(body.inputs.map((i: { name: string; shape: number[] }) => [i.name, i.shape])).toEqual([["features", [1, 4]], ["extra", [1, 2]]]);
+    expect(body.inputs.map((i: { name: string; shape: number[] }) => [i.name, i.shape])).toEqual([
+      ["features", [1, 4]],
+      ["extra", [1, 2]],
+    ]);
     await page.getByRole("button", { name: "Predict" }).click();
     await page.waitForSelector("#prediction table");
-    const direct = await fetch(`${base}/v2/models/tiny_layers/versions/1/infer`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+    const direct = await fetch(`${base}/v2/models/tiny_layers/versions/1/infer`, {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json" },
+    });
     const answer = (await direct.json()) as { outputs: Array<{ name: string; data: unknown[] }> };
     const shown = await page.locator("#prediction tbody tr").allTextContents();
     expect(shown).toHaveLength(answer.outputs.length);
@@ -147,11 +178,17 @@ describe("the playground at /", () => {
 
 describe("the docs page at /docs", () => {
   it("lists every route of /openapi.json", async () => {
-    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-    const routes = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const routes = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(routes.length).toBeGreaterThanOrEqual(23);
     await page.goto(`${base}/docs`);
-    const shown = await page.locator("article[data-route]").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-route")));
+    const shown = await page
+      .locator("article[data-route]")
+      .evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-route")));
     expect(shown.sort()).toEqual(routes.sort());
     const index = await page.getByRole("navigation", { name: "All routes" }).getByRole("link").count();
     expect(index).toBe(routes.length);

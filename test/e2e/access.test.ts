@@ -20,7 +20,8 @@ afterAll(async () => {
 /** The production limit, read from wrangler.toml so the test follows the config. */
 function configuredLimit(): { limit: number; period: number } {
   const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
-  const simple = (workerOptions as { ratelimits?: Record<string, { simple: { limit: number; period?: number } }> }).ratelimits?.RATE_LIMITER?.simple;
+  const simple = (workerOptions as { ratelimits?: Record<string, { simple: { limit: number; period?: number } }> })
+    .ratelimits?.RATE_LIMITER?.simple;
   if (!simple) throw new Error("wrangler.toml has no [[ratelimits]] RATE_LIMITER");
   return { limit: simple.limit, period: simple.period ?? 60 };
 }
@@ -42,7 +43,9 @@ describe("built bundle: access control and rate limit", () => {
     const as = (key: string) => ({ authorization: `Bearer ${key}` });
     const statuses: number[] = []; // KEYS[0] is unused so far: its whole budget is left
     for (let i = 0; i < limit; i += 50) {
-      const batch = Array.from({ length: Math.min(50, limit - i) }, () => api.call("GET", "/v2", undefined, as(KEYS[0]!)));
+      const batch = Array.from({ length: Math.min(50, limit - i) }, () =>
+        api.call("GET", "/v2", undefined, as(KEYS[0]!)),
+      );
       statuses.push(...(await Promise.all(batch)).map((r) => r.status));
     }
     expect(statuses.filter((s) => s !== 200)).toEqual([]);

@@ -40,31 +40,40 @@ const REQUESTS = [
 ];
 
 describe("binary tensor data in the built bundle", () => {
-  it.each(REQUESTS.map((r) => [r.path, r] as const))("%s: binary infer answers the JSON infer's values exactly", async (path, { body }) => {
-    const json = await client(fetcher(mf)).post(path, body);
-    expect(json.status, json.text).toBe(200);
+  it.each(REQUESTS.map((r) => [r.path, r] as const))(
+    "%s: binary infer answers the JSON infer's values exactly",
+    async (path, { body }) => {
+      const json = await client(fetcher(mf)).post(path, body);
+      expect(json.status, json.text).toBe(200);
 
-    const made = toBinaryRequest(body);
-    const headers = { "content-type": "application/octet-stream", "inference-header-content-length": String(made.headerLength) };
-    const binaryIn = await mf.dispatchFetch(`http://serve.test${path}`, { method: "POST", headers, body: made.body });
-    expect(binaryIn.status).toBe(200);
-    expect(await binaryIn.text()).toBe(json.text);
+      const made = toBinaryRequest(body);
+      const headers = {
+        "content-type": "application/octet-stream",
+        "inference-header-content-length": String(made.headerLength),
+      };
+      const binaryIn = await mf.dispatchFetch(`http://serve.test${path}`, { method: "POST", headers, body: made.body });
+      expect(binaryIn.status).toBe(200);
+      expect(await binaryIn.text()).toBe(json.text);
 
-    const asked = toBinaryRequest(body, { parameters: { binary_data_output: true } });
-    const binaryOut = await mf.dispatchFetch(`http://serve.test${path}`, {
-      method: "POST",
-      headers: { ...headers, "inference-header-content-length": String(asked.headerLength) },
-      body: asked.body,
-    });
-    expect(binaryOut.status).toBe(200);
-    expect(binaryOut.headers.get("content-type")).toBe("application/octet-stream");
-    const bytes = new Uint8Array(await binaryOut.arrayBuffer());
-    const { header, values } = parseBinaryAnswer(bytes, Number(binaryOut.headers.get("inference-header-content-length")));
-    const outputs = json.json.outputs as Array<{ name: string; datatype: string; data: unknown[] }>;
-    expect(header.outputs.map((o) => o.name)).toEqual(outputs.map((o) => o.name));
-    for (const o of outputs) {
-      const read = o.datatype === "FP32" ? (v: unknown) => Math.fround(v as number) : (v: unknown) => v;
-      expect(values[o.name]!.map(read), o.name).toEqual(o.data.map(read));
-    }
-  });
+      const asked = toBinaryRequest(body, { parameters: { binary_data_output: true } });
+      const binaryOut = await mf.dispatchFetch(`http://serve.test${path}`, {
+        method: "POST",
+        headers: { ...headers, "inference-header-content-length": String(asked.headerLength) },
+        body: asked.body,
+      });
+      expect(binaryOut.status).toBe(200);
+      expect(binaryOut.headers.get("content-type")).toBe("application/octet-stream");
+      const bytes = new Uint8Array(await binaryOut.arrayBuffer());
+      const { header, values } = parseBinaryAnswer(
+        bytes,
+        Number(binaryOut.headers.get("inference-header-content-length")),
+      );
+      const outputs = json.json.outputs as Array<{ name: string; datatype: string; data: unknown[] }>;
+      expect(header.outputs.map((o) => o.name)).toEqual(outputs.map((o) => o.name));
+      for (const o of outputs) {
+        const read = o.datatype === "FP32" ? (v: unknown) => Math.fround(v as number) : (v: unknown) => v;
+        expect(values[o.name]!.map(read), o.name).toEqual(o.data.map(read));
+      }
+    },
+  );
 });

@@ -45,7 +45,11 @@ describe("consumer → stateless-serve over a service binding (built bundles)", 
     for (const route of ["/predict", "/predict/http", "/predict/url"]) {
       const res = await consumer.post(route, { instances });
       expect(res.status, `${route}: ${res.text}`).toBe(200);
-      expect(res.json).toEqual({ model_name: "tiny_graph", model_version: direct.headers.get("x-model-version"), predictions: direct.json.predictions });
+      expect(res.json).toEqual({
+        model_name: "tiny_graph",
+        model_version: direct.headers.get("x-model-version"),
+        predictions: direct.json.predictions,
+      });
       expect(JSON.stringify(res.json.predictions)).toBe(JSON.stringify(direct.json.predictions));
     }
     expect(direct.json.predictions.map((p: { key: string }) => p.key)).toEqual(["UA123", "DL42"]);
@@ -62,21 +66,43 @@ describe("consumer → stateless-serve over a service binding (built bundles)", 
   });
 
   it("maps a model that does not take flights to the model's own 400 on the flight route", async () => {
-    const res = await client(fetcher(pair)).get("/flights/SFO/LAX?departure=2001-06-15T08:30&distance=337&flight=UA123");
+    const res = await client(fetcher(pair)).get(
+      "/flights/SFO/LAX?departure=2001-06-15T08:30&distance=337&flight=UA123",
+    );
     expect(res.status, res.text).toBe(400);
-    expect(res.json).toEqual({ code: "INVALID_INPUT", error: "instances[0]: unknown input 'origin'; this model's inputs are 'x'" });
+    expect(res.json).toEqual({
+      code: "INVALID_INPUT",
+      error: "instances[0]: unknown input 'origin'; this model's inputs are 'x'",
+    });
   });
 
   it("scores a flight with the bundled flights model when it is there", async (ctx) => {
     const flights = await startPair();
     try {
       const models: Array<{ name: string }> = (await client(serverFetcher(flights)).get("/")).json.models;
-      const instance = { origin: "SFO", destination: "LAX", departure: "2001-06-15T08:30", distance: 337, key: "UA123" };
-      const res = await client(fetcher(flights)).get("/flights/SFO/LAX?departure=2001-06-15T08:30&distance=337&flight=UA123");
+      const instance = {
+        origin: "SFO",
+        destination: "LAX",
+        departure: "2001-06-15T08:30",
+        distance: 337,
+        key: "UA123",
+      };
+      const res = await client(fetcher(flights)).get(
+        "/flights/SFO/LAX?departure=2001-06-15T08:30&distance=337&flight=UA123",
+      );
       const direct = await client(serverFetcher(flights)).post("/v1/models/flights:predict", { instances: [instance] });
       expect(res.status, res.text).toBe(200);
-      expect(res.json.delay_risk).toEqual({ probability: direct.json.predictions[0].delay_probability, delayed: direct.json.predictions[0].delayed });
-      expect(res.json.flight).toEqual({ number: "UA123", origin: "SFO", destination: "LAX", departure: "2001-06-15T08:30", distance: 337 });
+      expect(res.json.delay_risk).toEqual({
+        probability: direct.json.predictions[0].delay_probability,
+        delayed: direct.json.predictions[0].delayed,
+      });
+      expect(res.json.flight).toEqual({
+        number: "UA123",
+        origin: "SFO",
+        destination: "LAX",
+        departure: "2001-06-15T08:30",
+        distance: 337,
+      });
     } finally {
       await flights.dispose();
     }
@@ -89,7 +115,8 @@ describe("consumer → stateless-serve over a service binding (built bundles)", 
   it("needs no API key over the binding, while the public edge asks for one", async () => {
     expect((await client(serverFetcher(keyed)).post(PREDICT, { instances })).status).toBe(401);
     const consumer = client(fetcher(keyed));
-    for (const route of ["/predict", "/predict/http"]) expect((await consumer.post(route, { instances })).status, route).toBe(200);
+    for (const route of ["/predict", "/predict/http"])
+      expect((await consumer.post(route, { instances })).status, route).toBe(200);
   });
 
   it("lets a caller on an old compatibility date read the error just the same", async () => {

@@ -55,5 +55,6 @@ export async function startPair(options: PairOptions = {}): Promise<Miniflare> {
 
 /** A fetch function (for test/support/client.ts) straight to stateless-serve, as a public caller. */
 export function serverFetcher(mf: Miniflare) {
-  return async (url: string, init?: RequestInit) => (await mf.getWorker("stateless-serve")).fetch(url, init as never) as unknown as Promise<Response>;
+  return async (url: string, init?: RequestInit) =>
+    (await mf.getWorker("stateless-serve")).fetch(url, init as never) as unknown as Promise<Response>;
 }

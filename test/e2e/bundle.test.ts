@@ -2,8 +2,9 @@
  * The built bundle under Miniflare with the production config: the case table through v1 and
  * v2, the reference outputs, and byte-identical answers with the model memo on and off.
  */
-import type { Miniflare } from "miniflare";
+
 import { readFileSync } from "node:fs";
+import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CASES } from "../support/cases.ts";
 import { client } from "../support/client.ts";
@@ -35,14 +36,15 @@ describe("built bundle", () => {
     expect(code).not.toMatch(/require\("fs"\)/);
   });
 
-  it.each(CASES.flatMap((c) => (["v1", "v2"] as const).filter((p) => c[p]).map((p) => [`${p}: ${c.name}`, c, c[p]!] as const)))(
-    "case %s gives the same status and error as in workerd tests",
-    async (_label, c, request) => {
-      const res = await client(fetcher(memo)).call(request.method ?? "POST", request.path, request.body, request.headers);
-      expect(res.status, res.text.slice(0, 200)).toBe(c.status);
-      if (c.error) expect(res.json.error).toMatch(c.error);
-    },
-  );
+  it.each(
+    CASES.flatMap((c) =>
+      (["v1", "v2"] as const).filter((p) => c[p]).map((p) => [`${p}: ${c.name}`, c, c[p]!] as const),
+    ),
+  )("case %s gives the same status and error as in workerd tests", async (_label, c, request) => {
+    const res = await client(fetcher(memo)).call(request.method ?? "POST", request.path, request.body, request.headers);
+    expect(res.status, res.text.slice(0, 200)).toBe(c.status);
+    if (c.error) expect(res.json.error).toMatch(c.error);
+  });
 
   it("matches the Node reference outputs for every fixture model", async () => {
     const api = client(fetcher(memo));
@@ -52,7 +54,8 @@ describe("built bundle", () => {
         expect(res.status, res.text).toBe(200);
         const names = Object.keys(c.outputs);
         const outputs = names.length === 1 ? { [names[0]!]: res.json.outputs } : res.json.outputs;
-        for (const name of names) expectClose(outputs[name], c.outputs[name], REFERENCE.tolerance, `${model.name}.${name}`);
+        for (const name of names)
+          expectClose(outputs[name], c.outputs[name], REFERENCE.tolerance, `${model.name}.${name}`);
       }
     }
   });

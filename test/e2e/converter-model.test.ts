@@ -21,7 +21,8 @@ const state = join(scratch, "state");
 const SIDE = 224;
 let mf: Miniflare;
 
-const tsx = (...args: string[]) => execFileSync(process.execPath, ["--import", "tsx", ...args], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+const tsx = (...args: string[]) =>
+  execFileSync(process.execPath, ["--import", "tsx", ...args], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
 
 /** A seeded 224x224x3 image in [0, 1], full float32 precision (what a client would send). */
 function image(seed: number): number[] {
@@ -51,7 +52,19 @@ async function reference(pixels: number[]): Promise<number[]> {
 
 beforeAll(async () => {
   tsx("model/converter/extract.ts", "--out", modelDir);
-  const out = tsx("scripts/models.ts", "publish", modelDir, "--name", "mobilenet_v2", "--version", "1", "--label", "stable", "--persist-to", state);
+  const out = tsx(
+    "scripts/models.ts",
+    "publish",
+    modelDir,
+    "--name",
+    "mobilenet_v2",
+    "--version",
+    "1",
+    "--label",
+    "stable",
+    "--persist-to",
+    state,
+  );
   expect(out).toMatch(/mobilenet_v2/);
   // wrangler keeps --persist-to state in <dir>/v3, as wrangler dev does.
   mf = await startWorker({ persistTo: join(state, "v3") });
@@ -64,7 +77,10 @@ afterAll(async () => {
 describe("a converter-produced image model published with the CLI", () => {
   it("answers a ~2 MB v2 infer within 1e-4 of TF.js in Node", async () => {
     const pixels = image(224);
-    const body = JSON.stringify({ id: "img-1", inputs: [{ name: "input_1", shape: [1, SIDE, SIDE, 3], datatype: "FP32", data: pixels }] });
+    const body = JSON.stringify({
+      id: "img-1",
+      inputs: [{ name: "input_1", shape: [1, SIDE, SIDE, 3], datatype: "FP32", data: pixels }],
+    });
     expect(body.length).toBeGreaterThan(1.5e6);
     const res = await client(fetcher(mf)).post("/v2/models/mobilenet_v2/infer", body);
     expect(res.status, res.text.slice(0, 300)).toBe(200);
@@ -73,7 +89,9 @@ describe("a converter-produced image model published with the CLI", () => {
     const [out] = res.json.outputs;
     expect([out.name, out.datatype, out.shape]).toEqual(["dense_3", "FP32", [1, 5]]);
     const expected = await reference(pixels);
-    out.data.forEach((p: number, i: number) => expect(Math.abs(p - expected[i]!), `class ${i}`).toBeLessThanOrEqual(1e-4));
+    out.data.forEach((p: number, i: number) =>
+      expect(Math.abs(p - expected[i]!), `class ${i}`).toBeLessThanOrEqual(1e-4),
+    );
     // Softmax over five classes: the reference is a distribution, so the check above is not vacuous.
     expect(expected.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
   });
@@ -92,6 +110,8 @@ describe("a converter-produced image model published with the CLI", () => {
     const res = await api.post("/v1/models/mobilenet_v2:predict", { instances: [rows] });
     expect(res.status, res.text.slice(0, 300)).toBe(200);
     const expected = await reference(pixels);
-    (res.json.predictions[0] as number[]).forEach((p, i) => expect(Math.abs(p - expected[i]!)).toBeLessThanOrEqual(1e-4));
+    (res.json.predictions[0] as number[]).forEach((p, i) =>
+      expect(Math.abs(p - expected[i]!)).toBeLessThanOrEqual(1e-4),
+    );
   });
 });

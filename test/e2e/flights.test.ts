@@ -4,10 +4,11 @@
  * loads it: the Node pipeline's probabilities to 1e-6, and the same answers on two instances
  * that share one state.
  */
-import type { Miniflare } from "miniflare";
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { putAll, readEntries } from "../../scripts/local-context.ts";
 import { client } from "../support/client.ts";
@@ -34,7 +35,9 @@ describe("flights in the built bundle", () => {
     expect(res.status, res.text.slice(0, 300)).toBe(200);
     FLIGHTS.cases.forEach((c, i) => {
       const p = res.json.predictions[i];
-      expect(Math.abs(p.delay_probability - c.probability), `${c.note} ${JSON.stringify(c.row)}`).toBeLessThanOrEqual(FLIGHTS.tolerance);
+      expect(Math.abs(p.delay_probability - c.probability), `${c.note} ${JSON.stringify(c.row)}`).toBeLessThanOrEqual(
+        FLIGHTS.tolerance,
+      );
       expect(p.context.missing).toEqual(c.missing);
     });
     expect((await client(fetcher(a)).get("/_internal/memory")).json.backend).toBe("wasm");

@@ -3,8 +3,9 @@
  * wasm backend): request ids, Server-Timing on a flights predict, one log line per request read
  * from workerd's own stdout, and PREDICTION_CACHE=on with its writes going through waitUntil.
  */
-import { Miniflare } from "miniflare";
+
 import type { Readable } from "node:stream";
+import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { putAll, readEntries } from "../../scripts/local-context.ts";
 import { client } from "../support/client.ts";
@@ -48,21 +49,35 @@ describe("built bundle: observability", () => {
     expect(a.headers.get("x-request-id")).toMatch(UUID);
     expect(b.headers.get("x-request-id")).toMatch(UUID);
     expect(a.headers.get("x-request-id")).not.toBe(b.headers.get("x-request-id"));
-    expect((await api.call("GET", "/v2", undefined, { "x-request-id": "e2e-given" })).headers.get("x-request-id")).toBe("e2e-given");
+    expect((await api.call("GET", "/v2", undefined, { "x-request-id": "e2e-given" })).headers.get("x-request-id")).toBe(
+      "e2e-given",
+    );
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     const traced = await api.call("GET", "/nowhere", undefined, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
     expect([traced.status, traced.headers.get("x-request-id")]).toEqual([404, traceId]);
   });
 
   it("answers a flights predict with Server-Timing kv, load, infer, total and one log line carrying the id", async () => {
-    const res = await client(fetcher(mf)).post(PREDICT, { instances: [FLIGHTS.cases[1]!.row] }, { "x-request-id": "e2e-flights-1" });
+    const res = await client(fetcher(mf)).post(
+      PREDICT,
+      { instances: [FLIGHTS.cases[1]!.row] },
+      { "x-request-id": "e2e-flights-1" },
+    );
     expect(res.status, res.text).toBe(200);
     const timing = res.headers.get("server-timing") ?? "";
     expect(timing.split(", ").map((p) => p.split(";")[0])).toEqual(["kv", "load", "cache", "infer", "total"]);
     for (const part of timing.split(", ")) expect(part).toMatch(/^[a-z]+;dur=\d+(\.\d+)?$/);
     const lines = await linesWith("e2e-flights-1");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ event: "request", request_id: "e2e-flights-1", status: 200, model: "flights", version: 1, route: "v1.predict", cache: "miss" });
+    expect(lines[0]).toMatchObject({
+      event: "request",
+      request_id: "e2e-flights-1",
+      status: 200,
+      model: "flights",
+      version: 1,
+      route: "v1.predict",
+      cache: "miss",
+    });
     expect(Object.keys(lines[0]!.timings).sort()).toEqual(["cache", "infer", "kv", "load"]);
   });
 

@@ -4,10 +4,11 @@
  * change without a restart, pointer records relabel bundled models, and a new instance finds the
  * weights in the Cache API when R2 no longer has them.
  */
-import type { Miniflare } from "miniflare";
+
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client } from "../support/client.ts";
 import { publish, type Stores } from "../support/repository.ts";
@@ -36,7 +37,11 @@ async function stores(mf: Miniflare): Promise<Stores> {
 
 const tiny = (version: number) => ({ from: { model: "tiny_layers", version } });
 const row = { features: [0.1, 0.2, 0.3, 0.4], extra: [1, 2] };
-const rows = Array.from({ length: 16 }, (_, i) => ({ features: [i / 16, 0.5, -i / 8, 1], extra: [i, 1 - i], key: `k${i}` }));
+const rows = Array.from({ length: 16 }, (_, i) => ({
+  features: [i / 16, 0.5, -i / 8, 1],
+  extra: [i, 1 - i],
+  key: `k${i}`,
+}));
 
 beforeAll(async () => {
   a = await startWorker({ persistTo: state });
@@ -68,11 +73,17 @@ describe("the model repository in the built bundle", () => {
   it("lets a pointer record relabel a bundled model, and removing it restores labels.json", async () => {
     const kv = await a.getKVNamespace("REGISTRY");
     const api = client(fetcher(a));
-    expect((await api.post("/v1/models/tiny_layers:predict", { instances: [row] })).headers.get("x-model-version")).toBe("1");
+    expect(
+      (await api.post("/v1/models/tiny_layers:predict", { instances: [row] })).headers.get("x-model-version"),
+    ).toBe("1");
     await kv.put("model:tiny_layers", JSON.stringify({ versions: {}, labels: { stable: 2 } }));
-    expect((await api.post("/v1/models/tiny_layers:predict", { instances: [row] })).headers.get("x-model-version")).toBe("2");
+    expect(
+      (await api.post("/v1/models/tiny_layers:predict", { instances: [row] })).headers.get("x-model-version"),
+    ).toBe("2");
     await kv.delete("model:tiny_layers");
-    expect((await api.post("/v1/models/tiny_layers:predict", { instances: [row] })).headers.get("x-model-version")).toBe("1");
+    expect(
+      (await api.post("/v1/models/tiny_layers:predict", { instances: [row] })).headers.get("x-model-version"),
+    ).toBe("1");
   });
 
   it("serves a new instance's weights from the Cache API when R2 no longer has them", async () => {
@@ -80,7 +91,8 @@ describe("the model repository in the built bundle", () => {
     const first = await client(fetcher(a)).post("/v1/models/cached:predict", { instances: rows });
     expect(first.status, first.text).toBe(200);
     const bucket = await a.getR2Bucket("MODELS");
-    for (const shard of ["group1-shard1of2.bin", "group1-shard2of2.bin"]) await bucket.delete(`models/cached/1/${shard}`);
+    for (const shard of ["group1-shard1of2.bin", "group1-shard2of2.bin"])
+      await bucket.delete(`models/cached/1/${shard}`);
 
     const c = await startWorker({ persistTo: state });
     fresh.push(c);

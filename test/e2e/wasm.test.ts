@@ -3,8 +3,9 @@
  * backend that serves (a silent fallback to cpu fails here), it agrees with the cpu backend on every
  * fixture model, and the bundle stays inside its gzip budget with only the SIMD binary in it.
  */
-import type { Miniflare } from "miniflare";
+
 import { readdirSync, readFileSync } from "node:fs";
+import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleSize, GZIP_BUDGET_BYTES, kib } from "../../scripts/bundle-size.ts";
 import { client } from "../support/client.ts";
@@ -30,7 +31,10 @@ describe("the wasm backend in the built bundle", () => {
   it("is the production default and actually serves (no silent fallback to cpu)", async () => {
     expect(readFileSync("wrangler.toml", "utf8")).toMatch(/^TFJS_BACKEND\s*=\s*"wasm"/m);
     const api = client(fetcher(wasm));
-    expect((await api.post("/v1/models/tiny_layers:predict", { instances: [{ features: [1, 2, 3, 4], extra: [0, 1] }] })).status).toBe(200);
+    expect(
+      (await api.post("/v1/models/tiny_layers:predict", { instances: [{ features: [1, 2, 3, 4], extra: [0, 1] }] }))
+        .status,
+    ).toBe(200);
     const memory = (await api.get("/_internal/memory")).json;
     expect(memory.backend).toBe("wasm");
     expect(memory.wasmHeapBytes).toBeGreaterThan(0);
@@ -42,16 +46,24 @@ describe("the wasm backend in the built bundle", () => {
     async (_label, model) => {
       for (const c of model.cases) {
         const path = `/v1/models/${model.name}/versions/${model.version}:predict`;
-        const [onWasm, onCpu] = await Promise.all([wasm, cpu].map((mf) => client(fetcher(mf)).post(path, { inputs: c.inputs })));
+        const [onWasm, onCpu] = await Promise.all(
+          [wasm, cpu].map((mf) => client(fetcher(mf)).post(path, { inputs: c.inputs })),
+        );
         expect(onWasm!.status, onWasm!.text).toBe(200);
         expect(onCpu!.status, onCpu!.text).toBe(200);
         // One output answers as a bare array, several as an object keyed by output name.
         const names = Object.keys(c.outputs);
-        const byName = (json: { outputs: unknown }) => (names.length === 1 ? { [names[0]!]: json.outputs } : (json.outputs as Record<string, unknown>));
+        const byName = (json: { outputs: unknown }) =>
+          names.length === 1 ? { [names[0]!]: json.outputs } : (json.outputs as Record<string, unknown>);
         const [w, p] = [byName(onWasm!.json), byName(onCpu!.json)];
         for (const name of names) {
           expectClose(w[name], p[name], BACKEND_TOLERANCE, `${model.name}/${c.name}.${name} (wasm vs cpu)`);
-          expectClose(w[name], c.outputs[name], BACKEND_TOLERANCE, `${model.name}/${c.name}.${name} (wasm vs Node reference)`);
+          expectClose(
+            w[name],
+            c.outputs[name],
+            BACKEND_TOLERANCE,
+            `${model.name}/${c.name}.${name} (wasm vs Node reference)`,
+          );
         }
       }
     },

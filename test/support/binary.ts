@@ -6,7 +6,11 @@
 type Json = Record<string, unknown>;
 
 /** Little-endian bytes of numbers written by `set` at `width` bytes each. */
-function write(values: readonly number[], width: number, set: (view: DataView, offset: number, value: number) => void): Uint8Array {
+function write(
+  values: readonly number[],
+  width: number,
+  set: (view: DataView, offset: number, value: number) => void,
+): Uint8Array {
   const out = new Uint8Array(values.length * width);
   const view = new DataView(out.buffer);
   values.forEach((v, i) => set(view, i * width, v));
@@ -76,7 +80,10 @@ export function elementsOf(datatype: string, data: readonly unknown[]): Uint8Arr
  * A JSON v2 infer request turned into a binary-extension body: every input's (flat or nested)
  * `data` becomes `parameters.binary_data_size` bytes after the header. `extra` merges into the header.
  */
-export function toBinaryRequest(request: { inputs: Array<Json & { datatype: string; data: unknown[] }> } & Json, extra: Json = {}) {
+export function toBinaryRequest(
+  request: { inputs: Array<Json & { datatype: string; data: unknown[] }> } & Json,
+  extra: Json = {},
+) {
   const chunks: Uint8Array[] = [];
   const inputs = request.inputs.map(({ data, ...input }) => {
     const bytes = elementsOf(input.datatype, data.flat(Infinity));
@@ -87,7 +94,10 @@ export function toBinaryRequest(request: { inputs: Array<Json & { datatype: stri
 }
 
 /** Reads a binary answer: the JSON header, and each binary output's elements as plain values. */
-export function parseBinaryAnswer(bytes: Uint8Array, headerLength: number): { header: Json & { outputs: Json[] }; values: Record<string, unknown[]> } {
+export function parseBinaryAnswer(
+  bytes: Uint8Array,
+  headerLength: number,
+): { header: Json & { outputs: Json[] }; values: Record<string, unknown[]> } {
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(0, headerLength))) as Json & { outputs: Json[] };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const values: Record<string, unknown[]> = {};
@@ -117,7 +127,8 @@ export function parseBinaryAnswer(bytes: Uint8Array, headerLength: number): { he
       default:
         throw new Error(`test support: ${String(output.datatype)} is not decoded here`);
     }
-    if (pos !== end) throw new Error(`output ${String(output.name)}: elements end at ${pos}, binary_data_size says ${end}`);
+    if (pos !== end)
+      throw new Error(`output ${String(output.name)}: elements end at ${pos}, binary_data_size says ${end}`);
     values[String(output.name)] = out;
   }
   if (pos !== bytes.length) throw new Error(`${bytes.length - pos} bytes left after the binary outputs`);

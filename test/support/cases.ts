@@ -33,7 +33,12 @@ const tensor = (name: string, shape: number[], data: unknown, datatype = "FP32")
 const goodV2 = [tensor("features", [1, 4], [0.1, 0.2, 0.3, 0.4]), tensor("extra", [1, 2], [1, 2])];
 
 export const CASES: Case[] = [
-  { name: "a valid request", v1: { path: V1, body: { instances: [row] } }, v2: { path: V2, body: { inputs: goodV2 } }, status: 200 },
+  {
+    name: "a valid request",
+    v1: { path: V1, body: { instances: [row] } },
+    v2: { path: V2, body: { inputs: goodV2 } },
+    status: 200,
+  },
   {
     name: "malformed JSON",
     v1: { path: V1, body: '{"instances": [' },
@@ -44,7 +49,10 @@ export const CASES: Case[] = [
   {
     name: "NaN literals (not JSON)",
     v1: { path: V1, body: '{"instances": [{"features": [NaN, 1, 2, 3], "extra": [1, 2]}]}' },
-    v2: { path: V2, body: '{"inputs": [{"name": "features", "shape": [1, 4], "datatype": "FP32", "data": [NaN, 1, 2, 3]}]}' },
+    v2: {
+      path: V2,
+      body: '{"inputs": [{"name": "features", "shape": [1, 4], "datatype": "FP32", "data": [NaN, 1, 2, 3]}]}',
+    },
     status: 400,
     error: /request body: not valid JSON/,
   },
@@ -57,7 +65,11 @@ export const CASES: Case[] = [
   },
   {
     name: "a wrong content type",
-    v1: { path: V1, body: JSON.stringify({ instances: [row] }), headers: { "content-type": "application/x-www-form-urlencoded" } },
+    v1: {
+      path: V1,
+      body: JSON.stringify({ instances: [row] }),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    },
     v2: { path: V2, body: JSON.stringify({ inputs: goodV2 }), headers: { "content-type": "text/csv" } },
     status: 415,
     error: /Content-Type: expected application\/json, got/,
@@ -93,11 +105,45 @@ export const CASES: Case[] = [
     status: 400,
     error: /(got neither|inputs: expected a non-empty array)/,
   },
-  { name: "both instances and inputs", v1: { path: V1, body: { instances: [row], inputs: { ...row } } }, status: 400, error: /got both/ },
+  {
+    name: "both instances and inputs",
+    v1: { path: V1, body: { instances: [row], inputs: { ...row } } },
+    status: 400,
+    error: /got both/,
+  },
   {
     name: "ragged data",
-    v1: { path: V1, body: { inputs: { features: [[1, 2, 3, 4], [1, 2]], extra: [[1, 2], [3, 4]] } } },
-    v2: { path: V2, body: { inputs: [tensor("features", [2, 4], [[1, 2, 3, 4], [1, 2]]), goodV2[1]] } },
+    v1: {
+      path: V1,
+      body: {
+        inputs: {
+          features: [
+            [1, 2, 3, 4],
+            [1, 2],
+          ],
+          extra: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
+      },
+    },
+    v2: {
+      path: V2,
+      body: {
+        inputs: [
+          tensor(
+            "features",
+            [2, 4],
+            [
+              [1, 2, 3, 4],
+              [1, 2],
+            ],
+          ),
+          goodV2[1],
+        ],
+      },
+    },
     status: 400,
     error: /ragged tensor/,
   },
@@ -106,7 +152,8 @@ export const CASES: Case[] = [
     v1: { path: V1, body: { instances: [{ ...row, extra: ["a", "b"] }] } },
     v2: { path: V2, body: { inputs: [goodV2[0], tensor("extra", [1, 2], [1, 2], "BYTES")] } },
     status: 400,
-    error: /(instances\[0\]\.extra element 0: expected a number, got the string "a"|inputs\[1\]\.datatype: input 'extra' takes FP32)/,
+    error:
+      /(instances\[0\]\.extra element 0: expected a number, got the string "a"|inputs\[1\]\.datatype: input 'extra' takes FP32)/,
   },
   {
     name: "a wrong shape",
@@ -123,7 +170,18 @@ export const CASES: Case[] = [
   },
   {
     name: "batches that disagree",
-    v1: { path: V1, body: { inputs: { features: [[1, 2, 3, 4]], extra: [[1, 2], [3, 4]] } } },
+    v1: {
+      path: V1,
+      body: {
+        inputs: {
+          features: [[1, 2, 3, 4]],
+          extra: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
+      },
+    },
     v2: { path: V2, body: { inputs: [goodV2[0], tensor("extra", [2, 2], [1, 2, 3, 4])] } },
     status: 400,
     error: /'extra' has 2 rows but 'features' has 1/,
@@ -172,7 +230,15 @@ export const CASES: Case[] = [
   {
     name: "too many instances / rows",
     v1: { path: V1, body: { instances: Array.from({ length: 1025 }, () => row) } },
-    v2: { path: V2, body: { inputs: [tensor("features", [1025, 4], new Array(4100).fill(0)), tensor("extra", [1025, 2], new Array(2050).fill(0))] } },
+    v2: {
+      path: V2,
+      body: {
+        inputs: [
+          tensor("features", [1025, 4], new Array(4100).fill(0)),
+          tensor("extra", [1025, 2], new Array(2050).fill(0)),
+        ],
+      },
+    },
     status: 400,
     error: /at most 1024 (instances|rows) are allowed per request, got 1025/,
   },

@@ -6,13 +6,27 @@ import fc from "fast-check";
 import { CASES } from "./cases.ts";
 
 export const MODELS = ["tiny_layers", "tiny_graph", "tiny_text"] as const;
-export const V1_PATHS = MODELS.flatMap((m) => [`/v1/models/${m}:predict`, `/v1/models/${m}/versions/1:predict`, `/v1/models/${m}/labels/stable:predict`]);
+export const V1_PATHS = MODELS.flatMap((m) => [
+  `/v1/models/${m}:predict`,
+  `/v1/models/${m}/versions/1:predict`,
+  `/v1/models/${m}/labels/stable:predict`,
+]);
 export const V2_PATHS = MODELS.flatMap((m) => [`/v2/models/${m}/infer`, `/v2/models/${m}/versions/1/infer`]);
 
 /** Valid requests, per protocol: from the case table (status 200) plus one per fixture model. */
 export const VALID: Array<{ path: string; body: unknown }> = [
-  ...CASES.filter((c) => c.status === 200).flatMap((c) => [c.v1, c.v2].filter((r) => r !== undefined).map((r) => ({ path: r.path, body: r.body }))),
-  { path: "/v1/models/tiny_graph:predict", body: { instances: [{ x: [1, 2, 3, 4], key: "k-1" }, { x: [0, 0, 0, 1], key: 7 }] } },
+  ...CASES.filter((c) => c.status === 200).flatMap((c) =>
+    [c.v1, c.v2].filter((r) => r !== undefined).map((r) => ({ path: r.path, body: r.body })),
+  ),
+  {
+    path: "/v1/models/tiny_graph:predict",
+    body: {
+      instances: [
+        { x: [1, 2, 3, 4], key: "k-1" },
+        { x: [0, 0, 0, 1], key: 7 },
+      ],
+    },
+  },
   { path: "/v1/models/tiny_text:predict", body: { inputs: { text: ["hello", "wörld"], count: [1, 2] } } },
   {
     path: "/v2/models/tiny_text/infer",
@@ -25,31 +39,81 @@ export const VALID: Array<{ path: string; body: unknown }> = [
       outputs: [{ name: "probs" }],
     },
   },
-  { path: "/v2/models/tiny_graph/versions/2/infer", body: { inputs: [{ name: "x", shape: [1, 4], datatype: "FP32", data: [[1, 2, 3, 4]] }] } },
+  {
+    path: "/v2/models/tiny_graph/versions/2/infer",
+    body: { inputs: [{ name: "x", shape: [1, 4], datatype: "FP32", data: [[1, 2, 3, 4]] }] },
+  },
 ];
 
 const json = fc.jsonValue({ maxDepth: 4 });
-const printable = (maxLength: number) => fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength });
-const DATATYPES = ["BOOL", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64", "FP16", "FP32", "FP64", "BYTES"];
+const printable = (maxLength: number) =>
+  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength });
+const DATATYPES = [
+  "BOOL",
+  "INT8",
+  "INT16",
+  "INT32",
+  "INT64",
+  "UINT8",
+  "UINT16",
+  "UINT32",
+  "UINT64",
+  "FP16",
+  "FP32",
+  "FP64",
+  "BYTES",
+];
 const NAMES = ["features", "extra", "x", "text", "count", "score", "probs", "class"];
-const SPECIAL = [null, true, false, "", 0, -0, -1, 1.5, 1e39, -1e39, 2 ** 31, 2 ** 53, 1e308, "NaN", "\ud800", [], {}, [[]], { b64: "AAAA" }, { b64: "!!" }];
+const SPECIAL = [
+  null,
+  true,
+  false,
+  "",
+  0,
+  -0,
+  -1,
+  1.5,
+  1e39,
+  -1e39,
+  2 ** 31,
+  2 ** 53,
+  1e308,
+  "NaN",
+  "\ud800",
+  [],
+  {},
+  [[]],
+  { b64: "AAAA" },
+  { b64: "!!" },
+];
 
 /** Anything a careless or hostile client might post to v1. */
 export const v1Body = fc.oneof(
   json,
   fc.record({ instances: json }),
   fc.record({ inputs: json }),
-  fc.record({ instances: fc.array(fc.dictionary(fc.constantFrom(...NAMES, "key"), json, { maxKeys: 4 }), { maxLength: 4 }) }),
+  fc.record({
+    instances: fc.array(fc.dictionary(fc.constantFrom(...NAMES, "key"), json, { maxKeys: 4 }), { maxLength: 4 }),
+  }),
   fc.dictionary(fc.constantFrom("instances", "inputs", "signature_name", "key"), json, { maxKeys: 4 }),
 );
 
-const shape = fc.oneof(fc.array(fc.integer({ min: -2, max: 6 }), { maxLength: 4 }), fc.array(fc.integer(), { maxLength: 3 }), json);
+const shape = fc.oneof(
+  fc.array(fc.integer({ min: -2, max: 6 }), { maxLength: 4 }),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  json,
+);
 const v2Tensor = fc.record(
   {
     name: fc.oneof(fc.constantFrom(...NAMES), fc.string()),
     shape,
     datatype: fc.oneof(fc.constantFrom(...DATATYPES), fc.string()),
-    data: fc.oneof(json, fc.array(fc.double(), { maxLength: 24 }), fc.array(fc.integer(), { maxLength: 24 }), fc.array(fc.string(), { maxLength: 4 })),
+    data: fc.oneof(
+      json,
+      fc.array(fc.double(), { maxLength: 24 }),
+      fc.array(fc.integer(), { maxLength: 24 }),
+      fc.array(fc.string(), { maxLength: 4 }),
+    ),
     parameters: json,
   },
   { requiredKeys: [] },
@@ -64,7 +128,10 @@ export const v2Body = fc.oneof(
       id: json,
       parameters: json,
       inputs: fc.array(v2Tensor, { maxLength: 3 }),
-      outputs: fc.oneof(json, fc.array(fc.record({ name: fc.oneof(fc.constantFrom(...NAMES), fc.string()) }), { maxLength: 3 })),
+      outputs: fc.oneof(
+        json,
+        fc.array(fc.record({ name: fc.oneof(fc.constantFrom(...NAMES), fc.string()) }), { maxLength: 3 }),
+      ),
     },
     { requiredKeys: ["inputs"] },
   ),
@@ -83,7 +150,13 @@ function positions(value: Json, at: Array<string | number> = []): Array<Array<st
   return [at, ...children];
 }
 
-export type Mutation = { at: number; op: "replace" | "special" | "delete" | "wrap" | "duplicate" | "rename" | "stringify"; value: Json; special: number; key: string };
+export type Mutation = {
+  at: number;
+  op: "replace" | "special" | "delete" | "wrap" | "duplicate" | "rename" | "stringify";
+  value: Json;
+  special: number;
+  key: string;
+};
 
 export const mutation: fc.Arbitrary<Mutation> = fc.record({
   at: fc.nat(),
@@ -113,7 +186,9 @@ export function mutate(body: Json, m: Mutation): Json {
     }
   };
   if (path.length === 0) return m.op === "delete" ? undefined : replacement(root);
-  const parent = path.slice(0, -1).reduce<Json>((node, k) => (node as Record<string | number, Json>)[k], root) as Record<string | number, Json>;
+  const parent = path
+    .slice(0, -1)
+    .reduce<Json>((node, k) => (node as Record<string | number, Json>)[k], root) as Record<string | number, Json>;
   const key = path[path.length - 1]!;
   if (Array.isArray(parent) && typeof key === "number") {
     if (m.op === "delete") parent.splice(key, 1);
@@ -159,13 +234,41 @@ export const contentType = fc.oneof(
   printable(40),
 );
 
-export const contentLength = fc.oneof(fc.nat({ max: 20_000_000 }).map(String), fc.constantFrom("-1", "abc", "1e3", "", "0x10", "99999999999999999999"));
+export const contentLength = fc.oneof(
+  fc.nat({ max: 20_000_000 }).map(String),
+  fc.constantFrom("-1", "abc", "1e3", "", "0x10", "99999999999999999999"),
+);
 
 export { printable };
 
 /** Path segments under /v1/models and /v2/models: real names, grammar words, and junk. */
 export const segment = fc.oneof(
-  fc.constantFrom(...MODELS, "versions", "labels", "1", "2", "9", "-1", "01", "stable", "canary", "metadata", "ready", "infer", ":predict", ":classify", "..", ".", "%", "%2F", "%00", "%zz", "%E2%82", "", "nope"),
+  fc.constantFrom(
+    ...MODELS,
+    "versions",
+    "labels",
+    "1",
+    "2",
+    "9",
+    "-1",
+    "01",
+    "stable",
+    "canary",
+    "metadata",
+    "ready",
+    "infer",
+    ":predict",
+    ":classify",
+    "..",
+    ".",
+    "%",
+    "%2F",
+    "%00",
+    "%zz",
+    "%E2%82",
+    "",
+    "nope",
+  ),
   fc.string({ maxLength: 12 }).map(encodeURIComponent),
   printable(12),
 );
@@ -190,7 +293,12 @@ export function problemWith(res: Answer, sent: string): string | undefined {
     return `body is not JSON: ${res.text.slice(0, 200)}`;
   }
   if (res.status >= 400) {
-    if (!isObject(body) || Object.keys(body).join() !== "error" || typeof body.error !== "string" || body.error === "") {
+    if (
+      !isObject(body) ||
+      Object.keys(body).join() !== "error" ||
+      typeof body.error !== "string" ||
+      body.error === ""
+    ) {
       return `error body is not {"error": string}: ${res.text.slice(0, 200)}`;
     }
     const leak = LEAKS.find((p) => p.test(body.error as string) && !p.test(sent));

@@ -8,8 +8,24 @@ type Schema = Record<string, unknown>;
 
 const ANNOTATIONS = new Set(["description", "examples", "title", "default", "$schema", "summary"]);
 const CHECKED = new Set([
-  "type", "enum", "const", "properties", "required", "additionalProperties", "propertyNames", "items",
-  "minItems", "maxItems", "minimum", "maximum", "minLength", "maxLength", "pattern", "oneOf", "anyOf", "$ref",
+  "type",
+  "enum",
+  "const",
+  "properties",
+  "required",
+  "additionalProperties",
+  "propertyNames",
+  "items",
+  "minItems",
+  "maxItems",
+  "minimum",
+  "maximum",
+  "minLength",
+  "maxLength",
+  "pattern",
+  "oneOf",
+  "anyOf",
+  "$ref",
 ]);
 
 function typeOf(value: unknown): string {
@@ -19,15 +35,20 @@ function typeOf(value: unknown): string {
   return typeof value;
 }
 
-const hasType = (value: unknown, type: string) => typeOf(value) === type || (type === "number" && typeOf(value) === "integer");
+const hasType = (value: unknown, type: string) =>
+  typeOf(value) === type || (type === "number" && typeOf(value) === "integer");
 
 /** Errors of `value` against `schema` (empty = valid); `$ref`s resolve in `root`. */
 export function validate(schema: Schema, value: unknown, root: Schema, path = "$"): string[] {
   for (const key of Object.keys(schema)) {
-    if (!CHECKED.has(key) && !ANNOTATIONS.has(key)) throw new Error(`json-schema.ts does not check '${key}' (at ${path})`);
+    if (!CHECKED.has(key) && !ANNOTATIONS.has(key))
+      throw new Error(`json-schema.ts does not check '${key}' (at ${path})`);
   }
   if (typeof schema.$ref === "string") {
-    const target = schema.$ref.slice(2).split("/").reduce<unknown>((node, part) => (node as Schema)[part], root) as Schema;
+    const target = schema.$ref
+      .slice(2)
+      .split("/")
+      .reduce<unknown>((node, part) => (node as Schema)[part], root) as Schema;
     return validate(target, value, root, path);
   }
   const errors: string[] = [];
@@ -45,12 +66,16 @@ export function validate(schema: Schema, value: unknown, root: Schema, path = "$
   if (typeof value === "string") {
     if (typeof schema.minLength === "number" && value.length < schema.minLength) fail("too short");
     if (typeof schema.maxLength === "number" && value.length > schema.maxLength) fail("too long");
-    if (typeof schema.pattern === "string" && !new RegExp(schema.pattern, "u").test(value)) fail(`does not match ${schema.pattern}`);
+    if (typeof schema.pattern === "string" && !new RegExp(schema.pattern, "u").test(value))
+      fail(`does not match ${schema.pattern}`);
   }
   if (Array.isArray(value)) {
-    if (typeof schema.minItems === "number" && value.length < schema.minItems) fail(`fewer than ${schema.minItems} items`);
-    if (typeof schema.maxItems === "number" && value.length > schema.maxItems) fail(`more than ${schema.maxItems} items`);
-    if (schema.items) value.forEach((item, i) => errors.push(...validate(schema.items as Schema, item, root, `${path}[${i}]`)));
+    if (typeof schema.minItems === "number" && value.length < schema.minItems)
+      fail(`fewer than ${schema.minItems} items`);
+    if (typeof schema.maxItems === "number" && value.length > schema.maxItems)
+      fail(`more than ${schema.maxItems} items`);
+    if (schema.items)
+      value.forEach((item, i) => errors.push(...validate(schema.items as Schema, item, root, `${path}[${i}]`)));
   }
   if (typeOf(value) === "object") {
     const object = value as Record<string, unknown>;
@@ -59,7 +84,8 @@ export function validate(schema: Schema, value: unknown, root: Schema, path = "$
     for (const [name, item] of Object.entries(object)) {
       if (properties[name]) errors.push(...validate(properties[name]!, item, root, `${path}.${name}`));
       else if (schema.additionalProperties === false) fail(`unknown property '${name}'`);
-      else if (typeof schema.additionalProperties === "object") errors.push(...validate(schema.additionalProperties as Schema, item, root, `${path}.${name}`));
+      else if (typeof schema.additionalProperties === "object")
+        errors.push(...validate(schema.additionalProperties as Schema, item, root, `${path}.${name}`));
       if (schema.propertyNames) errors.push(...validate(schema.propertyNames as Schema, name, root, `${path} key`));
     }
   }
@@ -67,6 +93,7 @@ export function validate(schema: Schema, value: unknown, root: Schema, path = "$
     const passing = (schema.oneOf as Schema[]).filter((s) => validate(s, value, root, path).length === 0).length;
     if (passing !== 1) fail(`matches ${passing} of oneOf, expected exactly 1`);
   }
-  if (schema.anyOf && !(schema.anyOf as Schema[]).some((s) => validate(s, value, root, path).length === 0)) fail("matches none of anyOf");
+  if (schema.anyOf && !(schema.anyOf as Schema[]).some((s) => validate(s, value, root, path).length === 0))
+    fail("matches none of anyOf");
   return errors;
 }

@@ -26,7 +26,9 @@ export function shapeOf(value: unknown): number[] {
 export function expectClose(actual: unknown, expected: unknown, tolerance: number, path = "$"): void {
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual) || actual.length !== expected.length) {
-      throw new Error(`${path}: expected an array of length ${expected.length}, got ${JSON.stringify(actual)?.slice(0, 80)}`);
+      throw new Error(
+        `${path}: expected an array of length ${expected.length}, got ${JSON.stringify(actual)?.slice(0, 80)}`,
+      );
     }
     expected.forEach((e, i) => expectClose(actual[i], e, tolerance, `${path}[${i}]`));
     return;
@@ -37,6 +39,6 @@ export function expectClose(actual: unknown, expected: unknown, tolerance: numbe
     }
     return;
   }
-  if (actual !== expected) throw new Error(`${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  if (actual !== expected)
+    throw new Error(`${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
-

@@ -16,7 +16,10 @@ export interface Published {
   canary_percent?: number;
 }
 
-const sha256 = (data: ArrayBuffer | string) => createHash("sha256").update(typeof data === "string" ? data : new Uint8Array(data)).digest("hex");
+const sha256 = (data: ArrayBuffer | string) =>
+  createHash("sha256")
+    .update(typeof data === "string" ? data : new Uint8Array(data))
+    .digest("hex");
 
 /** sha256 over the sorted "<file> <sha256>\n" lines of the manifest's `files` (README, "Model repository"). */
 export function identityOf(files: Record<string, ArrayBuffer>): string {
@@ -36,9 +39,15 @@ const decoder = new TextDecoder();
  * ignores it), so its sha256 and the artifact identity differ per name and version, and an
  * isolate's memo of another test's model can never stand in for this one.
  */
-export function distinctFiles(load: FixtureLoader, model: string, version: number, publishedAs: string): Record<string, ArrayBuffer> {
+export function distinctFiles(
+  load: FixtureLoader,
+  model: string,
+  version: number,
+  publishedAs: string,
+): Record<string, ArrayBuffer> {
   const files = { ...load(model, version) };
-  const modelJson = encoder.encode(JSON.stringify({ ...JSON.parse(decoder.decode(files["model.json"])), publishedAs })).buffer as ArrayBuffer;
+  const modelJson = encoder.encode(JSON.stringify({ ...JSON.parse(decoder.decode(files["model.json"])), publishedAs }))
+    .buffer as ArrayBuffer;
   const manifest = JSON.parse(decoder.decode(files["manifest.json"])) as { files: Record<string, string> };
   manifest.files["model.json"] = sha256(modelJson);
   files["model.json"] = modelJson;
@@ -60,7 +69,10 @@ export async function publish({ kv, bucket, load }: Stores, name: string, spec: 
     for (const [file, bytes] of Object.entries(files)) await bucket.put(`models/${name}/${version}/${file}`, bytes);
     versions[version] = { sha256: identityOf(files) };
   }
-  await kv.put(`model:${name}`, JSON.stringify({ versions, labels: spec.labels ?? {}, canary_percent: spec.canary_percent ?? 0 }));
+  await kv.put(
+    `model:${name}`,
+    JSON.stringify({ versions, labels: spec.labels ?? {}, canary_percent: spec.canary_percent ?? 0 }),
+  );
 }
 
 /** The documented canary split: sha256("<model>\n<key>"), first 4 bytes big-endian, scaled to [0, 100). */
@@ -71,5 +83,6 @@ export function bucketOf(model: string, key: string): number {
 /** Removes a published version's files from this location's Cache API (as if in a new location). */
 export async function forgetCached(cache: Cache, files: Record<string, ArrayBuffer>): Promise<void> {
   const manifest = JSON.parse(decoder.decode(files["manifest.json"])) as { files: Record<string, string> };
-  for (const sha of Object.values(manifest.files)) await cache.delete(`https://artifacts.stateless-serve.internal/sha256/${sha}`);
+  for (const sha of Object.values(manifest.files))
+    await cache.delete(`https://artifacts.stateless-serve.internal/sha256/${sha}`);
 }

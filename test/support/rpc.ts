@@ -3,14 +3,16 @@
  * call on the Predictor entrypoint (`predict` / `infer`); a case's explicit `rpc` wins. Requests that
  * only HTTP can carry (raw bytes, content types, GET, TF Serving's path grammar) have no RPC form.
  */
-import type { PredictorApi } from "../../src/rpc/contract.ts";
+
 import { parseRpcError } from "../../src/client.ts";
+import type { PredictorApi } from "../../src/rpc/contract.ts";
 import { CASES, type Case, type ProtocolRequest, type RpcRequest } from "./cases.ts";
 
 const V1 = /^\/v1\/models\/([^/:]+)(?:\/versions\/(\d+)|\/labels\/([^/:]+))?:predict$/;
 const V2 = /^\/v2\/models\/([^/]+)(?:\/versions\/(\d+))?\/infer$/;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 
 /** The RPC call carrying the same request as an HTTP one, if there is one. */
 export function rpcOf(protocol: "v1" | "v2", request: ProtocolRequest): RpcRequest | undefined {
@@ -18,7 +20,8 @@ export function rpcOf(protocol: "v1" | "v2", request: ProtocolRequest): RpcReque
   const body = request.body;
   if (protocol === "v1") {
     const m = V1.exec(request.path);
-    if (!m || !("instances" in body) || Object.keys(body).some((k) => k !== "instances" && k !== "signature_name")) return undefined;
+    if (!m || !("instances" in body) || Object.keys(body).some((k) => k !== "instances" && k !== "signature_name"))
+      return undefined;
     const options: Record<string, unknown> = {};
     if (m[2] !== undefined) options.version = Number(m[2]);
     if (m[3] !== undefined) options.label = m[3];
@@ -50,7 +53,9 @@ export const RPC_RUNS: RpcRun[] = CASES.flatMap((c) => {
   return runs;
 });
 
-export type RpcOutcome = { ok: true; value: unknown } | { ok: false; status: number; code: string; message: string; error: unknown };
+export type RpcOutcome =
+  | { ok: true; value: unknown }
+  | { ok: false; status: number; code: string; message: string; error: unknown };
 
 /** Calls a Predictor (a binding's stub, or the class itself) and settles into a comparable outcome. */
 export async function callRpc(predictor: PredictorApi, call: RpcRequest): Promise<RpcOutcome> {

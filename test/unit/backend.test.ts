@@ -3,9 +3,10 @@
  * a module, or with one that is not TF.js' binary, cpu serves and every call says why (so the Worker
  * logs the fallback once per request that hits it).
  */
-import * as tf from "@tensorflow/tfjs-core";
+
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { ensureBackend, tensorMemory } from "../../src/runtime/tfjs/backend.ts";
 
@@ -13,7 +14,9 @@ import { ensureBackend, tensorMemory } from "../../src/runtime/tfjs/backend.ts";
 const compileWasm = (bytes: Uint8Array) =>
   (WebAssembly as unknown as { compile(bytes: Uint8Array): Promise<WebAssembly.Module> }).compile(bytes);
 
-const simdPath = createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm");
+const simdPath = createRequire(import.meta.url).resolve(
+  "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm",
+);
 /** The smallest valid wasm module: compiles and instantiates, but is not TF.js' binary. */
 const EMPTY_MODULE = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
 

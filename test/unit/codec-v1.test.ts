@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeV1, encodeV1, type V1Options } from "../../src/core/codecs/v1.ts";
-import { DEFAULT_LIMITS } from "../../src/core/tensors/tensors.ts";
 import type { Signature } from "../../src/core/tensors/spec.ts";
+import { DEFAULT_LIMITS } from "../../src/core/tensors/tensors.ts";
 import { errorOf } from "../support/errors.ts";
 
 const twoInputs: Signature = {
@@ -20,11 +20,15 @@ const oneInput: Signature = {
 };
 const opts: V1Options = { signatureName: "serving_default", passthrough: ["key"], limits: DEFAULT_LIMITS };
 
-
 describe("v1 row format", () => {
   it("stacks named instances into batched tensors and keeps keys aside", () => {
     const req = decodeV1(
-      { instances: [{ features: [1, 2], tag: "a", key: "k1" }, { features: [3, 4], tag: { b64: "AP8=" } }] },
+      {
+        instances: [
+          { features: [1, 2], tag: "a", key: "k1" },
+          { features: [3, 4], tag: { b64: "AP8=" } },
+        ],
+      },
       twoInputs,
       opts,
     );
@@ -40,14 +44,25 @@ describe("v1 row format", () => {
   });
 
   it.each([
-    [{ instances: [[1, 2, 3], [1, 2]] }, /instances\[1\]: expected shape \[3\] \(-1 = any\) for input 'x', got \[2\]/],
+    [
+      {
+        instances: [
+          [1, 2, 3],
+          [1, 2],
+        ],
+      },
+      /instances\[1\]: expected shape \[3\] \(-1 = any\) for input 'x', got \[2\]/,
+    ],
     [{ instances: [[1, 2]] }, /instances\[0\]: expected shape \[3\].*got \[2\]/],
     [{ instances: [[1, "2", 3]] }, /instances\[0\] element 1: expected a number, got the string "2"/],
     [{ instances: [[1, 2, 1e39]] }, /outside the range of FP32/],
     [{ instances: [] }, /instances: expected a non-empty array, got an array of length 0/],
     [{ instances: [[1, 2, 3]], inputs: [[1, 2, 3]] }, /exactly one of 'instances'.*got both/],
     [{}, /exactly one of 'instances'.*got neither/],
-    [{ instances: [[1, 2, 3]], signature_name: "other" }, /signature_name: this model has the signature 'serving_default', got the string "other"/],
+    [
+      { instances: [[1, 2, 3]], signature_name: "other" },
+      /signature_name: this model has the signature 'serving_default', got the string "other"/,
+    ],
     [{ instances: [[1, 2, 3]], extra: 1 }, /unknown field 'extra'/],
     [{ instances: [{ x: [1, 2, 3], z: 1 }] }, /instances\[0\]: unknown input 'z'/],
     [{ instances: [{ x: [1, 2, 3] }, [1, 2, 3]] }, /instances\[1\]: every instance must have the same form/],
@@ -59,32 +74,83 @@ describe("v1 row format", () => {
   });
 
   it("refuses a missing input and non-object instances for multi-input models", () => {
-    expect(errorOf(() => decodeV1({ instances: [{ features: [1, 2] }] }, twoInputs, opts)).message).toMatch(/missing input 'tag'/);
-    expect(errorOf(() => decodeV1({ instances: [[1, 2]] }, twoInputs, opts)).message).toMatch(/must be an object with keys 'features', 'tag'/);
+    expect(errorOf(() => decodeV1({ instances: [{ features: [1, 2] }] }, twoInputs, opts)).message).toMatch(
+      /missing input 'tag'/,
+    );
+    expect(errorOf(() => decodeV1({ instances: [[1, 2]] }, twoInputs, opts)).message).toMatch(
+      /must be an object with keys 'features', 'tag'/,
+    );
   });
 
   it("refuses instances whose shapes differ when the model's row shape is variable", () => {
     const variable: Signature = { ...oneInput, inputs: [{ name: "x", dtype: "float32", shape: [-1, -1] }] };
-    expect(errorOf(() => decodeV1({ instances: [[1, 2, 3], [1, 2]] }, variable, opts)).message).toMatch(
-      /instances\[1\]: ragged instances, expected shape \[3\] like instances\[0\], got \[2\]/,
-    );
+    expect(
+      errorOf(() =>
+        decodeV1(
+          {
+            instances: [
+              [1, 2, 3],
+              [1, 2],
+            ],
+          },
+          variable,
+          opts,
+        ),
+      ).message,
+    ).toMatch(/instances\[1\]: ragged instances, expected shape \[3\] like instances\[0\], got \[2\]/);
   });
 
   it("refuses lone surrogates and batches over the limit", () => {
     const err = errorOf(() => decodeV1({ instances: [{ features: [1, 2], tag: "\ud800" }] }, twoInputs, opts));
     expect(err.message).toMatch(/instances\[0\]\.tag: string is not valid Unicode/);
     const limited = { ...opts, limits: { ...DEFAULT_LIMITS, maxBatch: 2 } };
-    expect(errorOf(() => decodeV1({ instances: [[1, 2, 3], [1, 2, 3], [1, 2, 3]] }, oneInput, limited)).message).toMatch(
-      /at most 2 instances are allowed per request, got 3/,
-    );
+    expect(
+      errorOf(() =>
+        decodeV1(
+          {
+            instances: [
+              [1, 2, 3],
+              [1, 2, 3],
+              [1, 2, 3],
+            ],
+          },
+          oneInput,
+          limited,
+        ),
+      ).message,
+    ).toMatch(/at most 2 instances are allowed per request, got 3/);
   });
 
   it("encodes one output as bare predictions, several as objects, keys echoed", () => {
-    const plain = decodeV1({ instances: [[1, 2, 3], [4, 5, 6]] }, oneInput, opts);
-    const y = { spec: oneInput.outputs[0]!, tensor: { dtype: "float32" as const, shape: [2], values: new Float32Array([0.1, 0.5]) } };
+    const plain = decodeV1(
+      {
+        instances: [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+      },
+      oneInput,
+      opts,
+    );
+    const y = {
+      spec: oneInput.outputs[0]!,
+      tensor: { dtype: "float32" as const, shape: [2], values: new Float32Array([0.1, 0.5]) },
+    };
     expect(encodeV1(plain, [y])).toEqual({ predictions: [0.1, 0.5] });
-    const keyed = decodeV1({ instances: [{ x: [1, 2, 3], key: 7 }, { x: [4, 5, 6], key: "b" }] }, oneInput, opts);
-    const label = { spec: oneInput.outputs[1]!, tensor: { dtype: "string" as const, shape: [2], values: [new Uint8Array([104, 105]), new Uint8Array([255])] } };
+    const keyed = decodeV1(
+      {
+        instances: [
+          { x: [1, 2, 3], key: 7 },
+          { x: [4, 5, 6], key: "b" },
+        ],
+      },
+      oneInput,
+      opts,
+    );
+    const label = {
+      spec: oneInput.outputs[1]!,
+      tensor: { dtype: "string" as const, shape: [2], values: [new Uint8Array([104, 105]), new Uint8Array([255])] },
+    };
     expect(encodeV1(keyed, [y, label])).toEqual({
       predictions: [
         { y: 0.1, label_bytes: { b64: "aGk=" }, key: 7 },
@@ -97,12 +163,27 @@ describe("v1 row format", () => {
 describe("v1 columnar format", () => {
   it("takes a bare tensor for one input and answers a bare tensor for one output", () => {
     const req = decodeV1({ inputs: [[1, 2, 3]] }, oneInput, opts);
-    const y = { spec: oneInput.outputs[0]!, tensor: { dtype: "float32" as const, shape: [1], values: new Float32Array([0.25]) } };
+    const y = {
+      spec: oneInput.outputs[0]!,
+      tensor: { dtype: "float32" as const, shape: [1], values: new Float32Array([0.25]) },
+    };
     expect(encodeV1(req, [y])).toEqual({ outputs: [0.25] });
   });
 
   it("takes named tensors and checks each shape", () => {
-    const req = decodeV1({ inputs: { features: [[1, 2], [3, 4]], tag: ["a", "b"] } }, twoInputs, opts);
+    const req = decodeV1(
+      {
+        inputs: {
+          features: [
+            [1, 2],
+            [3, 4],
+          ],
+          tag: ["a", "b"],
+        },
+      },
+      twoInputs,
+      opts,
+    );
     expect(req.inputs.features!.shape).toEqual([2, 2]);
     expect(errorOf(() => decodeV1({ inputs: { features: [1, 2], tag: ["a"] } }, twoInputs, opts)).message).toMatch(
       /inputs\.features: expected shape \[-1, 2\].*got \[2\]/,

@@ -4,10 +4,10 @@
  * naming the field, and binary answers read back to the JSON answer's numbers.
  */
 import { describe, expect, it } from "vitest";
-import { decodeV2Binary, encodeV2Binary, halfToFloat, splitBinaryBody } from "../../src/core/codecs/v2-binary.ts";
 import { decodeV2, encodeV2 } from "../../src/core/codecs/v2.ts";
-import { DEFAULT_LIMITS } from "../../src/core/tensors/tensors.ts";
+import { decodeV2Binary, encodeV2Binary, halfToFloat, splitBinaryBody } from "../../src/core/codecs/v2-binary.ts";
 import type { Signature } from "../../src/core/tensors/spec.ts";
+import { DEFAULT_LIMITS } from "../../src/core/tensors/tensors.ts";
 import {
   binaryBody,
   bool,
@@ -17,9 +17,9 @@ import {
   fp16Bits,
   fp32,
   fp64,
+  int8,
   int32,
   int64,
-  int8,
   parseBinaryAnswer,
   toBinaryRequest,
   uint32,
@@ -60,7 +60,10 @@ const decode = ({ body, headerLength }: { body: Uint8Array; headerLength: number
 function withInput(i: number, input: Record<string, unknown>, bytes: Uint8Array) {
   const { inputs } = jsonRequest();
   const chunks = inputs.map((inp) => elementsOf(inp.datatype, inp.data));
-  const header: unknown[] = inputs.map(({ data: _data, ...inp }, k) => ({ ...inp, parameters: { binary_data_size: chunks[k]!.length } }));
+  const header: unknown[] = inputs.map(({ data: _data, ...inp }, k) => ({
+    ...inp,
+    parameters: { binary_data_size: chunks[k]!.length },
+  }));
   header[i] = input;
   chunks[i] = bytes;
   return binaryBody({ inputs: header }, chunks);
@@ -95,45 +98,108 @@ describe("v2 binary tensor data: requests", () => {
   it("reads FP16 and FP64 into float32, and every integer type into int32, by the JSON path's rules", () => {
     // FP16 bit patterns: 1, -2, 0.5, 65504 (largest half), 2^-24 (smallest subnormal).
     const halves = [0x3c00, 0xc000, 0x3800, 0x7bff];
-    const fp16 = decode(withInput(0, { name: "x", shape: [2, 2], datatype: "FP16", parameters: { binary_data_size: 8 } }, fp16Bits(halves)));
+    const fp16 = decode(
+      withInput(
+        0,
+        { name: "x", shape: [2, 2], datatype: "FP16", parameters: { binary_data_size: 8 } },
+        fp16Bits(halves),
+      ),
+    );
     expect(fp16.inputs.x).toEqual({ dtype: "float32", shape: [2, 2], values: new Float32Array([1, -2, 0.5, 65504]) });
     expect(halfToFloat(0x0001)).toBe(2 ** -24);
-    const f64 = decode(withInput(0, { name: "x", shape: [2, 2], datatype: "FP64", parameters: { binary_data_size: 32 } }, fp64([0.1, -1e30, 1 / 3, 0])));
+    const f64 = decode(
+      withInput(
+        0,
+        { name: "x", shape: [2, 2], datatype: "FP64", parameters: { binary_data_size: 32 } },
+        fp64([0.1, -1e30, 1 / 3, 0]),
+      ),
+    );
     expect(f64.inputs.x!.values).toEqual(new Float32Array([0.1, -1e30, 1 / 3, 0]));
-    const i8 = decode(withInput(1, { name: "n", shape: [2], datatype: "INT8", parameters: { binary_data_size: 2 } }, int8([-128, 127])));
+    const i8 = decode(
+      withInput(1, { name: "n", shape: [2], datatype: "INT8", parameters: { binary_data_size: 2 } }, int8([-128, 127])),
+    );
     expect(i8.inputs.n).toEqual({ dtype: "int32", shape: [2], values: new Int32Array([-128, 127]) });
-    const i64 = decode(withInput(1, { name: "n", shape: [2], datatype: "INT64", parameters: { binary_data_size: 16 } }, int64([-2147483648n, 2147483647n])));
+    const i64 = decode(
+      withInput(
+        1,
+        { name: "n", shape: [2], datatype: "INT64", parameters: { binary_data_size: 16 } },
+        int64([-2147483648n, 2147483647n]),
+      ),
+    );
     expect(i64.inputs.n!.values).toEqual(new Int32Array([-2147483648, 2147483647]));
   });
 
   it.each([
-    ["INT64 beyond int32", { datatype: "INT64", size: 16 }, int64([1n, 2147483648n]), /inputs\[1\] \(binary data\) element 1: expected an integer in \[-2147483648, 2147483647\] for INT64, got 2147483648/],
-    ["INT64 far below int32", { datatype: "INT64", size: 16 }, int64([-(2n ** 40n), 0n]), /element 0: expected an integer in .* for INT64, got -1099511627776/],
-    ["UINT32 beyond int32", { datatype: "UINT32", size: 8 }, uint32([0, 4294967295]), /element 1: expected an integer in \[0, 2147483647\] for UINT32, got 4294967295/],
+    [
+      "INT64 beyond int32",
+      { datatype: "INT64", size: 16 },
+      int64([1n, 2147483648n]),
+      /inputs\[1\] \(binary data\) element 1: expected an integer in \[-2147483648, 2147483647\] for INT64, got 2147483648/,
+    ],
+    [
+      "INT64 far below int32",
+      { datatype: "INT64", size: 16 },
+      int64([-(2n ** 40n), 0n]),
+      /element 0: expected an integer in .* for INT64, got -1099511627776/,
+    ],
+    [
+      "UINT32 beyond int32",
+      { datatype: "UINT32", size: 8 },
+      uint32([0, 4294967295]),
+      /element 1: expected an integer in \[0, 2147483647\] for UINT32, got 4294967295/,
+    ],
   ])("refuses %s", (_what, { datatype, size }, bytes, message) => {
-    const err = errorOf(() => decode(withInput(1, { name: "n", shape: [2], datatype, parameters: { binary_data_size: size } }, bytes)));
+    const err = errorOf(() =>
+      decode(withInput(1, { name: "n", shape: [2], datatype, parameters: { binary_data_size: size } }, bytes)),
+    );
     expect(err.status).toBe(400);
     expect(err.message).toMatch(message);
   });
 
   it.each([
-    ["a NaN in FP32", "FP32", fp32([1, NaN, 0, 0]), /inputs\[0\] \(binary data\) element 1: expected a finite number, got NaN/],
-    ["an infinity in FP16", "FP16", fp16Bits([0x3c00, 0x3c00, 0x7c00, 0]), /element 2: expected a finite number, got Infinity/],
+    [
+      "a NaN in FP32",
+      "FP32",
+      fp32([1, NaN, 0, 0]),
+      /inputs\[0\] \(binary data\) element 1: expected a finite number, got NaN/,
+    ],
+    [
+      "an infinity in FP16",
+      "FP16",
+      fp16Bits([0x3c00, 0x3c00, 0x7c00, 0]),
+      /element 2: expected a finite number, got Infinity/,
+    ],
     ["an FP64 beyond FP32", "FP64", fp64([0, 0, 0, 1e300]), /element 3: 1e\+300 is outside the range of FP32/],
   ])("refuses %s", (_what, datatype, bytes, message) => {
-    const err = errorOf(() => decode(withInput(0, { name: "x", shape: [2, 2], datatype, parameters: { binary_data_size: bytes.length } }, bytes)));
+    const err = errorOf(() =>
+      decode(
+        withInput(0, { name: "x", shape: [2, 2], datatype, parameters: { binary_data_size: bytes.length } }, bytes),
+      ),
+    );
     expect(err.message).toMatch(message);
   });
 
   it("refuses a BOOL byte other than 0 or 1", () => {
-    const err = errorOf(() => decode(withInput(3, { name: "b", shape: [2], datatype: "BOOL", parameters: { binary_data_size: 2 } }, new Uint8Array([1, 2]))));
-    expect(err.message).toMatch(/inputs\[3\] \(binary data\) element 1: expected a byte 0 \(false\) or 1 \(true\) for BOOL, got 2/);
+    const err = errorOf(() =>
+      decode(
+        withInput(
+          3,
+          { name: "b", shape: [2], datatype: "BOOL", parameters: { binary_data_size: 2 } },
+          new Uint8Array([1, 2]),
+        ),
+      ),
+    );
+    expect(err.message).toMatch(
+      /inputs\[3\] \(binary data\) element 1: expected a byte 0 \(false\) or 1 \(true\) for BOOL, got 2/,
+    );
   });
 
   it("keeps BYTES elements as raw bytes, not only text", () => {
     const raw = new Uint8Array([0xff, 0x00, 0xfe]);
     const bytes = bytesElements([raw, "ab"]);
-    const request = decode(withInput(2, { name: "s", shape: [2], datatype: "BYTES", parameters: { binary_data_size: bytes.length } }, bytes));
+    const request = decode(
+      withInput(2, { name: "s", shape: [2], datatype: "BYTES", parameters: { binary_data_size: bytes.length } }, bytes),
+    );
     expect(request.inputs.s!.values).toEqual([raw, new TextEncoder().encode("ab")]);
   });
 });
@@ -142,11 +208,25 @@ describe("v2 binary tensor data: malformed bodies are 400s naming the field", ()
   const body = toBinaryRequest(jsonRequest());
 
   it.each([
-    ["a header length that is not a number", "abc", /Inference-Header-Content-Length: expected a non-negative integer, got 'abc'/],
+    [
+      "a header length that is not a number",
+      "abc",
+      /Inference-Header-Content-Length: expected a non-negative integer, got 'abc'/,
+    ],
     ["a negative header length", "-1", /Inference-Header-Content-Length: expected a non-negative integer, got '-1'/],
     ["a fractional header length", "1.5", /expected a non-negative integer, got '1.5'/],
-    ["a header length beyond the body", String(body.body.length + 1), new RegExp(`${body.body.length + 1} bytes of JSON header announced, but the body has only ${body.body.length} bytes`)],
-    ["a header length cutting the JSON short", String(body.headerLength - 1), /inference header: the first \d+ bytes \(Inference-Header-Content-Length\) are not valid JSON/],
+    [
+      "a header length beyond the body",
+      String(body.body.length + 1),
+      new RegExp(
+        `${body.body.length + 1} bytes of JSON header announced, but the body has only ${body.body.length} bytes`,
+      ),
+    ],
+    [
+      "a header length cutting the JSON short",
+      String(body.headerLength - 1),
+      /inference header: the first \d+ bytes \(Inference-Header-Content-Length\) are not valid JSON/,
+    ],
   ])("refuses %s", (_what, length, message) => {
     const err = errorOf(() => splitBinaryBody(body.body, length));
     expect(err.status).toBe(400);
@@ -158,18 +238,76 @@ describe("v2 binary tensor data: malformed bodies are 400s naming the field", ()
     expect(err.message).toMatch(/inference header: expected UTF-8 JSON text in the first 3 bytes/);
   });
 
-  const x = (parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ name: "x", shape: [2, 2], datatype: "FP32", parameters, ...extra });
+  const x = (parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    name: "x",
+    shape: [2, 2],
+    datatype: "FP32",
+    parameters,
+    ...extra,
+  });
   it.each([
-    ["a binary_data_size that does not fit the shape", withInput(0, x({ binary_data_size: 12 }), fp32([1, 2, 3])), /inputs\[0\]\.parameters\.binary_data_size: expected 16 bytes \(shape \[2, 2\] × 4 bytes for FP32\), got 12/],
-    ["a binary_data_size that is not an integer", withInput(0, x({ binary_data_size: "16" }), fp32([1, 2, 3, 4])), /inputs\[0\]\.parameters\.binary_data_size: expected a non-negative integer, got the string "16"/],
-    ["both data and binary_data_size", withInput(0, x({ binary_data_size: 16 }, { data: [1, 2, 3, 4] }), fp32([1, 2, 3, 4])), /inputs\[0\]: expected either 'data' or parameters\.binary_data_size, got both/],
-    ["neither data nor binary_data_size", withInput(0, x({}), new Uint8Array()), /inputs\[0\]\.data: expected the tensor's elements, or parameters\.binary_data_size for raw bytes after the JSON header, got neither/],
-    ["BYTES whose element length runs past the end", withInput(2, { name: "s", shape: [1], datatype: "BYTES", parameters: { binary_data_size: 6 } }, concat([uint32([9]), new Uint8Array([1, 2])])), /inputs\[2\] \(binary data\) element 0: length 9 runs past the end of the tensor's 6 bytes \(binary_data_size\) by 7/],
-    ["BYTES cut inside a length", withInput(2, { name: "s", shape: [2], datatype: "BYTES", parameters: { binary_data_size: 7 } }, concat([bytesElements(["a"]), new Uint8Array([1, 0])])), /element 1: expected a 4-byte length, got 2 bytes before the end/],
-    ["BYTES with bytes left over", withInput(2, { name: "s", shape: [1], datatype: "BYTES", parameters: { binary_data_size: 8 } }, concat([bytesElements(["a"]), new Uint8Array([7, 7, 7])])), /inputs\[2\] \(binary data\): 3 bytes left over after the 1 BYTES elements of shape \[1\]; binary_data_size is 8/],
-    ["an unknown input", withInput(0, x({ binary_data_size: 16 }, { name: "zz" }), fp32([1, 2, 3, 4])), /inputs\[0\]\.name: unknown input 'zz'/],
-    ["a datatype the model does not take", withInput(1, { name: "n", shape: [2], datatype: "FP32", parameters: { binary_data_size: 8 } }, fp32([1, 2])), /inputs\[1\]\.datatype: input 'n' takes INT32 \(or another integer type\), got FP32/],
-    ["a shape the model does not take", withInput(0, x({ binary_data_size: 12 }, { shape: [1, 3] }), fp32([1, 2, 3])), /inputs\[0\]\.shape: expected shape \[-1, 2\] \(-1 = any\) for input 'x', got \[1, 3\]/],
+    [
+      "a binary_data_size that does not fit the shape",
+      withInput(0, x({ binary_data_size: 12 }), fp32([1, 2, 3])),
+      /inputs\[0\]\.parameters\.binary_data_size: expected 16 bytes \(shape \[2, 2\] × 4 bytes for FP32\), got 12/,
+    ],
+    [
+      "a binary_data_size that is not an integer",
+      withInput(0, x({ binary_data_size: "16" }), fp32([1, 2, 3, 4])),
+      /inputs\[0\]\.parameters\.binary_data_size: expected a non-negative integer, got the string "16"/,
+    ],
+    [
+      "both data and binary_data_size",
+      withInput(0, x({ binary_data_size: 16 }, { data: [1, 2, 3, 4] }), fp32([1, 2, 3, 4])),
+      /inputs\[0\]: expected either 'data' or parameters\.binary_data_size, got both/,
+    ],
+    [
+      "neither data nor binary_data_size",
+      withInput(0, x({}), new Uint8Array()),
+      /inputs\[0\]\.data: expected the tensor's elements, or parameters\.binary_data_size for raw bytes after the JSON header, got neither/,
+    ],
+    [
+      "BYTES whose element length runs past the end",
+      withInput(
+        2,
+        { name: "s", shape: [1], datatype: "BYTES", parameters: { binary_data_size: 6 } },
+        concat([uint32([9]), new Uint8Array([1, 2])]),
+      ),
+      /inputs\[2\] \(binary data\) element 0: length 9 runs past the end of the tensor's 6 bytes \(binary_data_size\) by 7/,
+    ],
+    [
+      "BYTES cut inside a length",
+      withInput(
+        2,
+        { name: "s", shape: [2], datatype: "BYTES", parameters: { binary_data_size: 7 } },
+        concat([bytesElements(["a"]), new Uint8Array([1, 0])]),
+      ),
+      /element 1: expected a 4-byte length, got 2 bytes before the end/,
+    ],
+    [
+      "BYTES with bytes left over",
+      withInput(
+        2,
+        { name: "s", shape: [1], datatype: "BYTES", parameters: { binary_data_size: 8 } },
+        concat([bytesElements(["a"]), new Uint8Array([7, 7, 7])]),
+      ),
+      /inputs\[2\] \(binary data\): 3 bytes left over after the 1 BYTES elements of shape \[1\]; binary_data_size is 8/,
+    ],
+    [
+      "an unknown input",
+      withInput(0, x({ binary_data_size: 16 }, { name: "zz" }), fp32([1, 2, 3, 4])),
+      /inputs\[0\]\.name: unknown input 'zz'/,
+    ],
+    [
+      "a datatype the model does not take",
+      withInput(1, { name: "n", shape: [2], datatype: "FP32", parameters: { binary_data_size: 8 } }, fp32([1, 2])),
+      /inputs\[1\]\.datatype: input 'n' takes INT32 \(or another integer type\), got FP32/,
+    ],
+    [
+      "a shape the model does not take",
+      withInput(0, x({ binary_data_size: 12 }, { shape: [1, 3] }), fp32([1, 2, 3])),
+      /inputs\[0\]\.shape: expected shape \[-1, 2\] \(-1 = any\) for input 'x', got \[1, 3\]/,
+    ],
   ])("refuses %s", (_what, made, message) => {
     const err = errorOf(() => decode(made));
     expect(err.status).toBe(400);
@@ -178,18 +316,28 @@ describe("v2 binary tensor data: malformed bodies are 400s naming the field", ()
 
   it("refuses bytes missing after the header", () => {
     const cut = { body: body.body.subarray(0, body.body.length - 2), headerLength: body.headerLength };
-    expect(errorOf(() => decode(cut)).message).toMatch(/inputs\[3\]\.parameters\.binary_data_size: 2 bytes expected at offset \d+ after the JSON header, but only 0 follow/);
+    expect(errorOf(() => decode(cut)).message).toMatch(
+      /inputs\[3\]\.parameters\.binary_data_size: 2 bytes expected at offset \d+ after the JSON header, but only 0 follow/,
+    );
   });
 
   it("refuses bytes left over after the last binary tensor", () => {
     const longer = { body: concat([body.body, new Uint8Array(5)]), headerLength: body.headerLength };
-    expect(errorOf(() => decode(longer)).message).toMatch(/request body: 5 bytes left over after the binary tensors; the inputs' binary_data_size add up to \d+ of the \d+ bytes/);
+    expect(errorOf(() => decode(longer)).message).toMatch(
+      /request body: 5 bytes left over after the binary tensors; the inputs' binary_data_size add up to \d+ of the \d+ bytes/,
+    );
   });
 
   it("applies the element, batch and string limits", () => {
-    expect(errorOf(() => decode(body, { ...DEFAULT_LIMITS, maxElements: 3 })).message).toMatch(/inputs\[0\]\.shape: at most 3 elements are allowed per tensor, got 4/);
-    expect(errorOf(() => decode(body, { ...DEFAULT_LIMITS, maxBatch: 1 })).message).toMatch(/inputs\[0\]\.shape: at most 1 rows are allowed per request, got 2/);
-    expect(errorOf(() => decode(body, { ...DEFAULT_LIMITS, maxStringBytes: 5 })).message).toMatch(/inputs\[2\] \(binary data\) element 0: strings may be at most 5 bytes, got 6/);
+    expect(errorOf(() => decode(body, { ...DEFAULT_LIMITS, maxElements: 3 })).message).toMatch(
+      /inputs\[0\]\.shape: at most 3 elements are allowed per tensor, got 4/,
+    );
+    expect(errorOf(() => decode(body, { ...DEFAULT_LIMITS, maxBatch: 1 })).message).toMatch(
+      /inputs\[0\]\.shape: at most 1 rows are allowed per request, got 2/,
+    );
+    expect(errorOf(() => decode(body, { ...DEFAULT_LIMITS, maxStringBytes: 5 })).message).toMatch(
+      /inputs\[2\] \(binary data\) element 0: strings may be at most 5 bytes, got 6/,
+    );
   });
 
   it("checks the envelope like the JSON codec (closed objects)", () => {
@@ -200,9 +348,19 @@ describe("v2 binary tensor data: malformed bodies are 400s naming the field", ()
 
 describe("v2 binary tensor data: answers", () => {
   const outputs = [
-    { spec: sig.outputs[0]!, tensor: { dtype: "float32" as const, shape: [3], values: new Float32Array([0.1, -2, 1e-8]) } },
+    {
+      spec: sig.outputs[0]!,
+      tensor: { dtype: "float32" as const, shape: [3], values: new Float32Array([0.1, -2, 1e-8]) },
+    },
     { spec: sig.outputs[1]!, tensor: { dtype: "int32" as const, shape: [2], values: new Int32Array([7, -1]) } },
-    { spec: sig.outputs[2]!, tensor: { dtype: "string" as const, shape: [2], values: [new TextEncoder().encode("ok"), new TextEncoder().encode("")] } },
+    {
+      spec: sig.outputs[2]!,
+      tensor: {
+        dtype: "string" as const,
+        shape: [2],
+        values: [new TextEncoder().encode("ok"), new TextEncoder().encode("")],
+      },
+    },
   ];
   const model = { name: "m", version: 2 };
 
@@ -216,10 +374,16 @@ describe("v2 binary tensor data: answers", () => {
       }),
     );
     expect(some.binaryOutputs).toEqual(["p"]);
-    const none = decodeV2({ ...jsonRequest(), outputs: [{ name: "t", parameters: { binary_data: true } }] }, sig, DEFAULT_LIMITS);
+    const none = decodeV2(
+      { ...jsonRequest(), outputs: [{ name: "t", parameters: { binary_data: true } }] },
+      sig,
+      DEFAULT_LIMITS,
+    );
     expect(none.binaryOutputs).toEqual(["t"]);
     expect(decodeV2(jsonRequest(), sig, DEFAULT_LIMITS).binaryOutputs).toBeUndefined();
-    const wrong = errorOf(() => decodeV2({ ...jsonRequest(), parameters: { binary_data_output: "yes" } }, sig, DEFAULT_LIMITS));
+    const wrong = errorOf(() =>
+      decodeV2({ ...jsonRequest(), parameters: { binary_data_output: "yes" } }, sig, DEFAULT_LIMITS),
+    );
     expect(wrong.message).toBe('parameters.binary_data_output: expected a boolean, got the string "yes"');
   });
 
@@ -239,7 +403,9 @@ describe("v2 binary tensor data: answers", () => {
       ],
     });
     // Binary floats are the exact float32s; JSON prints the shortest decimal that reads back as them.
-    expect(values.p!.map((v) => Math.fround(v as number))).toEqual(json.outputs[0]!.data.map((v) => Math.fround(v as number)));
+    expect(values.p!.map((v) => Math.fround(v as number))).toEqual(
+      json.outputs[0]!.data.map((v) => Math.fround(v as number)),
+    );
     expect(values.t).toEqual(json.outputs[2]!.data);
   });
 });

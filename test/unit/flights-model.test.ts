@@ -9,10 +9,16 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildFeatures, contextKeys, FlightsParamsSchema, lookupFromEntries, parseFlight } from "../../src/pipelines/flights/index.ts";
-import { AirportValueSchema, batchLookup, readValue } from "../../src/pipelines/flights/context.ts";
-import { ManifestSchema } from "../../src/core/models/manifest.ts";
 import { readEntries } from "../../scripts/local-context.ts";
+import { ManifestSchema } from "../../src/core/models/manifest.ts";
+import { AirportValueSchema, batchLookup, readValue } from "../../src/pipelines/flights/context.ts";
+import {
+  buildFeatures,
+  contextKeys,
+  FlightsParamsSchema,
+  lookupFromEntries,
+  parseFlight,
+} from "../../src/pipelines/flights/index.ts";
 import { FLIGHTS } from "../support/flights.ts";
 
 const manifest = ManifestSchema.parse(JSON.parse(readFileSync("model/artifacts/flights/1/manifest.json", "utf8")));
@@ -34,7 +40,10 @@ describe("shared flights features", () => {
 describe("batch context lookup", () => {
   it("validates each key once per batch and gives the same values as a plain lookup", () => {
     const ap = { lat: 37.6, lon: -122.4, utc_offset: -8, dst: true, late_rate: 0.2, flights: 10 };
-    const values = new Map<string, unknown>([["ap:SFO", JSON.stringify(ap)], ["ap:BAD", "{not json"]]);
+    const values = new Map<string, unknown>([
+      ["ap:SFO", JSON.stringify(ap)],
+      ["ap:BAD", "{not json"],
+    ]);
     let parses = 0;
     const schema = AirportValueSchema.transform((v) => (parses++, v));
     const lookup = batchLookup(values);
@@ -51,7 +60,10 @@ describe("the pipeline on a tiny slice", () => {
   const out = mkdtempSync(join(tmpdir(), "stateless-serve-pipeline-"));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
   const run = (script: string, ...args: string[]) =>
-    execFileSync("npx", ["tsx", `model/flights/${script}.ts`, "--out", out, ...args], { stdio: "pipe", encoding: "utf8" });
+    execFileSync("npx", ["tsx", `model/flights/${script}.ts`, "--out", out, ...args], {
+      stdio: "pipe",
+      encoding: "utf8",
+    });
   const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
   it("writes a valid artifact, context and metrics, and evaluates reproducibly", { timeout: 300_000 }, () => {
@@ -62,7 +74,10 @@ describe("the pipeline on a tiny slice", () => {
     const written = ManifestSchema.parse(JSON.parse(readFileSync(join(dir, "1/manifest.json"), "utf8")));
     expect(written.preprocess?.kind).toBe("flights");
     for (const [file, hash] of Object.entries(written.files)) expect(sha(join(dir, "1", file))).toBe(hash);
-    const context = JSON.parse(readFileSync(join(dir, "context.json"), "utf8")) as Array<{ key: string; value: string }>;
+    const context = JSON.parse(readFileSync(join(dir, "context.json"), "utf8")) as Array<{
+      key: string;
+      value: string;
+    }>;
     expect(context.some((e) => e.key.startsWith("ap:"))).toBe(true);
     expect(context.every((e) => typeof e.value === "string" && JSON.parse(e.value) !== null)).toBe(true);
     const metrics = readFileSync(join(dir, "metrics.json"), "utf8");

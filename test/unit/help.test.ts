@@ -11,7 +11,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { formatHelp, helpRequested } from "../../scripts/help.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> })
+  .scripts;
 
 /** The command npm gives the extra arguments to: the last `&&` step. */
 const entry = (command: string) => command.split("&&").at(-1)!.trim();
@@ -48,7 +49,10 @@ beforeAll(async () => {
 describe("npm run <script> -- --help", () => {
   it.each(Object.keys(scripts))("%s prints its usage and an example, and exits 0", async (name) => {
     // A bare tool call (tsc, vitest, wrangler) would print the tool's help, or do the work.
-    expect(entry(scripts[name]!), `${name}: run it through a TypeScript entry with --help (scripts/tasks.ts for tool calls)`).toMatch(TS_ENTRY);
+    expect(
+      entry(scripts[name]!),
+      `${name}: run it through a TypeScript entry with --help (scripts/tasks.ts for tool calls)`,
+    ).toMatch(TS_ENTRY);
     const { code, stdout, stderr } = await outcomes.get(name)!;
     expect(code, `${name} --help exited ${code}: ${stderr}`).toBe(0);
     expect(stdout).toMatch(new RegExp(`^usage: npm (run )?${escape(name)}(\\s|$)`, "im"));
@@ -58,8 +62,16 @@ describe("npm run <script> -- --help", () => {
 
 describe("scripts/help.ts", () => {
   it("formats the usage line, the options with --help added, and the examples", () => {
-    const text = formatHelp({ script: "build", args: "[-- --env NAME]", summary: "Builds.", options: [["--env NAME", "which"]], examples: ["npm run build"] });
-    expect(text).toBe("usage: npm run build [-- --env NAME]\n\nBuilds.\n\noptions:\n  --env NAME  which\n  -h, --help  this text\n\nexamples:\n  npm run build\n");
+    const text = formatHelp({
+      script: "build",
+      args: "[-- --env NAME]",
+      summary: "Builds.",
+      options: [["--env NAME", "which"]],
+      examples: ["npm run build"],
+    });
+    expect(text).toBe(
+      "usage: npm run build [-- --env NAME]\n\nBuilds.\n\noptions:\n  --env NAME  which\n  -h, --help  this text\n\nexamples:\n  npm run build\n",
+    );
     expect(formatHelp({ script: "test", summary: "Tests." })).toMatch(/^usage: npm test\n/);
   });
 

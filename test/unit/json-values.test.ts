@@ -17,7 +17,10 @@ describe("shortestFloat32", () => {
 
 describe("nest", () => {
   it("re-nests row-major leaves", () => {
-    expect(nest([1, 2, 3, 4, 5, 6], [2, 3])).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(nest([1, 2, 3, 4, 5, 6], [2, 3])).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(nest([1, 2, 3, 4], [2, 1, 2])).toEqual([[[1, 2]], [[3, 4]]]);
     expect(nest([7], [])).toBe(7);
     expect(nest([], [2, 0])).toEqual([[], []]);

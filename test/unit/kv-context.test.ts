@@ -8,7 +8,8 @@ import { kvContext } from "../../src/adapters/kv/context-store.ts";
 type Get = (key: string, options: unknown) => Promise<string | null>;
 const fakeKv = (get: Get) => ({ get }) as unknown as KVNamespace;
 const never = () => new Promise<string | null>(() => {});
-const after = (ms: number, value: string | null) => new Promise<string | null>((resolve) => setTimeout(() => resolve(value), ms));
+const after = (ms: number, value: string | null) =>
+  new Promise<string | null>((resolve) => setTimeout(() => resolve(value), ms));
 const options = { cacheTtl: 60, timeoutMs: 50 };
 
 describe("KV context store", () => {
@@ -45,7 +46,10 @@ describe("KV context store", () => {
   });
 
   it("gives up on a read that never resolves after timeoutMs, keeping what arrived", async () => {
-    const store = kvContext(fakeKv((key) => (key === "hung" ? never() : Promise.resolve("1"))), options);
+    const store = kvContext(
+      fakeKv((key) => (key === "hung" ? never() : Promise.resolve("1"))),
+      options,
+    );
     const started = performance.now();
     const result = await store.getMany(["hung", "fast"]);
     const elapsed = performance.now() - started;
@@ -56,7 +60,10 @@ describe("KV context store", () => {
   });
 
   it("does not let a read that lands after the timeout change the answer already given", async () => {
-    const store = kvContext(fakeKv((key) => (key === "late" ? after(options.timeoutMs + 20, "2") : Promise.resolve("1"))), options);
+    const store = kvContext(
+      fakeKv((key) => (key === "late" ? after(options.timeoutMs + 20, "2") : Promise.resolve("1"))),
+      options,
+    );
     const result = await store.getMany(["late", "early"]);
     await after(60, null);
     expect(result.degraded).toBe(true);
@@ -65,7 +72,10 @@ describe("KV context store", () => {
   });
 
   it("treats a value that is not JSON as missing and degraded", async () => {
-    const store = kvContext(fakeKv(async () => "{not json"), options);
+    const store = kvContext(
+      fakeKv(async () => "{not json"),
+      options,
+    );
     const result = await store.getMany(["k"]);
     expect(result).toEqual({ values: new Map(), degraded: true });
   });

@@ -7,25 +7,45 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ModelRecordSchema, type ModelRecord } from "../../src/core/models/record.ts";
 import { CliError } from "../../scripts/models/cli-error.ts";
 import { renderRecords } from "../../scripts/models/list.ts";
 import { publish } from "../../scripts/models/publish.ts";
-import { emptyRecord, parsePercent, parseRecord, rolledBack, serialiseRecord, withCanary, withLabel, withVersion } from "../../scripts/models/record.ts";
+import {
+  emptyRecord,
+  parsePercent,
+  parseRecord,
+  rolledBack,
+  serialiseRecord,
+  withCanary,
+  withLabel,
+  withVersion,
+} from "../../scripts/models/record.ts";
 import type { RepositoryStore } from "../../scripts/models/store.ts";
 import { parseTarget, wranglerTargetArgs } from "../../scripts/models/target.ts";
+import { type ModelRecord, ModelRecordSchema } from "../../src/core/models/record.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const scratch = mkdtempSync(join(tmpdir(), "models-cli-record-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const entry = { sha256: "b".repeat(64), format: "layers-model" as const, bytes: 10, published: "2026-11-01T00:00:00.000Z" };
-const record = (over: Partial<ModelRecord> = {}): ModelRecord => ({ ...emptyRecord(), versions: { "1": entry, "2": entry, "3": entry }, ...over });
+const entry = {
+  sha256: "b".repeat(64),
+  format: "layers-model" as const,
+  bytes: 10,
+  published: "2026-11-01T00:00:00.000Z",
+};
+const record = (over: Partial<ModelRecord> = {}): ModelRecord => ({
+  ...emptyRecord(),
+  versions: { "1": entry, "2": entry, "3": entry },
+  ...over,
+});
 
 describe("record changes", () => {
   it("withVersion adds a version and refuses one the record has, naming the next free version", () => {
     expect(withVersion(emptyRecord(), "m", 0, entry).versions).toEqual({ "0": entry });
-    expect(() => withVersion(record(), "m", 2, entry)).toThrow(/m version 2 is already published .*immutable.*--version 4/);
+    expect(() => withVersion(record(), "m", 2, entry)).toThrow(
+      /m version 2 is already published .*immutable.*--version 4/,
+    );
   });
 
   it("withLabel pushes the previous version onto the label's history; the same version changes nothing", () => {
@@ -45,13 +65,16 @@ describe("record changes", () => {
     const second = rolledBack(first.record, "m", "stable");
     expect(second.record.labels.stable).toBe(1);
     expect(second.record.history).toEqual({});
-    expect(() => rolledBack(second.record, "m", "stable")).toThrow("m: label 'stable' → 1 has no earlier version to roll back to");
+    expect(() => rolledBack(second.record, "m", "stable")).toThrow(
+      "m: label 'stable' → 1 has no earlier version to roll back to",
+    );
     expect(() => rolledBack(second.record, "m", "beta")).toThrow("m has no label 'beta' to roll back (labels: stable)");
   });
 
   it("canary percent: 0-100, decimals allowed; above 0 needs a canary label", () => {
     expect(["0", "10", "12.5", "100"].map(parsePercent)).toEqual([0, 10, 12.5, 100]);
-    for (const bad of ["101", "-5", "1e2", "", "ten", "NaN"]) expect(() => parsePercent(bad), bad).toThrow(/from 0 to 100/);
+    for (const bad of ["101", "-5", "1e2", "", "ten", "NaN"])
+      expect(() => parsePercent(bad), bad).toThrow(/from 0 to 100/);
     expect(() => withCanary(record(), "m", 5)).toThrow("m has no 'canary' label");
     expect(withCanary(record({ labels: { canary: 2 } }), "m", 5).canary_percent).toBe(5);
     expect(withCanary(record(), "m", 0).canary_percent).toBe(0);
@@ -59,8 +82,12 @@ describe("record changes", () => {
 
   it("parseRecord refuses stored values that are not JSON or not records, rather than overwrite them", () => {
     expect(() => parseRecord("m", "{")).toThrow("model:m in the REGISTRY namespace is not JSON");
-    expect(() => parseRecord("m", JSON.stringify({ versions: { one: entry } }))).toThrow(/not a valid model record \(versions\.one/);
-    expect(parseRecord("m", serialiseRecord(record({ labels: { stable: 2 } })))).toEqual(record({ labels: { stable: 2 } }));
+    expect(() => parseRecord("m", JSON.stringify({ versions: { one: entry } }))).toThrow(
+      /not a valid model record \(versions\.one/,
+    );
+    expect(parseRecord("m", serialiseRecord(record({ labels: { stable: 2 } })))).toEqual(
+      record({ labels: { stable: 2 } }),
+    );
   });
 });
 
@@ -68,7 +95,12 @@ describe("list rendering", () => {
   it("shows versions, labels with their history, bundled and dangling labels, and the canary share", () => {
     const lines = renderRecords(
       {
-        tiny_graph: record({ versions: { "5": entry }, labels: { stable: 5, canary: 1, old: 4 }, canary_percent: 10, history: { stable: [1, 2] } }),
+        tiny_graph: record({
+          versions: { "5": entry },
+          labels: { stable: 5, canary: 1, old: 4 },
+          canary_percent: 10,
+          history: { stable: [1, 2] },
+        }),
         empty: emptyRecord(),
       },
       "memory",
@@ -103,7 +135,11 @@ describe("target flags", () => {
       "--config",
       "w.toml",
     ]);
-    expect(wranglerTargetArgs(parseTarget({ remote: true, env: "production" }))).toEqual(["--remote", "--env", "production"]);
+    expect(wranglerTargetArgs(parseTarget({ remote: true, env: "production" }))).toEqual([
+      "--remote",
+      "--env",
+      "production",
+    ]);
     expect(() => parseTarget({ remote: true, "persist-to": "x" })).toThrow("--remote cannot be combined");
   });
 });
@@ -144,10 +180,23 @@ describe("publish against an in-memory repository", () => {
 
   it("uploads shards, then model.json, then manifest.json, and writes the record last; --label keeps the old value in history", async () => {
     const { store, records, objects } = memoryStore({ tiny_layers: record({ labels: { stable: 1 } }) });
-    const result = await publish({ dir: fixture("tiny_layers", 1), name: "tiny_layers", version: 7, label: "stable", run: true }, store, log);
-    expect(objects).toEqual(["models/tiny_layers/7/group1-shard1of2.bin", "models/tiny_layers/7/group1-shard2of2.bin", "models/tiny_layers/7/model.json", "models/tiny_layers/7/manifest.json"]);
+    const result = await publish(
+      { dir: fixture("tiny_layers", 1), name: "tiny_layers", version: 7, label: "stable", run: true },
+      store,
+      log,
+    );
+    expect(objects).toEqual([
+      "models/tiny_layers/7/group1-shard1of2.bin",
+      "models/tiny_layers/7/group1-shard2of2.bin",
+      "models/tiny_layers/7/model.json",
+      "models/tiny_layers/7/manifest.json",
+    ]);
     const stored = ModelRecordSchema.parse(JSON.parse(records.get("tiny_layers")!));
-    expect(stored.versions["7"]).toMatchObject({ sha256: result.sha256, format: "layers-model", bytes: 3130 + 256 + 200 });
+    expect(stored.versions["7"]).toMatchObject({
+      sha256: result.sha256,
+      format: "layers-model",
+      bytes: 3130 + 256 + 200,
+    });
     expect(stored).toMatchObject({ labels: { stable: 7 }, history: { stable: [1] } });
     expect(result.manifestWritten).toBe(true);
     expect(result.manifest.signature.inputs.map((s) => s.name)).toEqual(["features", "extra"]);
@@ -156,7 +205,11 @@ describe("publish against an in-memory repository", () => {
   it("a failed upload leaves the record untouched and says the version stays invisible and what a retry does", async () => {
     const before = record({ labels: { stable: 1 } });
     const { store, records, objects, writes } = memoryStore({ tiny_layers: before }, { object: 2 });
-    const publishing = publish({ dir: fixture("tiny_layers", 1), name: "tiny_layers", version: 7, run: false }, store, log);
+    const publishing = publish(
+      { dir: fixture("tiny_layers", 1), name: "tiny_layers", version: 7, run: false },
+      store,
+      log,
+    );
     await expect(publishing).rejects.toThrow(
       /could not upload stateless-serve-models\/models\/tiny_layers\/7\/group1-shard2of2\.bin\nNothing was published: model:tiny_layers is unchanged, so version 7 stays invisible to the Worker\. Already uploaded: group1-shard1of2\.bin \(stray objects under models\/tiny_layers\/7\/; running the same publish again overwrites them\)/,
     );
@@ -168,13 +221,17 @@ describe("publish against an in-memory repository", () => {
   it("a failed record write says the version is not published and that re-running finishes it", async () => {
     const { store, objects } = memoryStore({}, { record: true });
     const publishing = publish({ dir: fixture("tiny_graph", 1), name: "fresh", version: 1, run: false }, store, log);
-    await expect(publishing).rejects.toThrow(/The files are uploaded but model:fresh was not written, so version 1 is not published .*Run the same command again/s);
+    await expect(publishing).rejects.toThrow(
+      /The files are uploaded but model:fresh was not written, so version 1 is not published .*Run the same command again/s,
+    );
     expect(objects).toHaveLength(3);
   });
 
   it("refuses to publish over a version bundled in the Worker", async () => {
     const { store, objects } = memoryStore();
-    await expect(publish({ dir: fixture("tiny_graph", 1), name: "tiny_graph", version: 2, run: false }, store, log)).rejects.toThrow(
+    await expect(
+      publish({ dir: fixture("tiny_graph", 1), name: "tiny_graph", version: 2, run: false }, store, log),
+    ).rejects.toThrow(
       "tiny_graph version 2 is bundled in the Worker (model/artifacts/tiny_graph/2); publish under another version. Nothing was written.",
     );
     expect(objects).toEqual([]);

@@ -8,13 +8,13 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Miniflare } from "miniflare";
 import { afterAll, describe, expect, it } from "vitest";
-import { ModelRecordSchema, type ModelRecord } from "../../src/core/models/record.ts";
 import { ManifestSchema } from "../../src/core/models/manifest.ts";
+import { type ModelRecord, ModelRecordSchema } from "../../src/core/models/record.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const TIMEOUT = 240_000;
@@ -31,8 +31,12 @@ interface Outcome {
 
 function run(script: string, args: string[]): Promise<Outcome> {
   return new Promise((done) => {
-    execFile(process.execPath, ["--import", "tsx", script, ...args], { cwd: ROOT, timeout: TIMEOUT, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
-      done({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ["--import", "tsx", script, ...args],
+      { cwd: ROOT, timeout: TIMEOUT, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) =>
+        done({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -57,7 +61,8 @@ async function withState<T>(persistTo: string, use: (kv: KVNamespace, bucket: R2
 }
 
 const readRecord = (persistTo: string, name: string) => withState(persistTo, (kv) => kv.get(`model:${name}`));
-const seedRecord = (persistTo: string, name: string, record: ModelRecord) => withState(persistTo, (kv) => kv.put(`model:${name}`, JSON.stringify(record)));
+const seedRecord = (persistTo: string, name: string, record: ModelRecord) =>
+  withState(persistTo, (kv) => kv.put(`model:${name}`, JSON.stringify(record)));
 
 const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
 
@@ -78,7 +83,12 @@ function fixtureCopy(model: string, version: number, keepManifest = false): stri
   return dir;
 }
 
-const entry = { sha256: "a".repeat(64), format: "graph-model" as const, bytes: 100, published: "2026-11-01T00:00:00.000Z" };
+const entry = {
+  sha256: "a".repeat(64),
+  format: "graph-model" as const,
+  bytes: 100,
+  published: "2026-11-01T00:00:00.000Z",
+};
 
 describe("npm run models -- publish", () => {
   it(
@@ -86,7 +96,18 @@ describe("npm run models -- publish", () => {
     async () => {
       const dir = fixtureCopy("tiny_graph", 1);
       const persistTo = tempDir("state");
-      const { code, stdout, stderr } = await models("publish", dir, "--name", "tiny_graph", "--version", "5", "--label", "stable", "--persist-to", persistTo);
+      const { code, stdout, stderr } = await models(
+        "publish",
+        dir,
+        "--name",
+        "tiny_graph",
+        "--version",
+        "5",
+        "--label",
+        "stable",
+        "--persist-to",
+        persistTo,
+      );
       expect(code, stderr).toBe(0);
       expect(stdout).toContain(`wrote ${join(dir, "manifest.json")} (the directory had none)`);
       expect(stdout).toMatch(/\[1\/3\] group1-shard1of1\.bin .*\n.*\[2\/3\] model\.json .*\n.*\[3\/3\] manifest\.json/);
@@ -122,9 +143,20 @@ describe("npm run models -- publish", () => {
       const persistTo = tempDir("state");
       const seeded: ModelRecord = { versions: { "5": entry }, labels: { stable: 5 }, canary_percent: 0, history: {} };
       await seedRecord(persistTo, "tiny_graph", seeded);
-      const { code, stderr } = await models("publish", dir, "--name", "tiny_graph", "--version", "5", "--persist-to", persistTo);
+      const { code, stderr } = await models(
+        "publish",
+        dir,
+        "--name",
+        "tiny_graph",
+        "--version",
+        "5",
+        "--persist-to",
+        persistTo,
+      );
       expect(code).toBe(1);
-      expect(stderr).toContain("error: tiny_graph version 5 is already published (sha256 aaaaaaaaaaaa…); published versions are immutable");
+      expect(stderr).toContain(
+        "error: tiny_graph version 5 is already published (sha256 aaaaaaaaaaaa…); published versions are immutable",
+      );
       expect(stderr).toContain("--version 6");
       expect(existsSync(join(dir, "manifest.json"))).toBe(false);
       await withState(persistTo, async (kv, bucket) => {
@@ -142,18 +174,33 @@ describe("npm run models -- publish", () => {
     writeFileSync(path, JSON.stringify(manifest));
   };
   const badDirs: Array<[string, boolean, (dir: string) => void, string]> = [
-    ["a missing shard", false, (dir) => rmSync(join(dir, "group1-shard1of1.bin")), `cannot read shard "group1-shard1of1.bin"`],
+    [
+      "a missing shard",
+      false,
+      (dir) => rmSync(join(dir, "group1-shard1of1.bin")),
+      `cannot read shard "group1-shard1of1.bin"`,
+    ],
     [
       "a shard one byte short",
       false,
-      (dir) => writeFileSync(join(dir, "group1-shard1of1.bin"), readFileSync(join(dir, "group1-shard1of1.bin")).subarray(1)),
+      (dir) =>
+        writeFileSync(join(dir, "group1-shard1of1.bin"), readFileSync(join(dir, "group1-shard1of1.bin")).subarray(1)),
       "shards [group1-shard1of1.bin] hold 48 bytes, but the weights need 49 bytes",
     ],
-    ["model.json that is not JSON", false, (dir) => writeFileSync(join(dir, "model.json"), "{ not json"), "cannot read model.json"],
+    [
+      "model.json that is not JSON",
+      false,
+      (dir) => writeFileSync(join(dir, "model.json"), "{ not json"),
+      "cannot read model.json",
+    ],
     [
       "a model.json that is neither format",
       false,
-      (dir) => writeFileSync(join(dir, "model.json"), JSON.stringify({ modelTopology: { something: 1 }, weightsManifest: [] })),
+      (dir) =>
+        writeFileSync(
+          join(dir, "model.json"),
+          JSON.stringify({ modelTopology: { something: 1 }, weightsManifest: [] }),
+        ),
       "neither a layers-model nor a graph-model",
     ],
     [
@@ -167,7 +214,12 @@ describe("npm run models -- publish", () => {
       }),
       "group1-shard1of1.bin has sha256",
     ],
-    ["a manifest.json for another version", true, withManifest(() => {}), "its manifest.json is for tiny_graph version 1, not tiny_graph version 5"],
+    [
+      "a manifest.json for another version",
+      true,
+      withManifest(() => {}),
+      "its manifest.json is for tiny_graph version 1, not tiny_graph version 5",
+    ],
   ];
   it.each(badDirs)(
     "refuses a directory with %s, with a clear message, and writes nothing",
@@ -176,7 +228,16 @@ describe("npm run models -- publish", () => {
       spoil(dir);
       const before = readdirSync(dir).sort();
       const persistTo = tempDir("state");
-      const { code, stderr } = await models("publish", dir, "--name", "tiny_graph", "--version", "5", "--persist-to", persistTo);
+      const { code, stderr } = await models(
+        "publish",
+        dir,
+        "--name",
+        "tiny_graph",
+        "--version",
+        "5",
+        "--persist-to",
+        persistTo,
+      );
       expect(code).toBe(1);
       expect(stderr).toContain(`error: refused ${dir}: `);
       expect(stderr).toContain(message);
@@ -202,10 +263,23 @@ describe("npm run models -- publish", () => {
       const weights = modelJson.weightsManifest.flatMap((g) => g.weights);
       expect(weights.every((w) => w.quantization?.dtype === "uint8")).toBe(true);
       // uint8: one byte per value, so the shard holds exactly the weights' element count.
-      expect(readFileSync(join(dir, "group1-shard1of1")).byteLength).toBe(weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0));
+      expect(readFileSync(join(dir, "group1-shard1of1")).byteLength).toBe(
+        weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0),
+      );
 
       const persistTo = tempDir("state");
-      const { code, stdout, stderr } = await models("publish", dir, "--name", "mobilenet_v2", "--version", "1", "--label", "stable", "--persist-to", persistTo);
+      const { code, stdout, stderr } = await models(
+        "publish",
+        dir,
+        "--name",
+        "mobilenet_v2",
+        "--version",
+        "1",
+        "--label",
+        "stable",
+        "--persist-to",
+        persistTo,
+      );
       expect(code, stderr).toBe(0);
       expect(stdout).toContain("TF.js loads it: inputs input_1 float32 [-1,224,224,3]; outputs dense_3 float32 [-1,5]");
       expect(stdout).toMatch(/one zero-filled example ran on the wasm backend/);
@@ -218,7 +292,11 @@ describe("npm run models -- publish", () => {
           expect(Buffer.from(await object!.arrayBuffer()).equals(readFileSync(join(dir, file))), file).toBe(true);
         }
         const record = ModelRecordSchema.parse(JSON.parse((await kv.get("model:mobilenet_v2"))!));
-        expect(record.versions["1"]).toMatchObject({ sha256: identityOf(dir, artifact), format: "layers-model", bytes: 117928 + 2619461 });
+        expect(record.versions["1"]).toMatchObject({
+          sha256: identityOf(dir, artifact),
+          format: "layers-model",
+          bytes: 117928 + 2619461,
+        });
         expect(record.labels).toEqual({ stable: 1 });
       });
     },
@@ -231,15 +309,24 @@ describe("npm run models -- label / rollback / canary / list", () => {
     "label pushes the previous version onto the history, rollback pops it, and both refuse what they cannot do",
     async () => {
       const persistTo = tempDir("state");
-      await seedRecord(persistTo, "tiny_graph", { versions: { "5": entry, "6": entry }, labels: { stable: 5 }, canary_percent: 0, history: {} });
+      await seedRecord(persistTo, "tiny_graph", {
+        versions: { "5": entry, "6": entry },
+        labels: { stable: 5 },
+        canary_percent: 0,
+        history: {},
+      });
       const record = async () => ModelRecordSchema.parse(JSON.parse((await readRecord(persistTo, "tiny_graph"))!));
 
       let out = await models("label", "tiny_graph", "stable", "6", "--persist-to", persistTo);
       expect(out.code, out.stderr).toBe(0);
-      expect(out.stdout).toContain("tiny_graph: label stable → 6 (was 5; `npm run models -- rollback tiny_graph stable` returns to it)");
+      expect(out.stdout).toContain(
+        "tiny_graph: label stable → 6 (was 5; `npm run models -- rollback tiny_graph stable` returns to it)",
+      );
       out = await models("label", "tiny_graph", "stable", "9", "--persist-to", persistTo);
       expect(out.code).toBe(1);
-      expect(out.stderr).toContain("error: tiny_graph has no version 9 to label; versions: 5, 6, 1 (bundled), 2 (bundled)");
+      expect(out.stderr).toContain(
+        "error: tiny_graph has no version 9 to label; versions: 5, 6, 1 (bundled), 2 (bundled)",
+      );
       expect(await record()).toMatchObject({ labels: { stable: 6 }, history: { stable: [5] } });
 
       out = await models("rollback", "tiny_graph", "stable", "--persist-to", persistTo);
@@ -248,7 +335,9 @@ describe("npm run models -- label / rollback / canary / list", () => {
       expect(await record()).toMatchObject({ labels: { stable: 5 }, history: {} });
       out = await models("rollback", "tiny_graph", "stable", "--persist-to", persistTo);
       expect(out.code).toBe(1);
-      expect(out.stderr).toContain("error: tiny_graph: label 'stable' → 5 has no earlier version to roll back to (its history is empty)");
+      expect(out.stderr).toContain(
+        "error: tiny_graph: label 'stable' → 5 has no earlier version to roll back to (its history is empty)",
+      );
     },
     TIMEOUT,
   );
@@ -260,11 +349,18 @@ describe("npm run models -- label / rollback / canary / list", () => {
       for (const bad of ["150", "100.5", "ten"]) {
         const out = await models("canary", "tiny_graph", bad, "--persist-to", persistTo);
         expect(out.code, bad).toBe(2);
-        expect(out.stderr).toContain(`canary percent must be a number from 0 to 100 (0 turns the canary off), got '${bad}'`);
+        expect(out.stderr).toContain(
+          `canary percent must be a number from 0 to 100 (0 turns the canary off), got '${bad}'`,
+        );
       }
       expect(existsSync(persistTo), "no wrangler call for a bad percent").toBe(false);
 
-      await seedRecord(persistTo, "tiny_graph", { versions: { "5": entry }, labels: { stable: 5 }, canary_percent: 0, history: {} });
+      await seedRecord(persistTo, "tiny_graph", {
+        versions: { "5": entry },
+        labels: { stable: 5 },
+        canary_percent: 0,
+        history: {},
+      });
       let out = await models("canary", "tiny_graph", "10", "--persist-to", persistTo);
       expect(out.code).toBe(1);
       expect(out.stderr).toContain("tiny_graph has no 'canary' label");
@@ -273,18 +369,25 @@ describe("npm run models -- label / rollback / canary / list", () => {
       expect(out.stdout).toContain("tiny_graph: label canary → 1 (bundled)");
       out = await models("canary", "tiny_graph", "12.5", "--persist-to", persistTo);
       expect(out.code, out.stderr).toBe(0);
-      expect(out.stdout).toContain("tiny_graph: 12.5% of default traffic goes to label canary → 1, the rest follows label stable → 5");
+      expect(out.stdout).toContain(
+        "tiny_graph: 12.5% of default traffic goes to label canary → 1, the rest follows label stable → 5",
+      );
 
       out = await models("list", "tiny_graph", "--json", "--persist-to", persistTo);
       expect(out.code, out.stderr).toBe(0);
       const listed = JSON.parse(out.stdout) as Record<string, ModelRecord>;
       expect(listed.tiny_graph).toMatchObject({ labels: { stable: 5, canary: 1 }, canary_percent: 12.5 });
-      expect(listed.tiny_graph).toEqual(ModelRecordSchema.parse(JSON.parse((await readRecord(persistTo, "tiny_graph"))!)));
+      expect(listed.tiny_graph).toEqual(
+        ModelRecordSchema.parse(JSON.parse((await readRecord(persistTo, "tiny_graph"))!)),
+      );
 
       out = await models("canary", "tiny_graph", "0", "--persist-to", persistTo);
       expect(out.code, out.stderr).toBe(0);
       expect(out.stdout).toContain("tiny_graph: canary off; default traffic follows label stable → 5");
-      expect(JSON.parse((await readRecord(persistTo, "tiny_graph"))!)).toMatchObject({ canary_percent: 0, labels: { canary: 1 } });
+      expect(JSON.parse((await readRecord(persistTo, "tiny_graph"))!)).toMatchObject({
+        canary_percent: 0,
+        labels: { canary: 1 },
+      });
     },
     TIMEOUT,
   );
@@ -300,7 +403,14 @@ describe("npm run models -- --help", () => {
       ]);
       expect(top!.code).toBe(0);
       expect(top!.stdout).toMatch(/^usage: npm run models -- <command>/);
-      for (const c of ["publish <dir> --name N --version V", "list [N]", "label N L V", "rollback N L", "canary N PERCENT"]) expect(top!.stdout).toContain(c);
+      for (const c of [
+        "publish <dir> --name N --version V",
+        "list [N]",
+        "label N L V",
+        "rollback N L",
+        "canary N PERCENT",
+      ])
+        expect(top!.stdout).toContain(c);
       for (const [i, c] of ["publish", "list", "label", "rollback", "canary"].entries()) {
         expect(commands[i]!.code).toBe(0);
         expect(commands[i]!.stdout).toMatch(new RegExp(`^usage: npm run models -- ${c} `));

@@ -8,9 +8,9 @@ import { requestDataPoint, writeRequestPoint } from "../../src/adapters/analytic
 import { ServeError } from "../../src/core/errors.ts";
 import { createTrace } from "../../src/core/observability/trace.ts";
 import { errorCode, serverTiming } from "../../src/http/middleware/observe.ts";
-import { routeOf } from "../../src/http/routes/grammar.ts";
 import { requestIdOf, traceIdOf } from "../../src/http/middleware/request-id.ts";
-import { reportRequest, type RequestRecord } from "../../src/worker/report.ts";
+import { routeOf } from "../../src/http/routes/grammar.ts";
+import { type RequestRecord, reportRequest } from "../../src/worker/report.ts";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -19,12 +19,15 @@ const headers = (h: Record<string, string>) => new Headers(h);
 
 describe("request ids", () => {
   it("takes a valid x-request-id as given", () => {
-    for (const id of ["abc", "req-42_x.y:z/w+v=u@t~s", "A".repeat(128)]) expect(requestIdOf(headers({ "x-request-id": id }))).toBe(id);
+    for (const id of ["abc", "req-42_x.y:z/w+v=u@t~s", "A".repeat(128)])
+      expect(requestIdOf(headers({ "x-request-id": id }))).toBe(id);
   });
 
   it("takes the trace id of a valid traceparent when there is no valid x-request-id", () => {
     expect(requestIdOf(headers({ traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` }))).toBe(TRACE_ID);
-    expect(requestIdOf(headers({ "x-request-id": "bad id", traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-00` }))).toBe(TRACE_ID);
+    expect(requestIdOf(headers({ "x-request-id": "bad id", traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-00` }))).toBe(
+      TRACE_ID,
+    );
     expect(traceIdOf(`01-${TRACE_ID}-00f067aa0ba902b7-01-later-fields`)).toBe(TRACE_ID); // future versions may extend
   });
 
@@ -53,7 +56,12 @@ describe("the per-request trace", () => {
     const trace = createTrace("r1", () => clock);
     await trace.measure("kv", async () => void (clock += 2));
     await trace.measure("kv", async () => void (clock += 3));
-    await expect(trace.measure("infer", async () => { clock += 4; throw new Error("x"); })).rejects.toThrow("x");
+    await expect(
+      trace.measure("infer", async () => {
+        clock += 4;
+        throw new Error("x");
+      }),
+    ).rejects.toThrow("x");
     trace.served("flights", 1);
     trace.cached("miss");
     expect(trace.summary()).toEqual({ timings: { kv: 5, infer: 4 }, model: "flights", version: 1, cache: "miss" });
@@ -114,22 +122,27 @@ describe("Analytics Engine", () => {
         doubles: [12.5, 3, 0.5, 2, 0, 200],
       },
     ]);
-    expect(requestDataPoint({ ...record, model: undefined, version: undefined, status: 404, error: "NOT_FOUND", cache: undefined }).blobs).toEqual([
-      "",
-      "",
-      "4xx",
-      "v1.predict",
-      "NOT_FOUND",
-      "",
-      "r-1",
-    ]);
+    expect(
+      requestDataPoint({
+        ...record,
+        model: undefined,
+        version: undefined,
+        status: 404,
+        error: "NOT_FOUND",
+        cache: undefined,
+      }).blobs,
+    ).toEqual(["", "", "4xx", "v1.predict", "NOT_FOUND", "", "r-1"]);
   });
 
   it("writes nothing and fails nothing without the binding; a throwing binding is logged", () => {
     const lines = vi.spyOn(console, "log").mockImplementation(() => {});
     expect(() => reportRequest({}, record)).not.toThrow();
     expect(() => reportRequest(undefined, record)).not.toThrow();
-    const failing = { writeDataPoint: () => { throw new Error("AE down"); } };
+    const failing = {
+      writeDataPoint: () => {
+        throw new Error("AE down");
+      },
+    };
     expect(() => reportRequest({ ANALYTICS: failing }, record)).not.toThrow();
     const events = lines.mock.calls.map((a) => JSON.parse(String(a[0])).event);
     expect(events).toEqual(["request", "request", "request", "analytics_failed"]);

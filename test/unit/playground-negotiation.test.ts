@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { prefersHtml } from "../../src/http/routes/playground.ts";
 import { PLAYGROUND_SCRIPT } from "../../src/http/pages/playground-script.ts";
+import { prefersHtml } from "../../src/http/routes/playground.ts";
 
 describe("GET / content negotiation", () => {
   it.each([

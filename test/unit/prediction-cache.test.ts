@@ -10,13 +10,17 @@ import {
   decodeOutputs,
   encodeOutputs,
   keyMaterial,
-  predictionKey,
   type PredictionCache,
+  predictionKey,
 } from "../../src/core/cache/prediction-cache.ts";
 import type { HostTensor, NamedTensors } from "../../src/core/tensors/spec.ts";
 
 const SHA = "ab".repeat(32);
-const f32 = (shape: number[], ...values: number[]): HostTensor => ({ dtype: "float32", shape, values: Float32Array.from(values) });
+const f32 = (shape: number[], ...values: number[]): HostTensor => ({
+  dtype: "float32",
+  shape,
+  values: Float32Array.from(values),
+});
 const inputs: NamedTensors = {
   x: f32([1, 2], 1.5, -2),
   flag: { dtype: "bool", shape: [2], values: [true, false] },
@@ -50,8 +54,18 @@ function reference(sha: string, outputs: string[], tensors: NamedTensors): strin
     u32(t.shape.length);
     t.shape.forEach(u32);
     u32(t.values.length);
-    if (t.dtype === "float32") for (const v of t.values as Float32Array) { const b = Buffer.alloc(4); b.writeFloatLE(v); parts.push(b); }
-    if (t.dtype === "int32") for (const v of t.values as Int32Array) { const b = Buffer.alloc(4); b.writeInt32LE(v); parts.push(b); }
+    if (t.dtype === "float32")
+      for (const v of t.values as Float32Array) {
+        const b = Buffer.alloc(4);
+        b.writeFloatLE(v);
+        parts.push(b);
+      }
+    if (t.dtype === "int32")
+      for (const v of t.values as Int32Array) {
+        const b = Buffer.alloc(4);
+        b.writeInt32LE(v);
+        parts.push(b);
+      }
     if (t.dtype === "bool") parts.push(Buffer.from((t.values as boolean[]).map((v) => (v ? 1 : 0))));
     if (t.dtype === "string") (t.values as Uint8Array[]).forEach(str);
   }
@@ -63,7 +77,11 @@ describe("the prediction key", () => {
     const key = await predictionKey(SHA, ["probs", "class"], inputs);
     expect(key).toMatch(/^[0-9a-f]{64}$/);
     expect(key).toBe(reference(SHA, ["probs", "class"], inputs));
-    expect(createHash("sha256").update(keyMaterial(SHA, ["probs", "class"], inputs)).digest("hex")).toBe(key);
+    expect(
+      createHash("sha256")
+        .update(keyMaterial(SHA, ["probs", "class"], inputs))
+        .digest("hex"),
+    ).toBe(key);
   });
 
   it("does not depend on the order the inputs were given in", async () => {
@@ -78,7 +96,12 @@ describe("the prediction key", () => {
       ["outputs", predictionKey(SHA, ["z"], { x: f32([1, 2], 1, 2) })],
       ["outputs order", predictionKey(SHA, ["y", "z"], { x: f32([1, 2], 1, 2) })],
       ["input name", predictionKey(SHA, ["y"], { w: f32([1, 2], 1, 2) })],
-      ["dtype", predictionKey(SHA, ["y"], { x: { dtype: "int32", shape: [1, 2], values: new Int32Array(new Float32Array([1, 2]).buffer) } })],
+      [
+        "dtype",
+        predictionKey(SHA, ["y"], {
+          x: { dtype: "int32", shape: [1, 2], values: new Int32Array(new Float32Array([1, 2]).buffer) },
+        }),
+      ],
       ["shape", predictionKey(SHA, ["y"], { x: f32([2, 1], 1, 2) })],
       ["bytes", predictionKey(SHA, ["y"], { x: f32([1, 2], 1, 2.0000002) })],
       ["an extra input", predictionKey(SHA, ["y"], { x: f32([1, 2], 1, 2), e: f32([0]) })],
@@ -87,7 +110,9 @@ describe("the prediction key", () => {
     variants.forEach(([what], i) => expect(keys[i], what).not.toBe(base));
     expect(new Set(keys).size).toBe(variants.length);
     // Floats are compared as bytes: -0 and 0 are different keys (a miss, never a wrong answer).
-    expect(await predictionKey(SHA, ["y"], { x: f32([1], -0) })).not.toBe(await predictionKey(SHA, ["y"], { x: f32([1], 0) }));
+    expect(await predictionKey(SHA, ["y"], { x: f32([1], -0) })).not.toBe(
+      await predictionKey(SHA, ["y"], { x: f32([1], 0) }),
+    );
   });
 });
 
@@ -96,7 +121,9 @@ describe("the cached value", () => {
     const outputs: NamedTensors = { ...inputs, x: f32([4], Number.NaN, -0, 3.4028234663852886e38, 1e-45) };
     const back = decodeOutputs(encodeOutputs(outputs, ["x", "flag", "count", "text"]), ["x", "flag", "count", "text"]);
     expect(Object.keys(back)).toEqual(["x", "flag", "count", "text"]);
-    expect(new Uint8Array((back.x!.values as Float32Array).buffer)).toEqual(new Uint8Array((outputs.x!.values as Float32Array).buffer));
+    expect(new Uint8Array((back.x!.values as Float32Array).buffer)).toEqual(
+      new Uint8Array((outputs.x!.values as Float32Array).buffer),
+    );
     expect(back.flag).toEqual(outputs.flag);
     expect(back.count).toEqual(outputs.count);
     expect(back.text).toEqual(outputs.text);
@@ -151,10 +178,17 @@ describe("cachedRun", () => {
     const answers = [
       await cachedRun(options({ match: boom, put: async () => {} }, events, outcomes), model),
       await cachedRun(options({ match: async () => undefined, put: boom }, events, outcomes), model),
-      await cachedRun(options({ match: async () => Uint8Array.of(1, 2, 3), put: async () => {} }, events, outcomes), model),
+      await cachedRun(
+        options({ match: async () => Uint8Array.of(1, 2, 3), put: async () => {} }, events, outcomes),
+        model,
+      ),
     ];
     answers.forEach((a) => expect(a.y!.values[0]).toBe(7));
     expect(outcomes).toEqual(["miss", "miss", "miss"]);
-    expect(events).toEqual(["prediction_cache_failed:match", "prediction_cache_failed:put", "prediction_cache_failed:match"]);
+    expect(events).toEqual([
+      "prediction_cache_failed:match",
+      "prediction_cache_failed:put",
+      "prediction_cache_failed:match",
+    ]);
   });
 });

@@ -5,14 +5,14 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureBackend } from "../../src/runtime/tfjs/backend.ts";
-import { predict } from "../../src/core/serving/dataplane.ts";
 import { artifactSha256 } from "../../src/core/digest.ts";
-import { Registry } from "../../src/core/models/registry.ts";
-import { tfjsRuntime } from "../../src/runtime/tfjs/model.ts";
-import type { ModelSource, ModelVersionFiles } from "../../src/core/models/source.ts";
 import { ManifestSchema } from "../../src/core/models/manifest.ts";
+import { Registry } from "../../src/core/models/registry.ts";
+import type { ModelSource, ModelVersionFiles } from "../../src/core/models/source.ts";
+import { predict } from "../../src/core/serving/dataplane.ts";
 import { DEFAULT_LIMITS } from "../../src/core/tensors/tensors.ts";
+import { ensureBackend } from "../../src/runtime/tfjs/backend.ts";
+import { tfjsRuntime } from "../../src/runtime/tfjs/model.ts";
 import { failure } from "../support/errors.ts";
 
 const DIR = "model/artifacts/tiny_graph";
@@ -51,7 +51,6 @@ function fixtureSource(damage: (version: number, files: Files) => void = () => {
   };
 }
 
-
 const context = { getMany: async () => ({ values: new Map(), degraded: false }) };
 const x = { x: { dtype: "float32" as const, shape: [1, 4], values: Float32Array.of(1, 2, 3, 4) } };
 
@@ -77,15 +76,21 @@ describe("a corrupt artifact", () => {
     const err = await failure(registry.load("tiny_graph", 1));
     expect(err.status).toBe(503);
     expect(err.code).toBe("MODEL_NOT_READY");
-    expect(err.message).toMatch(/^model 'tiny_graph' version 1 failed its integrity check: 'group1-shard1of1\.bin' has sha256 [0-9a-f]{12}…, the manifest says e8599c8684cc…$/);
+    expect(err.message).toMatch(
+      /^model 'tiny_graph' version 1 failed its integrity check: 'group1-shard1of1\.bin' has sha256 [0-9a-f]{12}…, the manifest says e8599c8684cc…$/,
+    );
     const healthy = new Registry([fixtureSource()], { memo: false, runtime: tfjsRuntime, pipelines: {} });
     expect(await score(registry, 2)).toBe(await score(healthy, 2));
     expect(Number.isFinite(await score(registry, 2))).toBe(true);
   });
 
   it("catches a flipped byte in model.json too", async () => {
-    const source = fixtureSource((v, files) => v === 1 && files.set("model.json", flipByte(files.get("model.json")!, 40)));
-    const err = await failure(new Registry([source], { memo: false, runtime: tfjsRuntime, pipelines: {} }).load("tiny_graph", 1));
+    const source = fixtureSource(
+      (v, files) => v === 1 && files.set("model.json", flipByte(files.get("model.json")!, 40)),
+    );
+    const err = await failure(
+      new Registry([source], { memo: false, runtime: tfjsRuntime, pipelines: {} }).load("tiny_graph", 1),
+    );
     expect(err.status).toBe(503);
     expect(err.message).toMatch(/version 1 failed its integrity check: 'model\.json'/);
   });
@@ -105,13 +110,24 @@ describe("a missing shard", () => {
   const dropShard = (version: number, files: Files) => version === 1 && files.delete(SHARD);
 
   it("answers 503 naming the file the manifest expects", async () => {
-    const err = await failure(new Registry([fixtureSource(dropShard)], { memo: false, runtime: tfjsRuntime, pipelines: {} }).load("tiny_graph", 1));
+    const err = await failure(
+      new Registry([fixtureSource(dropShard)], { memo: false, runtime: tfjsRuntime, pipelines: {} }).load(
+        "tiny_graph",
+        1,
+      ),
+    );
     expect(err.status).toBe(503);
-    expect(err.message).toBe("model 'tiny_graph' version 1: file 'group1-shard1of1.bin' named in the manifest is missing");
+    expect(err.message).toBe(
+      "model 'tiny_graph' version 1: file 'group1-shard1of1.bin' named in the manifest is missing",
+    );
   });
 
   it("answers 503 naming the shard model.json expects when there is no manifest", async () => {
-    const registry = new Registry([fixtureSource(dropShard, false)], { memo: false, runtime: tfjsRuntime, pipelines: {} });
+    const registry = new Registry([fixtureSource(dropShard, false)], {
+      memo: false,
+      runtime: tfjsRuntime,
+      pipelines: {},
+    });
     const err = await failure(registry.load("tiny_graph", 1));
     expect(err.status).toBe(503);
     expect(err.message).toBe("model 'tiny_graph' version 1: weight shard 'group1-shard1of1.bin' is missing");
@@ -141,9 +157,13 @@ describe("a source that knows the artifact identity up front", () => {
   it("refuses a version whose files are not the artifact the index names", async () => {
     const source: ModelSource = { ...fixtureSource(), identity: () => "0".repeat(64) };
     for (const memo of [true, false]) {
-      const err = await failure(new Registry([source], { memo, runtime: tfjsRuntime, pipelines }).load("tiny_graph", 1));
+      const err = await failure(
+        new Registry([source], { memo, runtime: tfjsRuntime, pipelines }).load("tiny_graph", 1),
+      );
       expect(err.status).toBe(503);
-      expect(err.message).toMatch(/^model 'tiny_graph' version 1: its files are not the artifact the fake index names \([0-9a-f]{12}…, expected 000000000000…\)/);
+      expect(err.message).toMatch(
+        /^model 'tiny_graph' version 1: its files are not the artifact the fake index names \([0-9a-f]{12}…, expected 000000000000…\)/,
+      );
     }
   });
 });

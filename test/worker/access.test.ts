@@ -42,7 +42,12 @@ describe("with API_KEYS set", () => {
   });
 
   it("refuses a wrong key, a prefix or extension of a key, and other schemes", async () => {
-    for (const header of [bearer("gamma-key"), bearer("alpha-key-012345678"), bearer("alpha-key-01234567890"), { authorization: "Basic YWxwaGE6" }]) {
+    for (const header of [
+      bearer("gamma-key"),
+      bearer("alpha-key-012345678"),
+      bearer("alpha-key-01234567890"),
+      { authorization: "Basic YWxwaGE6" },
+    ]) {
       const res = await api.call("GET", "/v2/models/tiny_layers", undefined, header);
       expect(res.status, JSON.stringify(header)).toBe(401);
       expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="stateless-serve"/);
@@ -53,7 +58,11 @@ describe("with API_KEYS set", () => {
   });
 
   it("serves every configured key (trimmed), with the scheme in any case", async () => {
-    for (const header of [bearer("alpha-key-0123456789"), bearer("beta-key-9876543210"), { authorization: "bearer  beta-key-9876543210 " }]) {
+    for (const header of [
+      bearer("alpha-key-0123456789"),
+      bearer("beta-key-9876543210"),
+      { authorization: "bearer  beta-key-9876543210 " },
+    ]) {
       const res = await api.post(PREDICT, { instances: [row] }, header);
       expect(res.status, res.text).toBe(200);
       expect(res.headers.get("x-auth")).toBeNull();
@@ -68,13 +77,26 @@ describe("with API_KEYS set", () => {
   it("keeps the health routes open and nothing else, not even unknown routes", async () => {
     expect((await api.get("/v2/health/live")).status).toBe(200);
     expect((await api.get("/v2/health/ready")).status).toBe(200);
-    for (const path of ["/", "/v2", "/v1/models/tiny_layers", "/v2/repository/index", "/_internal/memory", "/nowhere", "/v2/health/live/x", "/v2/health"]) {
+    for (const path of [
+      "/",
+      "/v2",
+      "/v1/models/tiny_layers",
+      "/v2/repository/index",
+      "/_internal/memory",
+      "/nowhere",
+      "/v2/health/live/x",
+      "/v2/health",
+    ]) {
       expect((await api.get(path)).status, path).toBe(401);
     }
   });
 
   it("answers 500 'misconfigured' when API_KEYS is set but holds no key (fails closed)", async () => {
-    expectJsonError(await appWith({ API_KEYS: " , ," }).get("/v2"), 500, /server misconfigured: API_KEYS holds no keys/);
+    expectJsonError(
+      await appWith({ API_KEYS: " , ," }).get("/v2"),
+      500,
+      /server misconfigured: API_KEYS holds no keys/,
+    );
   });
 });
 
@@ -103,7 +125,12 @@ describe("with API_KEYS unset", () => {
 describe("rate limiting", () => {
   it("keys the limit by a digest of the API key (never the key) or by client address", async () => {
     const fake = limiter(true);
-    await appWith({ ...KEYS, RATE_LIMITER: fake.binding }).call("GET", "/v2", undefined, bearer("alpha-key-0123456789"));
+    await appWith({ ...KEYS, RATE_LIMITER: fake.binding }).call(
+      "GET",
+      "/v2",
+      undefined,
+      bearer("alpha-key-0123456789"),
+    );
     await appWith({ ...KEYS, RATE_LIMITER: fake.binding }).call("GET", "/v2", undefined, bearer("beta-key-9876543210"));
     await appWith({ RATE_LIMITER: fake.binding }).call("GET", "/v2", undefined, { "cf-connecting-ip": "203.0.113.9" });
     await appWith({ RATE_LIMITER: fake.binding }).get("/v2");
@@ -115,7 +142,11 @@ describe("rate limiting", () => {
 
   it("answers 429 with Retry-After set to RATE_LIMIT_PERIOD when the limiter says no", async () => {
     const fake = limiter(false);
-    const res = await appWith({ ...KEYS, RATE_LIMITER: fake.binding }).post(PREDICT, { instances: [row] }, bearer("alpha-key-0123456789"));
+    const res = await appWith({ ...KEYS, RATE_LIMITER: fake.binding }).post(
+      PREDICT,
+      { instances: [row] },
+      bearer("alpha-key-0123456789"),
+    );
     expectJsonError(res, 429, /^rate limit exceeded for this API key; retry after 60 seconds$/);
     expect(res.headers.get("retry-after")).toBe("60");
     const ten = await appWith({ RATE_LIMITER: fake.binding, RATE_LIMIT_PERIOD: "10" }).get("/v2");
@@ -134,7 +165,9 @@ describe("rate limiting", () => {
   it("serves without a limit when the binding is absent or failing (and logs the failure)", async () => {
     expect((await appWith({ RATE_LIMITER: undefined }).get("/v2")).status).toBe(200);
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
-    const broken = limiter(() => { throw new Error("limiter unreachable"); });
+    const broken = limiter(() => {
+      throw new Error("limiter unreachable");
+    });
     expect((await appWith({ RATE_LIMITER: broken.binding }).get("/v2")).status).toBe(200);
     expect(log.mock.calls.map((a) => JSON.parse(String(a[0])).event)).toContain("rate_limit_unavailable");
   });
@@ -145,7 +178,11 @@ describe("rate limiting", () => {
   });
 
   it("rejects a RATE_LIMIT_PERIOD the binding cannot have", async () => {
-    expectJsonError(await appWith({ RATE_LIMIT_PERIOD: "30" }).get("/v2"), 500, /RATE_LIMIT_PERIOD must be 10 or 60, got 30/);
+    expectJsonError(
+      await appWith({ RATE_LIMIT_PERIOD: "30" }).get("/v2"),
+      500,
+      /RATE_LIMIT_PERIOD must be 10 or 60, got 30/,
+    );
   });
 });
 
@@ -154,8 +191,17 @@ describe("CORS", () => {
 
   it("sends no CORS headers by default, and does not answer preflights", async () => {
     const api = appWith({ CORS_ORIGINS: "" });
-    expect((await api.call("GET", "/v2", undefined, origin("https://app.example"))).headers.get("access-control-allow-origin")).toBeNull();
-    const preflight = await api.call("OPTIONS", PREDICT, undefined, origin("https://app.example", { "access-control-request-method": "POST" }));
+    expect(
+      (await api.call("GET", "/v2", undefined, origin("https://app.example"))).headers.get(
+        "access-control-allow-origin",
+      ),
+    ).toBeNull();
+    const preflight = await api.call(
+      "OPTIONS",
+      PREDICT,
+      undefined,
+      origin("https://app.example", { "access-control-request-method": "POST" }),
+    );
     expect(preflight.status).toBe(404);
     expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
   });
@@ -169,7 +215,12 @@ describe("CORS", () => {
     expect(denied.headers.get("vary")).toMatch(/Origin/);
     const other = await api.call("GET", "/v2", undefined, origin("https://evil.example"));
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
-    const preflight = await api.call("OPTIONS", PREDICT, undefined, origin("https://b.example", { "access-control-request-method": "POST" }));
+    const preflight = await api.call(
+      "OPTIONS",
+      PREDICT,
+      undefined,
+      origin("https://b.example", { "access-control-request-method": "POST" }),
+    );
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("https://b.example");
     expect(preflight.headers.get("access-control-allow-headers")).toBe("Authorization,Content-Type");
@@ -179,7 +230,11 @@ describe("CORS", () => {
   it("allows any origin with '*', and refuses a value that is not an origin", async () => {
     const any = await appWith({ CORS_ORIGINS: "*" }).call("GET", "/v2", undefined, origin("https://x.example"));
     expect(any.headers.get("access-control-allow-origin")).toBe("*");
-    expectJsonError(await appWith({ CORS_ORIGINS: "app.example" }).get("/v2"), 500, /CORS_ORIGINS: 'app\.example' is not an origin/);
+    expectJsonError(
+      await appWith({ CORS_ORIGINS: "app.example" }).get("/v2"),
+      500,
+      /CORS_ORIGINS: 'app\.example' is not an origin/,
+    );
   });
 });
 
@@ -197,6 +252,7 @@ describe("key comparison", () => {
   it("reads only the Bearer scheme", () => {
     expect(bearerToken("Bearer abc")).toBe("abc");
     expect(bearerToken("BEARER \t abc ")).toBe("abc");
-    for (const header of [undefined, "", "Bearer", "Bearer    ", "Basic abc", "Bearerabc", "Token abc"]) expect(bearerToken(header)).toBeUndefined();
+    for (const header of [undefined, "", "Bearer", "Bearer    ", "Basic abc", "Bearerabc", "Token abc"])
+      expect(bearerToken(header)).toBeUndefined();
   });
 });

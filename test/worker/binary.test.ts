@@ -7,17 +7,34 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { appWith } from "../support/app-with.ts";
-import { binaryBody, bytesElements, concat, fp32, int32, parseBinaryAnswer, toBinaryRequest, uint32 } from "../support/binary.ts";
+import {
+  binaryBody,
+  bytesElements,
+  concat,
+  fp32,
+  int32,
+  parseBinaryAnswer,
+  toBinaryRequest,
+  uint32,
+} from "../support/binary.ts";
 import { client } from "../support/client.ts";
 
 const BASE = "http://serve.test";
 const api = client((url, init) => exports.default.fetch(url, init));
 
 /** Posts a binary-extension body; the answer's raw bytes and headers. */
-async function postBinary(path: string, made: { body: Uint8Array; headerLength: number }, headers: Record<string, string> = {}) {
+async function postBinary(
+  path: string,
+  made: { body: Uint8Array; headerLength: number },
+  headers: Record<string, string> = {},
+) {
   const res = await exports.default.fetch(`${BASE}${path}`, {
     method: "POST",
-    headers: { "content-type": "application/octet-stream", "inference-header-content-length": String(made.headerLength), ...headers },
+    headers: {
+      "content-type": "application/octet-stream",
+      "inference-header-content-length": String(made.headerLength),
+      ...headers,
+    },
     body: made.body,
   });
   const bytes = new Uint8Array(await res.arrayBuffer());
@@ -35,7 +52,16 @@ const CASES: Array<[string, string, Request]> = [
     {
       id: "layers-1",
       inputs: [
-        { name: "features", shape: [3, 4], datatype: "FP32", data: [[0.1, 0.2, 0.3, 0.4], [-1.44, -0.93, -1.56, -0.67], [1e-3, 5, -2, 0]] },
+        {
+          name: "features",
+          shape: [3, 4],
+          datatype: "FP32",
+          data: [
+            [0.1, 0.2, 0.3, 0.4],
+            [-1.44, -0.93, -1.56, -0.67],
+            [1e-3, 5, -2, 0],
+          ],
+        },
         { name: "extra", shape: [3, 2], datatype: "FP32", data: [0.63, 1.9, 0, 0, -1.5, 2.25] },
       ],
     },
@@ -50,7 +76,11 @@ const CASES: Array<[string, string, Request]> = [
       ],
     },
   ],
-  ["tiny_graph", "/v2/models/tiny_graph/versions/2/infer", { inputs: [{ name: "x", shape: [2, 4], datatype: "FP32", data: [1, 2, 3, 4, 0.5, 0, 0, 1] }] }],
+  [
+    "tiny_graph",
+    "/v2/models/tiny_graph/versions/2/infer",
+    { inputs: [{ name: "x", shape: [2, 4], datatype: "FP32", data: [1, 2, 3, 4, 0.5, 0, 0, 1] }] },
+  ],
 ];
 
 describe("v2 infer with binary tensor data", () => {
@@ -87,15 +117,30 @@ describe("v2 infer with binary tensor data", () => {
   });
 
   it("answers some outputs as bytes and the rest as JSON, per output, also for a plain JSON request", async () => {
-    const request = { ...CASES[0]![2], outputs: [{ name: "probs", parameters: { binary_data: true } }, { name: "score" }] };
-    const res = await exports.default.fetch(`${BASE}${CASES[0]![1]}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request) });
+    const request = {
+      ...CASES[0]![2],
+      outputs: [{ name: "probs", parameters: { binary_data: true } }, { name: "score" }],
+    };
+    const res = await exports.default.fetch(`${BASE}${CASES[0]![1]}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(request),
+    });
     expect(res.status).toBe(200);
     const bytes = new Uint8Array(await res.arrayBuffer());
     const { header, values } = parseBinaryAnswer(bytes, Number(res.headers.get("inference-header-content-length")));
-    const json = (await api.post(CASES[0]![1], { ...CASES[0]![2], outputs: [{ name: "probs" }, { name: "score" }] })).json;
-    expect(header.outputs[0]).toEqual({ name: "probs", datatype: "FP32", shape: [3, 3], parameters: { binary_data_size: 36 } });
+    const json = (await api.post(CASES[0]![1], { ...CASES[0]![2], outputs: [{ name: "probs" }, { name: "score" }] }))
+      .json;
+    expect(header.outputs[0]).toEqual({
+      name: "probs",
+      datatype: "FP32",
+      shape: [3, 3],
+      parameters: { binary_data_size: 36 },
+    });
     expect(header.outputs[1]).toEqual(json.outputs[1]);
-    expect(values.probs!.map((v) => Math.fround(v as number))).toEqual(json.outputs[0].data.map((v: number) => Math.fround(v)));
+    expect(values.probs!.map((v) => Math.fround(v as number))).toEqual(
+      json.outputs[0].data.map((v: number) => Math.fround(v)),
+    );
   });
 
   it("accepts SageMaker's binary+json content type with json-header-size", async () => {
@@ -115,7 +160,9 @@ describe("v2 infer with binary tensor data", () => {
     const doc = (await api.get("/openapi.json")).json;
     for (const path of ["/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer"]) {
       const op = doc.paths[path].post;
-      expect(op.requestBody.content["application/octet-stream"].schema.description).toMatch(/Inference-Header-Content-Length.*binary_data_size/);
+      expect(op.requestBody.content["application/octet-stream"].schema.description).toMatch(
+        /Inference-Header-Content-Length.*binary_data_size/,
+      );
       expect(op.responses[200].content["application/octet-stream"]).toBeDefined();
       expect(op.parameters.map((p: { name: string }) => p.name)).toContain("Inference-Header-Content-Length");
     }
@@ -130,36 +177,66 @@ describe("malformed binary bodies", () => {
   const extra = { name: "extra", shape: [1, 2], datatype: "FP32", parameters: { binary_data_size: 8 } };
 
   it.each([
-    ["a header length that is not a non-negative integer", good, { "inference-header-content-length": "-4" }, /^Inference-Header-Content-Length: expected a non-negative integer, got '-4'$/],
-    ["a header length beyond the body", good, { "inference-header-content-length": String(good.body.length + 10) }, /^Inference-Header-Content-Length: \d+ bytes of JSON header announced, but the body has only \d+ bytes$/],
-    ["a header that is not JSON", { body: new TextEncoder().encode("{inputs: []}"), headerLength: 12 }, {}, /^inference header: the first 12 bytes \(Inference-Header-Content-Length\) are not valid JSON/],
+    [
+      "a header length that is not a non-negative integer",
+      good,
+      { "inference-header-content-length": "-4" },
+      /^Inference-Header-Content-Length: expected a non-negative integer, got '-4'$/,
+    ],
+    [
+      "a header length beyond the body",
+      good,
+      { "inference-header-content-length": String(good.body.length + 10) },
+      /^Inference-Header-Content-Length: \d+ bytes of JSON header announced, but the body has only \d+ bytes$/,
+    ],
+    [
+      "a header that is not JSON",
+      { body: new TextEncoder().encode("{inputs: []}"), headerLength: 12 },
+      {},
+      /^inference header: the first 12 bytes \(Inference-Header-Content-Length\) are not valid JSON/,
+    ],
     [
       "a binary_data_size that does not match the shape",
-      binaryBody({ inputs: [{ ...features, parameters: { binary_data_size: 12 } }, extra] }, [fp32([1, 2, 3]), fp32([1, 2])]),
+      binaryBody({ inputs: [{ ...features, parameters: { binary_data_size: 12 } }, extra] }, [
+        fp32([1, 2, 3]),
+        fp32([1, 2]),
+      ]),
       {},
       /^inputs\[0\]\.parameters\.binary_data_size: expected 16 bytes \(shape \[1, 4\] × 4 bytes for FP32\), got 12$/,
     ],
     [
       "bytes left over",
-      binaryBody({ inputs: [{ ...features, parameters: { binary_data_size: 16 } }, extra] }, [fp32([1, 2, 3, 4]), fp32([1, 2, 3])]),
+      binaryBody({ inputs: [{ ...features, parameters: { binary_data_size: 16 } }, extra] }, [
+        fp32([1, 2, 3, 4]),
+        fp32([1, 2, 3]),
+      ]),
       {},
       /^request body: 4 bytes left over after the binary tensors; the inputs' binary_data_size add up to 24 of the 28 bytes after the JSON header$/,
     ],
     [
       "bytes missing",
-      binaryBody({ inputs: [{ ...features, parameters: { binary_data_size: 16 } }, extra] }, [fp32([1, 2, 3, 4]), fp32([1])]),
+      binaryBody({ inputs: [{ ...features, parameters: { binary_data_size: 16 } }, extra] }, [
+        fp32([1, 2, 3, 4]),
+        fp32([1]),
+      ]),
       {},
       /^inputs\[1\]\.parameters\.binary_data_size: 8 bytes expected at offset 16 after the JSON header, but only 4 follow$/,
     ],
     [
       "both data and binary_data_size",
-      binaryBody({ inputs: [{ ...features, data: [1, 2, 3, 4], parameters: { binary_data_size: 16 } }, extra] }, [fp32([1, 2, 3, 4]), fp32([1, 2])]),
+      binaryBody({ inputs: [{ ...features, data: [1, 2, 3, 4], parameters: { binary_data_size: 16 } }, extra] }, [
+        fp32([1, 2, 3, 4]),
+        fp32([1, 2]),
+      ]),
       {},
       /^inputs\[0\]: expected either 'data' or parameters\.binary_data_size, got both$/,
     ],
     [
       "an INT32 tensor for an FP32 input",
-      binaryBody({ inputs: [{ ...features, datatype: "INT32", parameters: { binary_data_size: 16 } }, extra] }, [int32([1, 2, 3, 4]), fp32([1, 2])]),
+      binaryBody({ inputs: [{ ...features, datatype: "INT32", parameters: { binary_data_size: 16 } }, extra] }, [
+        int32([1, 2, 3, 4]),
+        fp32([1, 2]),
+      ]),
       {},
       /^inputs\[0\]\.datatype: input 'features' takes FP32 \(or FP16\/FP64\), got INT32$/,
     ],
@@ -181,12 +258,17 @@ describe("malformed binary bodies", () => {
     );
     const res = await postBinary("/v2/models/tiny_text/infer", made);
     expect(res.status).toBe(400);
-    expect(res.json.error).toBe("inputs[0] (binary data) element 1: length 50 runs past the end of the tensor's 11 bytes (binary_data_size) by 49");
+    expect(res.json.error).toBe(
+      "inputs[0] (binary data) element 1: length 50 runs past the end of the tensor's 11 bytes (binary_data_size) by 49",
+    );
   });
 
   it("keeps MAX_BODY_BYTES and MAX_ELEMENTS", async () => {
     const small = appWith({ MAX_BODY_BYTES: "64", MAX_ELEMENTS: "8" });
-    const headers = { "content-type": "application/octet-stream", "inference-header-content-length": String(good.headerLength) };
+    const headers = {
+      "content-type": "application/octet-stream",
+      "inference-header-content-length": String(good.headerLength),
+    };
     const tooBig = await small.post(path, good.body, headers);
     expect(tooBig.status).toBe(413);
     expect(tooBig.json.error).toMatch(/request body: at most 64 bytes are allowed/);
@@ -199,6 +281,8 @@ describe("malformed binary bodies", () => {
   it("refuses a content type that is neither binary nor JSON with 415", async () => {
     const res = await postBinary(path, good, { "content-type": "text/plain" });
     expect(res.status).toBe(415);
-    expect(res.json.error).toBe("Content-Type: expected application/octet-stream for a binary tensor body, got 'text/plain'");
+    expect(res.json.error).toBe(
+      "Content-Type: expected application/octet-stream for a binary tensor body, got 'text/plain'",
+    );
   });
 });

@@ -13,7 +13,10 @@ const api = appWith();
 const PREDICT = "/v1/models/flights:predict";
 
 beforeAll(async () => {
-  const all = JSON.parse(new TextDecoder().decode(contextFile as unknown as ArrayBuffer)) as Array<{ key: string; value: string }>;
+  const all = JSON.parse(new TextDecoder().decode(contextFile as unknown as ArrayBuffer)) as Array<{
+    key: string;
+    value: string;
+  }>;
   await Promise.all(entriesFor(all).map((e) => env.CONTEXT.put(e.key, e.value)));
 });
 
@@ -25,7 +28,9 @@ describe("flights over v1", () => {
     FLIGHTS.cases.forEach((c, i) => {
       const p = res.json.predictions[i];
       expect(p.key).toBe(`row-${i}`);
-      expect(Math.abs(p.delay_probability - c.probability), `${c.note} ${JSON.stringify(c.row)}`).toBeLessThanOrEqual(FLIGHTS.tolerance);
+      expect(Math.abs(p.delay_probability - c.probability), `${c.note} ${JSON.stringify(c.row)}`).toBeLessThanOrEqual(
+        FLIGHTS.tolerance,
+      );
       expect(p.delayed).toBe(p.delay_probability >= FLIGHTS.threshold);
       expect(p.context.missing).toEqual(c.missing);
       expect(p.context.degraded).toBe(false);
@@ -73,7 +78,9 @@ describe("flights when KV fails", () => {
     ["errors", failing],
     ["never answers", stalled],
   ])("answers 200 with defaults and degraded: true when KV %s", async (_what, kv) => {
-    const res = await appWith({ CONTEXT: kv, KV_TIMEOUT_MS: "50" }).post(PREDICT, { instances: [FLIGHTS.cases[0]!.row] });
+    const res = await appWith({ CONTEXT: kv, KV_TIMEOUT_MS: "50" }).post(PREDICT, {
+      instances: [FLIGHTS.cases[0]!.row],
+    });
     expect(res.status, res.text).toBe(200);
     const { context, delay_probability } = res.json.predictions[0];
     expect(context.degraded).toBe(true);
@@ -94,13 +101,20 @@ describe("flights over v2", () => {
     });
     const res = await api.post("/v2/models/flights/infer", {
       id: "flights-1",
-      inputs: [column("origin"), column("destination"), column("departure"), { name: "distance", shape: [cases.length], datatype: "FP32", data: cases.map((c) => c.row.distance) }],
+      inputs: [
+        column("origin"),
+        column("destination"),
+        column("departure"),
+        { name: "distance", shape: [cases.length], datatype: "FP32", data: cases.map((c) => c.row.distance) },
+      ],
     });
     expect(res.status, res.text).toBe(200);
     const [probability, delayed, context] = res.json.outputs;
     expect(probability).toMatchObject({ name: "delay_probability", datatype: "FP32", shape: [cases.length] });
     expect(delayed).toMatchObject({ name: "delayed", datatype: "BOOL" });
     expect(JSON.parse(context.data[0]).missing).toEqual(cases[0]!.missing);
-    cases.forEach((c, i) => expect(Math.abs(probability.data[i] - c.probability)).toBeLessThanOrEqual(FLIGHTS.tolerance));
+    cases.forEach((c, i) =>
+      expect(Math.abs(probability.data[i] - c.probability)).toBeLessThanOrEqual(FLIGHTS.tolerance),
+    );
   });
 });

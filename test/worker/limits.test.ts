@@ -43,7 +43,9 @@ describe("MAX_BATCH", () => {
   const api = appWith({ MAX_BATCH: "2" });
   it("allows the limit and refuses one more instance (v1) or row (v2)", async () => {
     expect((await api.post(V1, { instances: [row, row] })).status).toBe(200);
-    expect((await api.post(V1, { instances: [row, row, row] })).json.error).toBe("instances: at most 2 instances are allowed per request, got 3");
+    expect((await api.post(V1, { instances: [row, row, row] })).json.error).toBe(
+      "instances: at most 2 instances are allowed per request, got 3",
+    );
     expect((await api.post(V2, v2Body(2))).status).toBe(200);
     const res = await api.post(V2, v2Body(3));
     expect(res.status).toBe(400);
@@ -78,7 +80,11 @@ describe("MAX_STRING_BYTES", () => {
 
 describe("a limit var that is not a positive integer", () => {
   it("answers 500 'server misconfigured' naming the var, not a silent default", async () => {
-    for (const [name, value] of [["MAX_BATCH", "0"], ["MAX_BODY_BYTES", "lots"], ["MAX_ELEMENTS", "1.5"]] as const) {
+    for (const [name, value] of [
+      ["MAX_BATCH", "0"],
+      ["MAX_BODY_BYTES", "lots"],
+      ["MAX_ELEMENTS", "1.5"],
+    ] as const) {
       const res = await appWith({ [name]: value }).get("/v2");
       expect(res.status).toBe(500);
       expect(res.json.error).toBe(`server misconfigured: ${name} must be an integer >= 1, got '${value}'`);

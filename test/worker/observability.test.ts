@@ -18,7 +18,10 @@ const FLIGHTS_PREDICT = "/v1/models/flights:predict";
 const flight = () => ({ instances: [FLIGHTS.cases[0]!.row] });
 
 beforeAll(async () => {
-  const all = JSON.parse(new TextDecoder().decode(contextFile as unknown as ArrayBuffer)) as Array<{ key: string; value: string }>;
+  const all = JSON.parse(new TextDecoder().decode(contextFile as unknown as ArrayBuffer)) as Array<{
+    key: string;
+    value: string;
+  }>;
   await Promise.all(entriesFor(all).map((e) => env.CONTEXT.put(e.key, e.value)));
 });
 afterEach(() => vi.restoreAllMocks());
@@ -48,7 +51,9 @@ function serverTiming(header: string | null): Record<string, number> {
 
 describe("request ids", () => {
   it("generates a fresh UUID per request when the caller sends none", async () => {
-    const ids = await Promise.all([api.get("/v2"), api.get("/v2"), api.post(FLIGHTS_PREDICT, flight())]).then((rs) => rs.map((r) => r.headers.get("x-request-id")));
+    const ids = await Promise.all([api.get("/v2"), api.get("/v2"), api.post(FLIGHTS_PREDICT, flight())]).then((rs) =>
+      rs.map((r) => r.headers.get("x-request-id")),
+    );
     ids.forEach((id) => expect(id).toMatch(UUID));
     expect(new Set(ids).size).toBe(3);
   });
@@ -58,7 +63,10 @@ describe("request ids", () => {
     expect(given.headers.get("x-request-id")).toBe("checkout-7f3a:42");
     const traced = await api.call("GET", "/v2", undefined, { traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01` });
     expect(traced.headers.get("x-request-id")).toBe(TRACE_ID);
-    const both = await api.call("GET", "/v2", undefined, { "x-request-id": "mine", traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01` });
+    const both = await api.call("GET", "/v2", undefined, {
+      "x-request-id": "mine",
+      traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01`,
+    });
     expect(both.headers.get("x-request-id")).toBe("mine");
     const forged = await api.call("GET", "/v2", undefined, { "x-request-id": 'a","status":200' });
     expect(forged.headers.get("x-request-id")).toMatch(UUID);
@@ -76,17 +84,24 @@ describe("request ids", () => {
     ];
     expect(answers.map((a) => a.status)).toEqual([400, 404, 405, 401, 429, 500]);
     answers.forEach((a) => expect(a.headers.get("x-request-id"), String(a.status)).toBe("err-1"));
-    const preflight = await appWith({ CORS_ORIGINS: "https://app.example" }).call("OPTIONS", FLIGHTS_PREDICT, undefined, {
-      origin: "https://app.example",
-      "access-control-request-method": "POST",
-      ...id,
-    });
+    const preflight = await appWith({ CORS_ORIGINS: "https://app.example" }).call(
+      "OPTIONS",
+      FLIGHTS_PREDICT,
+      undefined,
+      {
+        origin: "https://app.example",
+        "access-control-request-method": "POST",
+        ...id,
+      },
+    );
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("x-request-id")).toBe("err-1");
   });
 
   it("lets browsers read it, Server-Timing and x-prediction-cache through CORS", async () => {
-    const res = await appWith({ CORS_ORIGINS: "https://app.example" }).call("GET", "/v2", undefined, { origin: "https://app.example" });
+    const res = await appWith({ CORS_ORIGINS: "https://app.example" }).call("GET", "/v2", undefined, {
+      origin: "https://app.example",
+    });
     const exposed = (res.headers.get("access-control-expose-headers") ?? "").toLowerCase().split(/,\s*/);
     expect(exposed).toEqual(expect.arrayContaining(["x-request-id", "server-timing", "x-prediction-cache"]));
   });
@@ -112,7 +127,9 @@ describe("Server-Timing", () => {
   });
 
   it("has load and infer (no KV) on a v2 infer of a fixture, and is absent where no model ran", async () => {
-    const res = await api.post("/v2/models/tiny_graph/infer", { inputs: [{ name: "x", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4] }] });
+    const res = await api.post("/v2/models/tiny_graph/infer", {
+      inputs: [{ name: "x", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4] }],
+    });
     expect(Object.keys(serverTiming(res.headers.get("server-timing")))).toEqual(["load", "infer", "total"]);
     expect((await api.get("/v2/health/live")).headers.get("server-timing")).toBeNull();
   });
@@ -157,7 +174,9 @@ describe("the request log line", () => {
 
   it("comes with fault lines that carry the same request id", async () => {
     vi.spyOn(Registry.prototype, "resolve").mockRejectedValue(new TypeError("secret detail"));
-    const lines = await linesOf(() => api.post("/v1/models/tiny_graph:predict", { instances: [[1, 2, 3, 4]] }, { "x-request-id": "fault-1" }));
+    const lines = await linesOf(() =>
+      api.post("/v1/models/tiny_graph:predict", { instances: [[1, 2, 3, 4]] }, { "x-request-id": "fault-1" }),
+    );
     expect(lines.map((l) => [l.event, l.request_id])).toEqual([
       ["unhandled_error", "fault-1"],
       ["request", "fault-1"],
@@ -170,7 +189,13 @@ describe("the request log line", () => {
     const lines = await linesOf(() => bound.predict("tiny_graph", [[1, 2, 3, 4]]));
     const rpc = lines.filter((l) => l.event === "request");
     expect(rpc).toHaveLength(1);
-    expect(rpc[0]).toMatchObject({ method: "RPC", path: "predict", route: "rpc.predict", status: 200, model: "tiny_graph" });
+    expect(rpc[0]).toMatchObject({
+      method: "RPC",
+      path: "predict",
+      route: "rpc.predict",
+      status: 200,
+      model: "tiny_graph",
+    });
     expect(rpc[0]!.request_id).toMatch(UUID);
   });
 });

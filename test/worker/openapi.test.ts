@@ -4,12 +4,12 @@
  * request schemas are the codecs' schemas, accept the examples and refuse what the API refuses.
  */
 import { exports } from "cloudflare:workers";
-import { z } from "zod";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { V1PredictRequest, V2InferRequest } from "../../src/core/codecs/schemas.ts";
 import { routes } from "../../src/http/app.ts";
-import { BAD_V2_BODY } from "../../src/http/openapi/examples.ts";
 import { curlOf, fillPath, routeTable } from "../../src/http/openapi/document.ts";
+import { BAD_V2_BODY } from "../../src/http/openapi/examples.ts";
 import * as R from "../../src/http/openapi/responses.ts";
 import { parseV1Path } from "../../src/http/routes/grammar.ts";
 import { appWith } from "../support/app-with.ts";
@@ -35,17 +35,24 @@ describe("GET /openapi.json", () => {
     expect(doc.jsonSchemaDialect).toBe("https://json-schema.org/draft/2020-12/schema");
     expect(doc.info).toMatchObject({ title: "stateless-serve", version: expect.any(String) });
     expect(doc.servers).toEqual([{ url: "http://serve.test" }]);
-    const samples = Object.values(doc.paths).flatMap((item: any) => Object.values(item).flatMap((op: any) => op["x-codeSamples"] ?? []));
+    const samples = Object.values(doc.paths).flatMap((item: any) =>
+      Object.values(item).flatMap((op: any) => op["x-codeSamples"] ?? []),
+    );
     expect(samples.length).toBeGreaterThan(15);
     for (const sample of samples) expect(sample.source).toMatch(/^curl -s (-X POST )?http:\/\/serve\.test\//);
   });
 
   it("lists every route the app registers, and nothing it does not serve", async () => {
     const doc = await openapi();
-    const documented = new Set(Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item as object).map((m) => `${m.toUpperCase()} ${path}`)));
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, item]) =>
+        Object.keys(item as object).map((m) => `${m.toUpperCase()} ${path}`),
+      ),
+    );
     const registered = routes.routes.filter((r) => r.method !== "ALL" && !r.path.startsWith("/v1/models/"));
     expect(registered.length).toBeGreaterThan(10);
-    for (const r of registered) expect(documented, `${r.method} ${r.path}`).toContain(`${r.method} ${templateOf(r.path)}`);
+    for (const r of registered)
+      expect(documented, `${r.method} ${r.path}`).toContain(`${r.method} ${templateOf(r.path)}`);
     // v1 is one wildcard route with TF Serving's own grammar: each documented path must parse to its action.
     const v1 = [...documented].filter((d) => d.includes(" /v1/"));
     expect(v1).toHaveLength(9);
@@ -53,7 +60,9 @@ describe("GET /openapi.json", () => {
       const [method, path] = d.split(" ") as [string, string];
       const action = parseV1Path(fillPath(path, { name: "m", version: "1", label: "stable" })).action;
       expect({ method, action }).toEqual(
-        path.endsWith(":predict") ? { method: "POST", action: "predict" } : { method: "GET", action: path.endsWith("/metadata") ? "metadata" : "status" },
+        path.endsWith(":predict")
+          ? { method: "POST", action: "predict" }
+          : { method: "GET", action: path.endsWith("/metadata") ? "metadata" : "status" },
       );
     }
     const served = new Set([...registered.map((r) => `${r.method} ${templateOf(r.path)}`), ...v1]);
@@ -63,7 +72,11 @@ describe("GET /openapi.json", () => {
   it("publishes the very schemas the codecs validate with", async () => {
     const doc = await openapi();
     const published = (schema: z.ZodType) => {
-      const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any", target: "draft-2020-12" });
+      const { $schema: _, ...rest } = z.toJSONSchema(schema, {
+        io: "input",
+        unrepresentable: "any",
+        target: "draft-2020-12",
+      });
       return rest;
     };
     expect(doc.components.schemas.V1PredictRequest).toEqual(published(V1PredictRequest));
@@ -75,13 +88,25 @@ describe("GET /openapi.json", () => {
     const schemaOf = (name: string) => ({ $ref: `#/components/schemas/${name}` });
     for (const route of routeTable().filter((r) => r.request)) {
       for (const example of route.examples.filter((e) => e.body !== undefined)) {
-        expect(validate(schemaOf(route.request!.schema), example.body, doc), `${route.path} ${example.key}`).toEqual([]);
+        expect(validate(schemaOf(route.request!.schema), example.body, doc), `${route.path} ${example.key}`).toEqual(
+          [],
+        );
       }
     }
     const bad: Array<[string, string, unknown, RegExp]> = [
       ["V2InferRequest", "/v2/models/tiny_layers/infer", BAD_V2_BODY, /inputs\[0\]: unknown field 'dtype'/],
-      ["V2InferRequest", "/v2/models/tiny_layers/infer", { inputs: [{ name: "features", shape: [-1, 4], datatype: "FP32", data: [1, 2, 3, 4] }] }, /inputs\[0\]\.shape\[0\]: expected a non-negative integer, got the number -1/],
-      ["V2InferRequest", "/v2/models/tiny_layers/infer", { inputs: [] }, /inputs: expected a non-empty array of tensors/],
+      [
+        "V2InferRequest",
+        "/v2/models/tiny_layers/infer",
+        { inputs: [{ name: "features", shape: [-1, 4], datatype: "FP32", data: [1, 2, 3, 4] }] },
+        /inputs\[0\]\.shape\[0\]: expected a non-negative integer, got the number -1/,
+      ],
+      [
+        "V2InferRequest",
+        "/v2/models/tiny_layers/infer",
+        { inputs: [] },
+        /inputs: expected a non-empty array of tensors/,
+      ],
       ["V1PredictRequest", "/v1/models/flights:predict", { instances: [{ origin: "SFO" }], inputs: {} }, /got both/],
       ["V1PredictRequest", "/v1/models/flights:predict", { rows: [] }, /request body: unknown field 'rows'/],
       ["V1PredictRequest", "/v1/models/flights:predict", { instances: [] }, /instances: expected a non-empty array/],
@@ -102,7 +127,9 @@ describe("GET /openapi.json", () => {
       for (const example of route.examples) {
         const path = fillPath(route.path, example.params);
         expect(path, "every path parameter has an example value").not.toMatch(/[{}]/);
-        expect(op["x-codeSamples"].map((s: { source: string }) => s.source)).toContain(curlOf(route, example, "http://serve.test"));
+        expect(op["x-codeSamples"].map((s: { source: string }) => s.source)).toContain(
+          curlOf(route, example, "http://serve.test"),
+        );
         const res = await api.call(route.method.toUpperCase(), path, example.body, { accept: "application/json" });
         expect(res.status, `${route.method} ${path}: ${res.text.slice(0, 200)}`).toBe(200);
         tried++;
@@ -131,7 +158,9 @@ describe("GET /docs", () => {
         expect(res.text).toContain(`data-route="${method.toUpperCase()} ${escaped}"`);
       }
     }
-    expect(res.text).toContain("curl -s http://serve.test/v1/models/flights:predict -H &#39;Content-Type: application/json&#39;");
+    expect(res.text).toContain(
+      "curl -s http://serve.test/v1/models/flights:predict -H &#39;Content-Type: application/json&#39;",
+    );
     expect(res.text).not.toMatch(/(src|href)="(https?:)?\/\//);
   });
 });
@@ -143,7 +172,12 @@ describe("GET / for browsers and for API clients", () => {
     expect(page.headers.get("content-type")).toMatch(/^text\/html/);
     expect(page.text).toContain('<select id="model"');
     expect(page.text).toContain('value="2001-06-15T08:30"');
-    for (const accept of ["*/*", "application/json", "application/json, text/html", "text/html;q=0.5, application/json"]) {
+    for (const accept of [
+      "*/*",
+      "application/json",
+      "application/json, text/html",
+      "text/html;q=0.5, application/json",
+    ]) {
       const res = await api.call("GET", "/", undefined, { accept });
       expect(res.headers.get("content-type"), accept).toMatch(/^application\/json/);
       expect(res.headers.get("vary")).toMatch(/Accept/);

@@ -40,7 +40,9 @@ describe("with PREDICTION_CACHE=on", () => {
     const x = nonce();
     await on.post(TINY, tiny(x));
     expect((await on.post(TINY, tiny(x + 0.5))).headers.get("x-prediction-cache")).toBe("miss");
-    expect((await on.post("/v1/models/tiny_layers/versions/1:predict", tiny(x))).headers.get("x-prediction-cache")).toBe("miss");
+    expect(
+      (await on.post("/v1/models/tiny_layers/versions/1:predict", tiny(x))).headers.get("x-prediction-cache"),
+    ).toBe("miss");
     const rekeyed = { instances: [{ ...tiny(x).instances[0], key: "another-key" }] };
     const hit = await on.post(TINY, rekeyed);
     expect(hit.headers.get("x-prediction-cache")).toBe("hit");
@@ -62,10 +64,13 @@ describe("with PREDICTION_CACHE=on", () => {
 
   it("keys flights by the context values used: a changed KV value is a miss with the new value", async () => {
     // Two made-up airports, so this test owns their KV entries.
-    const airport = (late_rate: number) => JSON.stringify({ lat: 40, lon: -100, utc_offset: -6, dst: true, late_rate, flights: 5000 });
+    const airport = (late_rate: number) =>
+      JSON.stringify({ lat: 40, lon: -100, utc_offset: -6, dst: true, late_rate, flights: 5000 });
     await env.CONTEXT.put("ap:QQA", airport(0.2));
     await env.CONTEXT.put("ap:QQB", airport(0.25));
-    const body = { instances: [{ origin: "QQA", destination: "QQB", departure: "2001-06-15T08:30", distance: 500 + nonce() }] };
+    const body = {
+      instances: [{ origin: "QQA", destination: "QQB", departure: "2001-06-15T08:30", distance: 500 + nonce() }],
+    };
     const first = await on.post("/v1/models/flights:predict", body);
     const again = await on.post("/v1/models/flights:predict", body);
     expect(first.status, first.text).toBe(200);
@@ -96,7 +101,9 @@ describe("with PREDICTION_CACHE=on", () => {
     expect(res.text).toBe(expected);
     expect(res.headers.get("x-prediction-cache")).toBe("miss");
     const lines = log.mock.calls.map((a) => JSON.parse(String(a[0])));
-    expect(lines.filter((l) => l.event === "prediction_cache_failed").map((l) => [l.op, l.request_id, l.model])).toEqual([
+    expect(
+      lines.filter((l) => l.event === "prediction_cache_failed").map((l) => [l.op, l.request_id, l.model]),
+    ).toEqual([
       ["match", "cache-fault-1", "tiny_layers"],
       ["put", "cache-fault-1", "tiny_layers"],
     ]);
@@ -110,7 +117,9 @@ describe("over RPC with PREDICTION_CACHE=on", () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     for (let i = 0; i < 2; i++) {
       const ctx = createExecutionContext();
-      calls.push(await new Predictor(ctx, envWith({ PREDICTION_CACHE: "on" })).predict("tiny_layers", instances, { version: 2 }));
+      calls.push(
+        await new Predictor(ctx, envWith({ PREDICTION_CACHE: "on" })).predict("tiny_layers", instances, { version: 2 }),
+      );
       await waitOnExecutionContext(ctx); // the cache write was handed to waitUntil
     }
     expect(calls[1]).toEqual(calls[0]);
@@ -131,7 +140,10 @@ describe("with PREDICTION_CACHE off (the default)", () => {
       expect(res.status).toBe(200);
       expect(res.headers.get("x-prediction-cache")).toBeNull();
     }
-    const ours = (calls: unknown[][]) => calls.filter((args) => String(args[0] instanceof Request ? args[0].url : args[0]).startsWith(PREDICTION_CACHE_ORIGIN));
+    const ours = (calls: unknown[][]) =>
+      calls.filter((args) =>
+        String(args[0] instanceof Request ? args[0].url : args[0]).startsWith(PREDICTION_CACHE_ORIGIN),
+      );
     expect(ours(match.mock.calls)).toEqual([]);
     expect(ours(put.mock.calls)).toEqual([]);
     // The spies see calls at all (so an empty list means something): the cache on reads through them.
@@ -141,7 +153,11 @@ describe("with PREDICTION_CACHE off (the default)", () => {
   });
 
   it("refuses a PREDICTION_CACHE or PREDICTION_CACHE_TTL it cannot read (500 misconfigured)", async () => {
-    expect((await appWith({ PREDICTION_CACHE: "yes" }).post(TINY, tiny())).json.error).toMatch(/PREDICTION_CACHE must be "on" or "off"/);
-    expect((await appWith({ PREDICTION_CACHE_TTL: "0" }).post(TINY, tiny())).json.error).toMatch(/PREDICTION_CACHE_TTL must be an integer >= 1/);
+    expect((await appWith({ PREDICTION_CACHE: "yes" }).post(TINY, tiny())).json.error).toMatch(
+      /PREDICTION_CACHE must be "on" or "off"/,
+    );
+    expect((await appWith({ PREDICTION_CACHE_TTL: "0" }).post(TINY, tiny())).json.error).toMatch(
+      /PREDICTION_CACHE_TTL must be an integer >= 1/,
+    );
   });
 });

@@ -6,20 +6,29 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { BUNDLED_MODELS } from "../../src/adapters/bundled/models.generated.ts";
 import type { Predictor as PredictorContract } from "../../src/client.ts";
 import { appWith } from "../support/app-with.ts";
 import { client } from "../support/client.ts";
 import { expectClose, REFERENCE } from "../support/reference.ts";
-import { BUNDLED_MODELS } from "../../src/adapters/bundled/models.generated.ts";
-import { bucketOf, distinctFiles as distinct, forgetCached, identityOf, publish as publishTo, type Published } from "../support/repository.ts";
+import {
+  bucketOf,
+  distinctFiles as distinct,
+  forgetCached,
+  identityOf,
+  type Published,
+  publish as publishTo,
+} from "../support/repository.ts";
 
-const load = (model: string, version: number) => BUNDLED_MODELS.find((m) => m.name === model)!.versions.find((v) => v.version === version)!.files;
+const load = (model: string, version: number) =>
+  BUNDLED_MODELS.find((m) => m.name === model)!.versions.find((v) => v.version === version)!.files;
 const distinctFiles = (model: string, version: number, as: string) => distinct(load, model, version, as);
 const publish = (name: string, spec: Published) =>
   publishTo({ kv: env.REGISTRY, bucket: env.MODELS, load }, name, spec);
 const api = client((url, init) => exports.default.fetch(url, init));
 const tiny = (version: number) => ({ from: { model: "tiny_layers", version } });
-const reference = (version: number) => REFERENCE.models.find((m) => m.name === "tiny_layers" && m.version === version)!.cases[0]!;
+const reference = (version: number) =>
+  REFERENCE.models.find((m) => m.name === "tiny_layers" && m.version === version)!.cases[0]!;
 const row = { features: [0.1, 0.2, 0.3, 0.4], extra: [1, 2] };
 const v2Body = (id?: string) => ({
   ...(id === undefined ? {} : { id }),
@@ -52,7 +61,10 @@ describe("a version published to R2", () => {
     // …and over RPC, through a service binding of the Worker to itself.
     const bound = (env as unknown as { SELF_RPC: Service<PredictorContract> }).SELF_RPC;
     const rpc = await bound.predict("r2_serve", [row], { version: 7 });
-    expect([rpc.model_version, rpc.predictions]).toEqual(["7", (await api.post("/v1/models/r2_serve/versions/7:predict", { instances: [row] })).json.predictions]);
+    expect([rpc.model_version, rpc.predictions]).toEqual([
+      "7",
+      (await api.post("/v1/models/r2_serve/versions/7:predict", { instances: [row] })).json.predictions,
+    ]);
     const index = await api.post("/v2/repository/index", {});
     expect(index.json).toContainEqual(expect.objectContaining({ name: "r2_serve", version: "7" }));
   });
@@ -60,7 +72,9 @@ describe("a version published to R2", () => {
   it("keeps its weights in the Cache API, addressed by each file's sha256", async () => {
     await publish("r2_cached", { versions: { 1: tiny(1) } });
     expect((await api.post("/v1/models/r2_cached:predict", { instances: [row] })).status).toBe(200);
-    const manifest = JSON.parse(new TextDecoder().decode(distinctFiles("tiny_layers", 1, "r2_cached/1")["manifest.json"])) as { files: Record<string, string> };
+    const manifest = JSON.parse(
+      new TextDecoder().decode(distinctFiles("tiny_layers", 1, "r2_cached/1")["manifest.json"]),
+    ) as { files: Record<string, string> };
     for (const sha of Object.values(manifest.files)) {
       const hit = await caches.default.match(`https://artifacts.stateless-serve.internal/sha256/${sha}`);
       expect(hit, sha).toBeDefined();
@@ -74,7 +88,9 @@ describe("loading from R2", () => {
     const reads: string[] = [];
     const counting = { get: (key: string) => (reads.push(key), env.MODELS.get(key)) };
     const app = appWith({ MODELS: counting });
-    const answers = await Promise.all(Array.from({ length: 8 }, () => app.post("/v1/models/r2_flight:predict", { instances: [row] })));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => app.post("/v1/models/r2_flight:predict", { instances: [row] })),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
     expect(new Set(answers.map((a) => a.text)).size).toBe(1);
     const manifestReads = reads.filter((k) => k === "models/r2_flight/1/manifest.json").length;
@@ -99,7 +115,9 @@ describe("labels in the pointer record", () => {
 
   it("follow the latest version when there is no `stable` label", async () => {
     await publish("r2_latest", { versions: { 3: tiny(1), 10: tiny(2) } });
-    expect((await api.post("/v1/models/r2_latest:predict", { instances: [row] })).headers.get("x-model-version")).toBe("10");
+    expect((await api.post("/v1/models/r2_latest:predict", { instances: [row] })).headers.get("x-model-version")).toBe(
+      "10",
+    );
   });
 
   it("split default traffic to the canary by a hash of the key, sticky per key", async () => {
@@ -156,12 +174,17 @@ describe("broken or unreachable artifacts", () => {
     await forgetCached(caches.default, distinctFiles("tiny_layers", 1, "r2_missing/1"));
     const res = await api.post("/v2/models/r2_missing/infer", v2Body());
     expect(res.status).toBe(503);
-    expect(res.json.error).toBe("model 'r2_missing' version 1: 'models/r2_missing/1/group1-shard2of2.bin' is missing from the model repository");
+    expect(res.json.error).toBe(
+      "model 'r2_missing' version 1: 'models/r2_missing/1/group1-shard2of2.bin' is missing from the model repository",
+    );
   });
 
   it("refuse a record whose sha256 names other files", async () => {
     await publish("r2_identity", { versions: { 1: tiny(1) } });
-    await env.REGISTRY.put("model:r2_identity", JSON.stringify({ versions: { 1: { sha256: identityOf(distinctFiles("tiny_layers", 2, "elsewhere")) } } }));
+    await env.REGISTRY.put(
+      "model:r2_identity",
+      JSON.stringify({ versions: { 1: { sha256: identityOf(distinctFiles("tiny_layers", 2, "elsewhere")) } } }),
+    );
     const res = await api.post("/v1/models/r2_identity:predict", { instances: [row] });
     expect(res.status).toBe(503);
     expect(res.json.error).toMatch(/model 'r2_identity' version 1: its files are not the artifact the r2 index names/);
@@ -169,7 +192,11 @@ describe("broken or unreachable artifacts", () => {
 
   it("answer 503 for R2 versions when R2 fails, while bundled models keep serving", async () => {
     await publish("r2_down", { versions: { 1: tiny(1) } });
-    const failing = { get: async () => { throw new Error("R2 is down"); } };
+    const failing = {
+      get: async () => {
+        throw new Error("R2 is down");
+      },
+    };
     const down = appWith({ MODELS: failing });
     const res = await down.post("/v1/models/r2_down:predict", { instances: [row] });
     expect(res.status).toBe(503);
@@ -179,7 +206,14 @@ describe("broken or unreachable artifacts", () => {
 
   it("answer 503 for repository models when the registry KV fails, while bundled models keep serving", async () => {
     await publish("r2_kv_down", { versions: { 1: tiny(1) } });
-    const failing = { get: async () => { throw new Error("KV is down"); }, list: async () => { throw new Error("KV is down"); } };
+    const failing = {
+      get: async () => {
+        throw new Error("KV is down");
+      },
+      list: async () => {
+        throw new Error("KV is down");
+      },
+    };
     const down = appWith({ REGISTRY: failing });
     const res = await down.post("/v1/models/r2_kv_down:predict", { instances: [row] });
     expect(res.status).toBe(503);
@@ -193,7 +227,12 @@ describe("broken or unreachable artifacts", () => {
   it("are not consulted at all with MODEL_REPOSITORY=off: bundled models only", async () => {
     await publish("r2_switched_off", { versions: { 1: tiny(1) } });
     const reads: string[] = [];
-    const counting = { get: (key: string) => (reads.push(key), env.REGISTRY.get(key)), list: () => { throw new Error("no listing expected"); } };
+    const counting = {
+      get: (key: string) => (reads.push(key), env.REGISTRY.get(key)),
+      list: () => {
+        throw new Error("no listing expected");
+      },
+    };
     const off = appWith({ MODEL_REPOSITORY: "off", REGISTRY: counting });
     expect((await off.post("/v1/models/r2_switched_off:predict", { instances: [row] })).status).toBe(404);
     expect((await off.post("/v1/models/tiny_layers:predict", { instances: [row] })).status).toBe(200);
@@ -203,10 +242,15 @@ describe("broken or unreachable artifacts", () => {
   it("answer an unknown model with 404 listing names, reading no other model's record", async () => {
     await publish("r2_listed", { versions: { 1: tiny(1) } });
     const reads: string[] = [];
-    const counting = { get: (key: string, o: unknown) => (reads.push(key), env.REGISTRY.get(key, o as never)), list: (o: KVNamespaceListOptions) => env.REGISTRY.list(o) };
+    const counting = {
+      get: (key: string, o: unknown) => (reads.push(key), env.REGISTRY.get(key, o as never)),
+      list: (o: KVNamespaceListOptions) => env.REGISTRY.list(o),
+    };
     const res = await appWith({ REGISTRY: counting }).post("/v1/models/no_such_model:predict", { instances: [row] });
     expect(res.status).toBe(404);
-    expect(res.json.error).toMatch(/^model 'no_such_model' not found; available models: .*\br2_listed\b.*\btiny_layers\b/);
+    expect(res.json.error).toMatch(
+      /^model 'no_such_model' not found; available models: .*\br2_listed\b.*\btiny_layers\b/,
+    );
     expect(reads).toEqual(["model:no_such_model"]);
   });
 

@@ -42,7 +42,13 @@ describe("TF Serving v1", () => {
     expect(sig.method_name).toBe("tensorflow/serving/predict");
     expect(sig.inputs.x).toEqual({
       dtype: "DT_FLOAT",
-      tensor_shape: { dim: [{ size: "-1", name: "" }, { size: "4", name: "" }], unknown_rank: false },
+      tensor_shape: {
+        dim: [
+          { size: "-1", name: "" },
+          { size: "4", name: "" },
+        ],
+        unknown_rank: false,
+      },
       name: "x",
     });
     expect(Object.keys(sig.outputs)).toEqual(["score"]);
@@ -70,7 +76,11 @@ describe("TF Serving v1", () => {
 describe("Open Inference Protocol v2", () => {
   it("answers server metadata, liveness and readiness", async () => {
     const meta = await api.get("/v2");
-    expect(meta.json).toEqual({ name: "stateless-serve", version: expect.any(String), extensions: ["model_repository", "binary_tensor_data"] });
+    expect(meta.json).toEqual({
+      name: "stateless-serve",
+      version: expect.any(String),
+      extensions: ["model_repository", "binary_tensor_data"],
+    });
     expect((await api.get("/v2/health/live")).json).toEqual({ live: true });
     expect((await api.get("/v2/health/ready")).json).toEqual({ ready: true });
   });
@@ -128,7 +138,19 @@ describe("tensor hygiene", () => {
   it("leaves tf.memory().numTensors where each request found it, errors included", async () => {
     await api.post("/v1/models/tiny_layers:predict", { instances: [row] }); // warm: memoised weights stay
     const before = (await api.get("/_internal/memory")).json.numTensors;
-    for (const body of [{ instances: [row, row] }, { inputs: { features: [[1, 2, 3, 4]], extra: [[1, 2], [3, 4]] } }, { instances: [{ x: 1 }] }]) {
+    for (const body of [
+      { instances: [row, row] },
+      {
+        inputs: {
+          features: [[1, 2, 3, 4]],
+          extra: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
+      },
+      { instances: [{ x: 1 }] },
+    ]) {
       await api.post("/v1/models/tiny_layers:predict", body);
       await api.post("/v1/models/tiny_text:predict", { instances: [{ text: "a", count: 2 }] });
       expect((await api.get("/_internal/memory")).json.numTensors).toBe(before);

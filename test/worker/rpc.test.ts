@@ -6,10 +6,10 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { parseRpcError, type Predictor as PredictorContract } from "../../src/client.ts";
+import { type Predictor as PredictorContract, parseRpcError } from "../../src/client.ts";
 import { Registry } from "../../src/core/models/registry.ts";
-import { Predictor } from "../../src/rpc/predictor.ts";
 import type { PredictorApi } from "../../src/rpc/contract.ts";
+import { Predictor } from "../../src/rpc/predictor.ts";
 import { appWith, envWith, type Overrides } from "../support/app-with.ts";
 import { CASES } from "../support/cases.ts";
 import { client } from "../support/client.ts";
@@ -46,7 +46,10 @@ describe("the case table over RPC", () => {
     // The same input over HTTP answers the same.
     const http = await publicApi.post(run.http.path, run.http.body);
     if (!outcome.ok) {
-      expect({ status: outcome.status, message: outcome.message }).toEqual({ status: http.status, message: http.json.error });
+      expect({ status: outcome.status, message: outcome.message }).toEqual({
+        status: http.status,
+        message: http.json.error,
+      });
     } else if (run.call.method === "predict") {
       const value = outcome.value as { model_version: string; predictions: unknown };
       expect(value.predictions).toEqual(http.json.predictions);
@@ -59,7 +62,10 @@ describe("the case table over RPC", () => {
 
 describe("errors crossing the binding", () => {
   it("arrive as an Error whose message carries name, code and status, with code and status attached", async () => {
-    const err = (await bound.predict("tiny_graph", [[1, 2, 3]]).catch((e: unknown) => e)) as Error & { code?: string; status?: number };
+    const err = (await bound.predict("tiny_graph", [[1, 2, 3]]).catch((e: unknown) => e)) as Error & {
+      code?: string;
+      status?: number;
+    };
     const http = await publicApi.post("/v1/models/tiny_graph:predict", { instances: [[1, 2, 3]] });
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toBe(`ServeError [INVALID_INPUT 400]: ${http.json.error}`);
@@ -79,7 +85,9 @@ describe("errors crossing the binding", () => {
 
   it("carry a misconfiguration as INTERNAL 500 with the same message as HTTP", async () => {
     const bad = { MAX_BATCH: "lots" };
-    const err = await direct(bad).predict("tiny_graph", [[1, 2, 3, 4]]).catch((e: unknown) => e);
+    const err = await direct(bad)
+      .predict("tiny_graph", [[1, 2, 3, 4]])
+      .catch((e: unknown) => e);
     const http = await appWith(bad).post("/v1/models/tiny_graph:predict", { instances: [[1, 2, 3, 4]] });
     expect(http.status).toBe(500);
     expect(parseRpcError(err)).toEqual({ code: "INTERNAL", status: 500, message: http.json.error });
@@ -88,13 +96,19 @@ describe("errors crossing the binding", () => {
   it("hide an unexpected fault behind 'internal error' and log it", async () => {
     vi.spyOn(Registry.prototype, "entry").mockRejectedValue(new TypeError("secret detail"));
     const logged = vi.spyOn(console, "log").mockImplementation(() => {});
-    const err = await direct().predict("tiny_graph", [[1, 2, 3, 4]]).catch((e: unknown) => e);
+    const err = await direct()
+      .predict("tiny_graph", [[1, 2, 3, 4]])
+      .catch((e: unknown) => e);
     expect((err as Error).message).toBe("ServeError [INTERNAL 500]: internal error");
     expect(logged.mock.calls.map(String).join("\n")).toMatch(/rpc_unhandled_error.*secret detail/);
   });
 
   it("read anything else as UNKNOWN 502", () => {
-    expect(parseRpcError(new Error("Network connection lost."))).toEqual({ code: "UNKNOWN", status: 502, message: "Network connection lost." });
+    expect(parseRpcError(new Error("Network connection lost."))).toEqual({
+      code: "UNKNOWN",
+      status: 502,
+      message: "Network connection lost.",
+    });
   });
 });
 
@@ -104,11 +118,23 @@ describe("RPC answers equal the HTTP routes", () => {
     const pinned = await bound.predict("tiny_layers", [row], { version: 2 });
     const unqualified = await bound.predict("tiny_layers", [row]);
     // Unqualified requests follow the `stable` label.
-    expect([stable.model_name, stable.model_version, pinned.model_version, unqualified.model_version]).toEqual(["tiny_layers", "1", "2", "1"]);
-    expect(stable.predictions).toEqual((await publicApi.post("/v1/models/tiny_layers/labels/stable:predict", { instances: [row] })).json.predictions);
-    const instances = [{ x: [1, 2, 3, 4], key: "a-1" }, { x: [4, 3, 2, 1], key: 42 }];
+    expect([stable.model_name, stable.model_version, pinned.model_version, unqualified.model_version]).toEqual([
+      "tiny_layers",
+      "1",
+      "2",
+      "1",
+    ]);
+    expect(stable.predictions).toEqual(
+      (await publicApi.post("/v1/models/tiny_layers/labels/stable:predict", { instances: [row] })).json.predictions,
+    );
+    const instances = [
+      { x: [1, 2, 3, 4], key: "a-1" },
+      { x: [4, 3, 2, 1], key: 42 },
+    ];
     const keyed = await bound.predict("tiny_graph", instances);
-    expect(keyed.predictions).toEqual((await publicApi.post("/v1/models/tiny_graph:predict", { instances })).json.predictions);
+    expect(keyed.predictions).toEqual(
+      (await publicApi.post("/v1/models/tiny_graph:predict", { instances })).json.predictions,
+    );
     expect(keyed.predictions.map((p) => (p as { key: unknown }).key)).toEqual(["a-1", 42]);
   });
 
@@ -129,7 +155,9 @@ describe("RPC answers equal the HTTP routes", () => {
 
   it("metadata and readiness", async () => {
     expect(await bound.metadata("tiny_layers")).toEqual((await publicApi.get("/v2/models/tiny_layers")).json);
-    expect(await bound.metadata("tiny_layers", 1)).toEqual((await publicApi.get("/v2/models/tiny_layers/versions/1")).json);
+    expect(await bound.metadata("tiny_layers", 1)).toEqual(
+      (await publicApi.get("/v2/models/tiny_layers/versions/1")).json,
+    );
     expect(await bound.ready()).toEqual((await publicApi.get("/v2/health/ready")).json);
     expect(await bound.ready("tiny_text")).toEqual({ name: "tiny_text", ready: true });
   });
@@ -141,7 +169,9 @@ describe("RPC answers equal the HTTP routes", () => {
 });
 
 describe("the fetch form of the binding", () => {
-  const requests = CASES.flatMap((c) => (["v1", "v2"] as const).flatMap((p) => (c[p] ? [[`${p}: ${c.name}`, c[p]!] as const] : [])));
+  const requests = CASES.flatMap((c) =>
+    (["v1", "v2"] as const).flatMap((p) => (c[p] ? [[`${p}: ${c.name}`, c[p]!] as const] : [])),
+  );
 
   it.each(requests)("answers %s exactly as the public route does", async (_label, r) => {
     const [viaBinding, viaPublic] = await Promise.all(
@@ -155,7 +185,11 @@ describe("the fetch form of the binding", () => {
     const refuse = { limit: async () => ({ success: false }) };
     for (const overrides of [{ API_KEYS: "a-key-0123456789" }, { RATE_LIMITER: refuse }]) {
       const url = "http://serve.test/v1/models/tiny_graph:predict";
-      const init = { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ instances: [[1, 2, 3, 4]] }) };
+      const init = {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ instances: [[1, 2, 3, 4]] }),
+      };
       const viaBinding = await direct(overrides).fetch(new Request(url, init));
       const viaPublic = await appWith(overrides).post("/v1/models/tiny_graph:predict", { instances: [[1, 2, 3, 4]] });
       expect(viaBinding.status).toBe(200);

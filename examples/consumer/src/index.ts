@@ -11,7 +11,7 @@
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { predictOverFetch, rpc, type Bindings } from "./ml.ts";
+import { type Bindings, predictOverFetch, rpc } from "./ml.ts";
 
 const app = new Hono<{ Bindings: Bindings }>();
 
@@ -27,11 +27,18 @@ const isFlightPrediction = (p: unknown): p is FlightPrediction =>
 
 async function instancesOf(req: Request): Promise<unknown[]> {
   const body = (await req.json().catch(() => undefined)) as { instances?: unknown } | undefined;
-  if (!Array.isArray(body?.instances)) throw new HTTPException(400, { res: Response.json({ error: 'expected {"instances": [...]}' }, { status: 400 }) });
+  if (!Array.isArray(body?.instances))
+    throw new HTTPException(400, { res: Response.json({ error: 'expected {"instances": [...]}' }, { status: 400 }) });
   return body.instances;
 }
 
-app.get("/", (c) => c.json({ name: "flight-status", model: c.env.MODEL, routes: ["/flights/:origin/:destination", "/predict", "/predict/http", "/predict/url", "/ready"] }));
+app.get("/", (c) =>
+  c.json({
+    name: "flight-status",
+    model: c.env.MODEL,
+    routes: ["/flights/:origin/:destination", "/predict", "/predict/http", "/predict/url", "/ready"],
+  }),
+);
 
 app.get("/flights/:origin/:destination", async (c) => {
   const { origin, destination } = c.req.param();
@@ -41,11 +48,15 @@ app.get("/flights/:origin/:destination", async (c) => {
   if (departure === "" || !Number.isFinite(distance)) {
     return c.json({ error: "query: give departure=YYYY-MM-DDTHH:MM and distance=<miles>" }, 400);
   }
-  const answer = await rpc(() => c.env.ML.predict(c.env.MODEL, [{ origin, destination, departure, distance, key: flight }]));
+  const answer = await rpc(() =>
+    c.env.ML.predict(c.env.MODEL, [{ origin, destination, departure, distance, key: flight }]),
+  );
   const prediction = answer.predictions[0];
   return c.json({
     flight: { number: flight, origin, destination, departure, distance },
-    delay_risk: isFlightPrediction(prediction) ? { probability: prediction.delay_probability, delayed: prediction.delayed } : prediction,
+    delay_risk: isFlightPrediction(prediction)
+      ? { probability: prediction.delay_probability, delayed: prediction.delayed }
+      : prediction,
     model: { name: answer.model_name, version: answer.model_version },
   });
 });

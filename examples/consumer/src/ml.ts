@@ -4,7 +4,7 @@
  */
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { parseRpcError, type Json, type Predictor, type PredictResponse } from "stateless-serve/client";
+import { type Json, type Predictor, type PredictResponse, parseRpcError } from "stateless-serve/client";
 
 /** The generated Env, with the service binding typed by stateless-serve's contract. */
 export type Bindings = Omit<Env, "ML"> & { ML: Service<Predictor> };
@@ -26,7 +26,12 @@ export async function rpc<T>(call: () => Promise<T>): Promise<T> {
 }
 
 /** TF Serving `:predict` through the binding's fetch form, answered in the RPC shape. */
-export async function predictOverFetch(fetcher: { fetch: typeof fetch }, base: string, model: string, instances: unknown[]): Promise<PredictResponse> {
+export async function predictOverFetch(
+  fetcher: { fetch: typeof fetch },
+  base: string,
+  model: string,
+  instances: unknown[],
+): Promise<PredictResponse> {
   const res = await fetcher.fetch(`${base}/v1/models/${encodeURIComponent(model)}:predict`, {
     method: "POST",
     headers: { "content-type": "application/json" },

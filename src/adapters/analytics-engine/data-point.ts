@@ -10,7 +10,7 @@
  *   double1 total ms, double2 kv ms, double3 load ms, double4 infer ms, double5 cache ms,
  *   double6 HTTP status
  */
-import type { RequestRecord, RequestPointSink } from "../../core/observability/request-log.ts";
+import type { RequestPointSink, RequestRecord } from "../../core/observability/request-log.ts";
 
 /** The part of the binding used here (workers-types' AnalyticsEngineDataset). */
 export interface DataPointSink {

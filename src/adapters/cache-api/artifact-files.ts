@@ -38,7 +38,12 @@ export function cacheApiFiles(cache: Cache | undefined, log?: Log): FileCache {
       const bytes = await load();
       if ((await sha256Hex(bytes)) === sha256) {
         try {
-          await cache.put(url, new Response(bytes, { headers: { "cache-control": IMMUTABLE, "content-type": "application/octet-stream" } }));
+          await cache.put(
+            url,
+            new Response(bytes, {
+              headers: { "cache-control": IMMUTABLE, "content-type": "application/octet-stream" },
+            }),
+          );
         } catch (err) {
           log?.("artifact_cache_unavailable", { op: "put", error: String(err) });
         }

@@ -28,7 +28,9 @@ export function cacheApiPredictions(cache: Cache, options: PredictionCacheOption
     async put(key, value) {
       const write = cache.put(PREDICTION_CACHE_ORIGIN + key, new Response(value, { headers }));
       if (!options.waitUntil) return write;
-      options.waitUntil(write.catch((err: unknown) => options.log("prediction_cache_failed", { op: "put", error: String(err) })));
+      options.waitUntil(
+        write.catch((err: unknown) => options.log("prediction_cache_failed", { op: "put", error: String(err) })),
+      );
     },
   };
 }

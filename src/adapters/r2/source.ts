@@ -10,10 +10,10 @@
  */
 import { modelNotReady } from "../../core/errors.ts";
 import { parseManifest } from "../../core/models/manifest.ts";
-import { ModelRecordSchema, RECORD_PREFIX, recordKey, type ModelRecord } from "../../core/models/record.ts";
-import { artifactPrefix } from "./layout.ts";
+import { type ModelRecord, ModelRecordSchema, RECORD_PREFIX, recordKey } from "../../core/models/record.ts";
 import type { ModelIndexEntry, ModelSource, ModelVersionFiles } from "../../core/models/source.ts";
 import type { FileCache } from "../cache-api/artifact-files.ts";
+import { artifactPrefix } from "./layout.ts";
 
 export interface R2SourceOptions {
   /** KV edge cache TTL for pointer records, seconds (>= 30 on Cloudflare). */
@@ -28,12 +28,16 @@ function parseRecord(name: string, text: string): ModelRecord {
   try {
     json = JSON.parse(text);
   } catch {
-    throw modelNotReady(`the registry record for model '${name}' is not valid JSON; rewrite it with \`npm run models\``);
+    throw modelNotReady(
+      `the registry record for model '${name}' is not valid JSON; rewrite it with \`npm run models\``,
+    );
   }
   const record = ModelRecordSchema.safeParse(json);
   if (!record.success) {
     const issue = record.error.issues[0];
-    throw modelNotReady(`the registry record for model '${name}' is invalid (${issue?.path.join(".")}: ${issue?.message})`);
+    throw modelNotReady(
+      `the registry record for model '${name}' is invalid (${issue?.path.join(".")}: ${issue?.message})`,
+    );
   }
   return record.data;
 }
@@ -45,7 +49,11 @@ const entryOf = (name: string, record: ModelRecord): ModelIndexEntry => ({
   canaryPercent: record.canary_percent,
 });
 
-export function r2Source(registry: KVNamespace | undefined, bucket: R2Bucket | undefined, options: R2SourceOptions): ModelSource {
+export function r2Source(
+  registry: KVNamespace | undefined,
+  bucket: R2Bucket | undefined,
+  options: R2SourceOptions,
+): ModelSource {
   const records = new Map<string, ModelRecord | null>();
 
   async function record(name: string): Promise<ModelRecord | undefined> {
@@ -115,7 +123,9 @@ export function r2Source(registry: KVNamespace | undefined, bucket: R2Bucket | u
       };
       const manifest = parseManifest(await read("manifest.json"), label);
       const entries = await Promise.all(
-        Object.entries(manifest.files).map(async ([file, sha256]) => [file, await options.files.get(sha256, () => read(file))] as const),
+        Object.entries(manifest.files).map(
+          async ([file, sha256]) => [file, await options.files.get(sha256, () => read(file))] as const,
+        ),
       );
       return { manifest, files: new Map(entries) };
     },

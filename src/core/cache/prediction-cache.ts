@@ -75,9 +75,12 @@ class Writer {
       switch (t.dtype) {
         case "float32":
         case "int32": {
-          const typed = t.values instanceof Float32Array || t.values instanceof Int32Array
-            ? t.values
-            : t.dtype === "float32" ? Float32Array.from(t.values as unknown as number[]) : Int32Array.from(t.values as unknown as number[]);
+          const typed =
+            t.values instanceof Float32Array || t.values instanceof Int32Array
+              ? t.values
+              : t.dtype === "float32"
+                ? Float32Array.from(t.values as unknown as number[])
+                : Int32Array.from(t.values as unknown as number[]);
           this.raw(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength));
           break;
         }
@@ -133,7 +136,8 @@ class Reader {
     if (!DTYPES.includes(dtype)) throw new Error(`prediction cache entry has an unknown dtype '${dtype}'`);
     const shape = Array.from({ length: this.u32() }, () => this.u32());
     const count = this.u32();
-    if (count !== shape.reduce((a, b) => a * b, 1)) throw new Error("prediction cache entry: element count disagrees with shape");
+    if (count !== shape.reduce((a, b) => a * b, 1))
+      throw new Error("prediction cache entry: element count disagrees with shape");
     let values: HostTensor["values"];
     if (dtype === "float32") values = new Float32Array(this.raw(count * 4).buffer);
     else if (dtype === "int32") values = new Int32Array(this.raw(count * 4).buffer);
@@ -154,23 +158,33 @@ export function keyMaterial(modelSha256: string, outputNames: readonly string[],
   w.string(modelSha256);
   w.u32(outputNames.length);
   for (const name of outputNames) w.string(name);
-  w.tensors(Object.keys(inputs).sort().map((name) => [name, inputs[name]!] as const));
+  w.tensors(
+    Object.keys(inputs)
+      .sort()
+      .map((name) => [name, inputs[name]!] as const),
+  );
   return w.bytes();
 }
 
 /** The cache key: lowercase hex sha256 of `keyMaterial`. */
-export function predictionKey(modelSha256: string, outputNames: readonly string[], inputs: NamedTensors): Promise<string> {
+export function predictionKey(
+  modelSha256: string,
+  outputNames: readonly string[],
+  inputs: NamedTensors,
+): Promise<string> {
   return sha256Hex(keyMaterial(modelSha256, outputNames, inputs));
 }
 
 export function encodeOutputs(outputs: NamedTensors, outputNames: readonly string[]): Uint8Array {
   const w = new Writer();
   w.string(VALUE_MAGIC);
-  w.tensors(outputNames.map((name) => {
-    const t = outputs[name];
-    if (!t) throw new Error(`output '${name}' is missing`);
-    return [name, t] as const;
-  }));
+  w.tensors(
+    outputNames.map((name) => {
+      const t = outputs[name];
+      if (!t) throw new Error(`output '${name}' is missing`);
+      return [name, t] as const;
+    }),
+  );
   return w.bytes();
 }
 

@@ -2,8 +2,9 @@
  * Host tensors → JSON values. Floats are printed with the shortest decimal that reads
  * back as the same float32 (as TF Serving does), so answers are compact and stable.
  */
-import { encodeBase64 } from "../tensors/tensors.ts";
+
 import type { HostTensor, TensorSpec } from "../tensors/spec.ts";
+import { encodeBase64 } from "../tensors/tensors.ts";
 
 /** A JSON value: what v1 predictions and v2 tensor data hold (the RPC contract's `Json`). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

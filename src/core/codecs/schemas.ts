@@ -11,8 +11,8 @@
  * codecs against the signature; these schemas hold only what every model shares.
  */
 import { z } from "zod";
-import { V2_DATATYPES } from "../tensors/dtypes.ts";
 import { describeValue, invalidInput } from "../errors.ts";
+import { V2_DATATYPES } from "../tensors/dtypes.ts";
 
 type Issue = z.core.$ZodRawIssue;
 
@@ -45,7 +45,7 @@ export const V1PredictRequest = closed(
       .exactOptional()
       .meta({
         description:
-          "Row format: one entry per example. An object of named inputs (plus the model's pass-through key fields), or the bare value when the model has one input. Binary strings as {\"b64\": …}.",
+          'Row format: one entry per example. An object of named inputs (plus the model\'s pass-through key fields), or the bare value when the model has one input. Binary strings as {"b64": …}.',
       }),
     inputs: z
       .unknown()
@@ -55,12 +55,15 @@ export const V1PredictRequest = closed(
         description:
           "Columnar format: an object of named tensors (plus pass-through key fields), or the bare tensor when the model has one input; the first axis is the batch.",
       }),
-    signature_name: z.string({ error: expected("a string") }).optional().meta({ description: "Must be the model's signature name when given." }),
+    signature_name: z
+      .string({ error: expected("a string") })
+      .optional()
+      .meta({ description: "Must be the model's signature name when given." }),
   },
   "a JSON object",
   (field) => `unknown field '${field}'; expected 'instances' or 'inputs', and optionally 'signature_name'`,
 )
-  .refine((body) => ("instances" in body) !== ("inputs" in body), {
+  .refine((body) => "instances" in body !== "inputs" in body, {
     error: (issue) =>
       `expected exactly one of 'instances' (row format) or 'inputs' (columnar format), got ${bothOrNeither(issue.input)}`,
   })
@@ -88,11 +91,16 @@ export const V2InputTensor = closed(
   {
     name: z.string({ error: expected("a string") }),
     shape: z
-      .array(z.int({ error: expected("a non-negative integer") }).min(0, { error: expected("a non-negative integer") }), {
-        error: expected("an array of non-negative integers"),
-      })
+      .array(
+        z.int({ error: expected("a non-negative integer") }).min(0, { error: expected("a non-negative integer") }),
+        {
+          error: expected("an array of non-negative integers"),
+        },
+      )
       .meta({ description: "Dimensions of this tensor (no -1 in a request)." }),
-    datatype: z.enum(V2_DATATYPES, { error: expected("one of BOOL, INT8…INT64, UINT8…UINT64, FP16, FP32, FP64, BYTES") }),
+    datatype: z.enum(V2_DATATYPES, {
+      error: expected("one of BOOL, INT8…INT64, UINT8…UINT64, FP16, FP32, FP64, BYTES"),
+    }),
     data: tensorData,
     parameters: parameters.optional(),
   },
@@ -112,7 +120,10 @@ const REQUEST_FIELDS = ["id", "parameters", "inputs", "outputs"];
 
 export const V2InferRequest = closed(
   {
-    id: z.string({ error: expected("a string") }).optional().meta({ description: "Echoed unchanged in the response." }),
+    id: z
+      .string({ error: expected("a string") })
+      .optional()
+      .meta({ description: "Echoed unchanged in the response." }),
     parameters: parameters.optional(),
     inputs: z
       .array(V2InputTensor, { error: expected("a non-empty array of tensors") })
@@ -141,18 +152,25 @@ export const V2InferHeader = V2InferRequest.extend({
 export type V2InferHeader = z.infer<typeof V2InferHeader>;
 
 /** `POST /v2/repository/index`: the body is optional. */
-export const V2RepositoryIndexRequest = z
-  .object(
-    { ready: z.boolean({ error: expected("a boolean") }).optional().meta({ description: "Only versions that load." }) },
-    { error: (issue) => `expected a JSON object like {"ready": true}, got ${describeValue(issue.input)}` },
-  );
+export const V2RepositoryIndexRequest = z.object(
+  {
+    ready: z
+      .boolean({ error: expected("a boolean") })
+      .optional()
+      .meta({ description: "Only versions that load." }),
+  },
+  { error: (issue) => `expected a JSON object like {"ready": true}, got ${describeValue(issue.input)}` },
+);
 
 // ---- From zod's issues to one message ----
 
 /** `["inputs", 0, "name"]` → `inputs[0].name`; the root is "request body". */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   if (path.length === 0) return "request body";
-  return path.reduce<string>((out, key) => (typeof key === "number" ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), "");
+  return path.reduce<string>(
+    (out, key) => (typeof key === "number" ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)),
+    "",
+  );
 }
 
 const isPrefix = (prefix: readonly PropertyKey[], path: readonly PropertyKey[]) =>

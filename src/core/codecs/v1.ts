@@ -4,9 +4,17 @@
  * and pass-through keys echoed with each prediction ("keyed predictions").
  */
 import { describeValue, invalidInput } from "../errors.ts";
-import { checkShape, elementCount, flatten, formatShape, stackRows, toHostTensor, type Limits } from "../tensors/tensors.ts";
 import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../tensors/spec.ts";
-import { jsonLeaves, nest, type Json } from "./json-values.ts";
+import {
+  checkShape,
+  elementCount,
+  flatten,
+  formatShape,
+  type Limits,
+  stackRows,
+  toHostTensor,
+} from "../tensors/tensors.ts";
+import { type Json, jsonLeaves, nest } from "./json-values.ts";
 import { parseEnvelope, V1PredictRequest } from "./schemas.ts";
 
 export interface V1Options {
@@ -39,14 +47,20 @@ export function decodeV1(body: unknown, sig: Signature, opts: V1Options): V1Requ
   const request = parseEnvelope(V1PredictRequest, body);
   const name = request.signature_name;
   if (name !== undefined && name !== opts.signatureName) {
-    throw invalidInput(`signature_name: this model has the signature '${opts.signatureName}', got ${describeValue(name)}`);
+    throw invalidInput(
+      `signature_name: this model has the signature '${opts.signatureName}', got ${describeValue(name)}`,
+    );
   }
-  return request.instances !== undefined ? decodeRows(request.instances, sig, opts) : decodeColumns(request.inputs, sig, opts);
+  return request.instances !== undefined
+    ? decodeRows(request.instances, sig, opts)
+    : decodeColumns(request.inputs, sig, opts);
 }
 
 function decodeRows(instances: readonly unknown[], sig: Signature, opts: V1Options): V1Request {
   if (instances.length > opts.limits.maxBatch) {
-    throw invalidInput(`instances: at most ${opts.limits.maxBatch} instances are allowed per request, got ${instances.length}`);
+    throw invalidInput(
+      `instances: at most ${opts.limits.maxBatch} instances are allowed per request, got ${instances.length}`,
+    );
   }
   const named = isNamedMap(instances[0]);
   if (!named && sig.inputs.length > 1) {
@@ -59,7 +73,9 @@ function decodeRows(instances: readonly unknown[], sig: Signature, opts: V1Optio
   instances.forEach((instance, i) => {
     const where = `instances[${i}]`;
     if (isNamedMap(instance) !== named) {
-      throw invalidInput(`${where}: every instance must have the same form as instances[0] (${named ? "an object of named inputs" : "a bare value"}), got ${describeValue(instance)}`);
+      throw invalidInput(
+        `${where}: every instance must have the same form as instances[0] (${named ? "an object of named inputs" : "a bare value"}), got ${describeValue(instance)}`,
+      );
     }
     const values = named ? splitNamed(instance as Fields, sig, opts, where, keys) : { [sig.inputs[0]!.name]: instance };
     if (!named) keys.push({});
@@ -68,7 +84,9 @@ function decodeRows(instances: readonly unknown[], sig: Signature, opts: V1Optio
       const row = toRow(values[spec.name], spec, at, opts.limits);
       const first = rows.get(spec.name)![0];
       if (first && formatShape(first.shape) !== formatShape(row.shape)) {
-        throw invalidInput(`${at}: ragged instances, expected shape ${formatShape(first.shape)} like instances[0], got ${formatShape(row.shape)}`);
+        throw invalidInput(
+          `${at}: ragged instances, expected shape ${formatShape(first.shape)} like instances[0], got ${formatShape(row.shape)}`,
+        );
       }
       rows.get(spec.name)!.push(row);
     }
@@ -77,7 +95,9 @@ function decodeRows(instances: readonly unknown[], sig: Signature, opts: V1Optio
   for (const spec of sig.inputs) {
     const batch = stackRows(rows.get(spec.name)!, spec.dtype);
     if (elementCount(batch.shape) > opts.limits.maxElements) {
-      throw invalidInput(`instances: input '${spec.name}' would hold ${elementCount(batch.shape)} elements, at most ${opts.limits.maxElements} are allowed`);
+      throw invalidInput(
+        `instances: input '${spec.name}' would hold ${elementCount(batch.shape)} elements, at most ${opts.limits.maxElements} are allowed`,
+      );
     }
     inputs[spec.name] = batch;
   }
@@ -85,7 +105,13 @@ function decodeRows(instances: readonly unknown[], sig: Signature, opts: V1Optio
 }
 
 /** Separates an instance object into input values and pass-through keys, refusing unknown fields. */
-function splitNamed(instance: Fields, sig: Signature, opts: V1Options, where: string, keys: Array<Record<string, Json>>): Fields {
+function splitNamed(
+  instance: Fields,
+  sig: Signature,
+  opts: V1Options,
+  where: string,
+  keys: Array<Record<string, Json>>,
+): Fields {
   const values: Fields = {};
   const passed: Record<string, Json> = {};
   for (const [field, value] of Object.entries(instance)) {
@@ -110,7 +136,9 @@ function toRow(value: unknown, spec: TensorSpec, where: string, limits: Limits):
 function decodeColumns(columns: unknown, sig: Signature, opts: V1Options): V1Request {
   const named = isNamedMap(columns);
   if (!named && sig.inputs.length > 1) {
-    throw invalidInput(`inputs: this model has ${sig.inputs.length} inputs, so 'inputs' must be an object with keys ${listNames(sig.inputs)}, got ${describeValue(columns)}`);
+    throw invalidInput(
+      `inputs: this model has ${sig.inputs.length} inputs, so 'inputs' must be an object with keys ${listNames(sig.inputs)}, got ${describeValue(columns)}`,
+    );
   }
   const keys: Array<Record<string, Json>> = [];
   const values = named ? splitNamed(columns as Fields, sig, opts, "inputs", keys) : { [sig.inputs[0]!.name]: columns };
@@ -135,7 +163,9 @@ export interface NamedOutput {
 /** Encodes outputs as TF Serving does: `predictions` for rows, `outputs` for columns. */
 export function encodeV1(request: V1Request, outputs: readonly NamedOutput[]): V1Response {
   if (request.format === "columnar") {
-    const columns = outputs.map(({ spec, tensor }) => [spec.name, nest(jsonLeaves(tensor, spec, "v1"), tensor.shape)] as const);
+    const columns = outputs.map(
+      ({ spec, tensor }) => [spec.name, nest(jsonLeaves(tensor, spec, "v1"), tensor.shape)] as const,
+    );
     if (columns.length === 1 && Object.keys(request.keys).length === 0) return { outputs: columns[0]![1] };
     return { outputs: { ...Object.fromEntries(columns), ...request.keys } };
   }

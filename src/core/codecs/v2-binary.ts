@@ -10,9 +10,9 @@
  * (INT64/UINT64 beyond int32 refused), non-finite floats refused.
  */
 import { describeValue, invalidInput } from "../errors.ts";
-import { integerRange, v2DatatypeOf, type V2Datatype } from "../tensors/dtypes.ts";
-import { elementCount, formatShape, type Limits } from "../tensors/tensors.ts";
+import { integerRange, type V2Datatype, v2DatatypeOf } from "../tensors/dtypes.ts";
 import type { HostTensor, NamedTensors, Signature } from "../tensors/spec.ts";
+import { elementCount, formatShape, type Limits } from "../tensors/tensors.ts";
 import { jsonLeaves } from "./json-values.ts";
 import { parseEnvelope, V2InferHeader } from "./schemas.ts";
 import type { NamedOutput } from "./v1.ts";
@@ -48,20 +48,26 @@ export function splitBinaryBody(body: Uint8Array, headerLength: string): { heade
     throw invalidInput(`${HEADER_LENGTH}: expected a non-negative integer, got '${headerLength}'`);
   }
   if (length > body.byteLength) {
-    throw invalidInput(`${HEADER_LENGTH}: ${length} bytes of JSON header announced, but the body has only ${body.byteLength} bytes`);
+    throw invalidInput(
+      `${HEADER_LENGTH}: ${length} bytes of JSON header announced, but the body has only ${body.byteLength} bytes`,
+    );
   }
   if (length === 0) throw invalidInput(`${HEADER_LENGTH}: expected the length of a JSON inference header, got 0`);
   let text: string;
   try {
     text = strictUtf8.decode(body.subarray(0, length));
   } catch {
-    throw invalidInput(`inference header: expected UTF-8 JSON text in the first ${length} bytes, got bytes that are not valid UTF-8`);
+    throw invalidInput(
+      `inference header: expected UTF-8 JSON text in the first ${length} bytes, got bytes that are not valid UTF-8`,
+    );
   }
   let header: unknown;
   try {
     header = JSON.parse(text);
   } catch (err) {
-    throw invalidInput(`inference header: the first ${length} bytes (${HEADER_LENGTH}) are not valid JSON (${(err as Error).message})`);
+    throw invalidInput(
+      `inference header: the first ${length} bytes (${HEADER_LENGTH}) are not valid JSON (${(err as Error).message})`,
+    );
   }
   return { header, tensorBytes: body.subarray(length) };
 }
@@ -84,7 +90,9 @@ export function decodeV2Binary(header: unknown, tensorBytes: Uint8Array, sig: Si
     const size: unknown = input.parameters?.binary_data_size;
     if (size === undefined) {
       if (input.data === undefined) {
-        throw invalidInput(`${where}.data: expected the tensor's elements, or parameters.binary_data_size for raw bytes after the JSON header, got neither`);
+        throw invalidInput(
+          `${where}.data: expected the tensor's elements, or parameters.binary_data_size for raw bytes after the JSON header, got neither`,
+        );
       }
       slices.push(undefined);
       return;
@@ -93,7 +101,9 @@ export function decodeV2Binary(header: unknown, tensorBytes: Uint8Array, sig: Si
       throw invalidInput(`${where}: expected either 'data' or parameters.binary_data_size, got both`);
     }
     if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
-      throw invalidInput(`${where}.parameters.binary_data_size: expected a non-negative integer, got ${describeValue(size)}`);
+      throw invalidInput(
+        `${where}.parameters.binary_data_size: expected a non-negative integer, got ${describeValue(size)}`,
+      );
     }
     const expected = binarySize(input.datatype, input.shape);
     if (expected !== undefined && size !== expected) {
@@ -128,7 +138,13 @@ export function decodeV2Binary(header: unknown, tensorBytes: Uint8Array, sig: Si
  * fixed-size datatypes). The model dtype follows from the datatype (checked against the signature
  * by the caller).
  */
-export function tensorFromBytes(bytes: Uint8Array, datatype: V2Datatype, shape: number[], where: string, limits: Limits): HostTensor {
+export function tensorFromBytes(
+  bytes: Uint8Array,
+  datatype: V2Datatype,
+  shape: number[],
+  where: string,
+  limits: Limits,
+): HostTensor {
   const count = elementCount(shape);
   const at = (i: number) => `${where} element ${i}`;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -141,11 +157,17 @@ export function tensorFromBytes(bytes: Uint8Array, datatype: V2Datatype, shape: 
         values = new Float32Array(bytes.slice().buffer);
       } else {
         values = new Float32Array(count);
-        const read = datatype === "FP16" ? (i: number) => halfToFloat(view.getUint16(i * 2, true)) : datatype === "FP32" ? (i: number) => view.getFloat32(i * 4, true) : (i: number) => view.getFloat64(i * 8, true);
+        const read =
+          datatype === "FP16"
+            ? (i: number) => halfToFloat(view.getUint16(i * 2, true))
+            : datatype === "FP32"
+              ? (i: number) => view.getFloat32(i * 4, true)
+              : (i: number) => view.getFloat64(i * 8, true);
         for (let i = 0; i < count; i++) {
           const v = read(i);
           const f = Math.fround(v);
-          if (Number.isFinite(v) && !Number.isFinite(f)) throw invalidInput(`${at(i)}: ${v} is outside the range of FP32`);
+          if (Number.isFinite(v) && !Number.isFinite(f))
+            throw invalidInput(`${at(i)}: ${v} is outside the range of FP32`);
           values[i] = f;
         }
       }
@@ -169,7 +191,9 @@ export function tensorFromBytes(bytes: Uint8Array, datatype: V2Datatype, shape: 
       for (let i = 0; i < count; i++) {
         const v = readInteger(view, datatype, i);
         if (v < lo || v > hi) {
-          throw invalidInput(`${at(i)}: expected an integer in [${lo}, ${hi}] for ${datatype}, got ${Number.isFinite(v) ? v : String(exactInteger(view, datatype, i))}`);
+          throw invalidInput(
+            `${at(i)}: expected an integer in [${lo}, ${hi}] for ${datatype}, got ${Number.isFinite(v) ? v : String(exactInteger(view, datatype, i))}`,
+          );
         }
         values[i] = v;
       }
@@ -189,12 +213,16 @@ export function tensorFromBytes(bytes: Uint8Array, datatype: V2Datatype, shape: 
       let pos = 0;
       for (let i = 0; i < count; i++) {
         if (pos + 4 > bytes.byteLength) {
-          throw invalidInput(`${at(i)}: expected a 4-byte length, got ${bytes.byteLength - pos} bytes before the end of the tensor's ${bytes.byteLength} bytes (binary_data_size)`);
+          throw invalidInput(
+            `${at(i)}: expected a 4-byte length, got ${bytes.byteLength - pos} bytes before the end of the tensor's ${bytes.byteLength} bytes (binary_data_size)`,
+          );
         }
         const length = view.getUint32(pos, true);
         pos += 4;
         if (pos + length > bytes.byteLength) {
-          throw invalidInput(`${at(i)}: length ${length} runs past the end of the tensor's ${bytes.byteLength} bytes (binary_data_size) by ${pos + length - bytes.byteLength}`);
+          throw invalidInput(
+            `${at(i)}: length ${length} runs past the end of the tensor's ${bytes.byteLength} bytes (binary_data_size) by ${pos + length - bytes.byteLength}`,
+          );
         }
         if (length > limits.maxStringBytes) {
           throw invalidInput(`${at(i)}: strings may be at most ${limits.maxStringBytes} bytes, got ${length}`);
@@ -262,7 +290,9 @@ export function tensorBytesOf(t: HostTensor): Uint8Array {
       if (LITTLE_ENDIAN) return new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
       const out = new Uint8Array(typed.length * 4);
       const view = new DataView(out.buffer);
-      typed.forEach((v, i) => (t.dtype === "float32" ? view.setFloat32(i * 4, v, true) : view.setInt32(i * 4, v, true)));
+      typed.forEach((v, i) =>
+        t.dtype === "float32" ? view.setFloat32(i * 4, v, true) : view.setInt32(i * 4, v, true),
+      );
       return out;
     }
     case "bool":
@@ -292,7 +322,11 @@ export interface V2BinaryBody {
  * Encodes an answer whose outputs listed in `request.binaryOutputs` go as raw bytes after the JSON
  * header (with `parameters.binary_data_size` and no `data`), the others as JSON `data`.
  */
-export function encodeV2Binary(model: { name: string; version: number }, request: V2Request, outputs: readonly NamedOutput[]): V2BinaryBody {
+export function encodeV2Binary(
+  model: { name: string; version: number },
+  request: V2Request,
+  outputs: readonly NamedOutput[],
+): V2BinaryBody {
   const binary = new Set(request.binaryOutputs);
   const chunks: Uint8Array[] = [];
   const header = {

@@ -3,10 +3,10 @@
  * row-major), named outputs out, the request `id` echoed unchanged.
  */
 import { describeValue, invalidInput } from "../errors.ts";
-import { tfDtypeOf, v2DatatypeOf, type V2Datatype } from "../tensors/dtypes.ts";
-import { checkShape, elementCount, flatten, formatShape, toHostTensor, type Limits } from "../tensors/tensors.ts";
+import { tfDtypeOf, type V2Datatype, v2DatatypeOf } from "../tensors/dtypes.ts";
 import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../tensors/spec.ts";
-import { jsonLeaves, type Json } from "./json-values.ts";
+import { checkShape, elementCount, flatten, formatShape, type Limits, toHostTensor } from "../tensors/tensors.ts";
+import { type Json, jsonLeaves } from "./json-values.ts";
 import { parseEnvelope, V2InferRequest } from "./schemas.ts";
 import type { NamedOutput } from "./v1.ts";
 
@@ -35,12 +35,19 @@ function accepts(dtype: string, datatype: V2Datatype): boolean {
 
 export function decodeV2(body: unknown, sig: Signature, limits: Limits): V2Request {
   const envelope = parseEnvelope(V2InferRequest, body);
-  const inputs = decodeInputs(envelope.inputs, sig, limits, (input, spec, where) => tensorFromData(input, spec, where, limits));
+  const inputs = decodeInputs(envelope.inputs, sig, limits, (input, spec, where) =>
+    tensorFromData(input, spec, where, limits),
+  );
   return requestOf(envelope, inputs, sig);
 }
 
 /** A host tensor from an input's JSON `data` (flat or nested as its shape). */
-export function tensorFromData(input: V2InputHeader & { data: unknown }, spec: TensorSpec, where: string, limits: Limits): HostTensor {
+export function tensorFromData(
+  input: V2InputHeader & { data: unknown },
+  spec: TensorSpec,
+  where: string,
+  limits: Limits,
+): HostTensor {
   const { shape: dims, datatype, data } = input;
   const count = elementCount(dims);
   const flat = flatten(data, `${where}.data`, limits);
@@ -78,11 +85,15 @@ export function decodeInputs<I extends V2InputHeader>(
     const { name, shape: dims, datatype } = input;
     const spec = sig.inputs.find((s) => s.name === name);
     if (!spec) {
-      throw invalidInput(`${where}.name: unknown input '${name}'; this model's inputs are ${sig.inputs.map((s) => `'${s.name}'`).join(", ")}`);
+      throw invalidInput(
+        `${where}.name: unknown input '${name}'; this model's inputs are ${sig.inputs.map((s) => `'${s.name}'`).join(", ")}`,
+      );
     }
     if (name in decoded) throw invalidInput(`${where}.name: input '${name}' is given twice`);
     if (!accepts(spec.dtype, datatype)) {
-      throw invalidInput(`${where}.datatype: input '${name}' takes ${v2DatatypeOf(spec.dtype)}${spec.dtype === "float32" ? " (or FP16/FP64)" : spec.dtype === "int32" ? " (or another integer type)" : ""}, got ${datatype}`);
+      throw invalidInput(
+        `${where}.datatype: input '${name}' takes ${v2DatatypeOf(spec.dtype)}${spec.dtype === "float32" ? " (or FP16/FP64)" : spec.dtype === "int32" ? " (or another integer type)" : ""}, got ${datatype}`,
+      );
     }
     checkShape(spec, dims, `${where}.shape`);
     const count = elementCount(dims);
@@ -132,7 +143,9 @@ function binaryOutputsOf(envelope: Omit<V2InferRequest, "inputs">, sig: Signatur
 function decodeRequestedOutputs(outputs: ReadonlyArray<{ name: string }>, sig: Signature): string[] {
   const names = outputs.map(({ name }, i) => {
     if (!sig.outputs.some((s) => s.name === name)) {
-      throw invalidInput(`outputs[${i}].name: unknown output '${name}'; this model's outputs are ${sig.outputs.map((s) => `'${s.name}'`).join(", ")}`);
+      throw invalidInput(
+        `outputs[${i}].name: unknown output '${name}'; this model's outputs are ${sig.outputs.map((s) => `'${s.name}'`).join(", ")}`,
+      );
     }
     return name;
   });
@@ -141,7 +154,11 @@ function decodeRequestedOutputs(outputs: ReadonlyArray<{ name: string }>, sig: S
   return names;
 }
 
-export function encodeV2(model: { name: string; version: number }, request: V2Request, outputs: readonly NamedOutput[]): V2Response {
+export function encodeV2(
+  model: { name: string; version: number },
+  request: V2Request,
+  outputs: readonly NamedOutput[],
+): V2Response {
   const response: V2Response = { model_name: model.name, model_version: String(model.version), outputs: [] };
   if (request.id !== undefined) response.id = request.id;
   response.outputs = outputs.map(({ spec, tensor }) => ({

@@ -1,6 +1,7 @@
 /** A version's manifest.json: its schema, and reading it (the same for every source). */
-import { modelNotReady } from "../errors.ts";
+
 import { z } from "zod";
+import { modelNotReady } from "../errors.ts";
 import { MODEL_FORMATS, SignatureSchema } from "../tensors/spec.ts";
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "a lowercase hex sha256");

@@ -30,7 +30,8 @@ export function parseVersion(raw: unknown): number {
 /** A reference from its parts: a name, and at most one of version and label. */
 export function parseModelRef(parts: { name: unknown; version?: unknown; label?: unknown }): ModelRef {
   const { name, version, label } = parts;
-  if (typeof name !== "string" || name === "") throw invalidInput(`model: expected a model name, got ${describeValue(name)}`);
+  if (typeof name !== "string" || name === "")
+    throw invalidInput(`model: expected a model name, got ${describeValue(name)}`);
   if (version !== undefined && label !== undefined) throw invalidInput("options: give 'version' or 'label', not both");
   if (version !== undefined) return { name, version: parseVersion(version) };
   if (label !== undefined) {

@@ -11,12 +11,12 @@
 import { artifactSha256, sha256Hex } from "../digest.ts";
 import { modelNotFound, modelNotReady, ServeError } from "../errors.ts";
 import type { Pipeline, PipelineFactory } from "../pipeline/plugin.ts";
-import type { ModelIndexEntry, ModelSource, ModelVersionFiles } from "./source.ts";
-import { routeDefault } from "./routing.ts";
-import type { ModelRef } from "./ref.ts";
-import type { LoadedModel, ModelRuntime } from "./runtime.ts";
 import type { ModelFormat, Signature, TensorSpec } from "../tensors/spec.ts";
 import type { Manifest } from "./manifest.ts";
+import type { ModelRef } from "./ref.ts";
+import { routeDefault } from "./routing.ts";
+import type { LoadedModel, ModelRuntime } from "./runtime.ts";
+import type { ModelIndexEntry, ModelSource, ModelVersionFiles } from "./source.ts";
 
 export type { ModelRef } from "./ref.ts";
 
@@ -74,7 +74,9 @@ export class Registry {
 
   /** Every model's name, sorted: what an unknown-model error lists (cheaper than `index`). */
   async names(): Promise<string[]> {
-    const found = await this.fromSources("names", async (source) => (source.names ? source.names() : (await source.index()).map((m) => m.name)));
+    const found = await this.fromSources("names", async (source) =>
+      source.names ? source.names() : (await source.index()).map((m) => m.name),
+    );
     return [...new Set(found.flat())].sort();
   }
 
@@ -98,7 +100,9 @@ export class Registry {
     if (ref.version !== undefined) {
       version = ref.version;
       if (!entry.versions.includes(version)) {
-        throw modelNotFound(`model '${ref.name}' has no version ${version}; available versions: ${entry.versions.join(", ")}`);
+        throw modelNotFound(
+          `model '${ref.name}' has no version ${version}; available versions: ${entry.versions.join(", ")}`,
+        );
       }
     } else if (ref.label !== undefined) {
       version = entry.labels[ref.label];
@@ -138,28 +142,55 @@ export class Registry {
       // concurrent first requests share one read and one load.
       const known = source.identity?.(name, version);
       if (known !== undefined && this.options.memo) {
-        return renamed(await memoised(known, () => this.openAndBuild(source, name, version, known)), name, version, source.kind);
+        return renamed(
+          await memoised(known, () => this.openAndBuild(source, name, version, known)),
+          name,
+          version,
+          source.kind,
+        );
       }
       const files = await source.open(name, version);
       if (!files) continue;
       const key = await this.checkedIdentity(files, known, name, version, source.kind);
       if (!this.options.memo) return this.build(name, version, source.kind, files, key);
-      return renamed(await memoised(key, () => this.build(name, version, source.kind, files, key)), name, version, source.kind);
+      return renamed(
+        await memoised(key, () => this.build(name, version, source.kind, files, key)),
+        name,
+        version,
+        source.kind,
+      );
     }
     throw modelNotFound(`model '${name}' has no version ${version}`);
   }
 
   private async openAndBuild(source: ModelSource, name: string, version: number, known: string): Promise<ServedModel> {
     const files = await source.open(name, version);
-    if (!files) throw modelNotReady(`model '${name}' version ${version}: the ${source.kind} index lists it, but its files are gone`);
-    return this.build(name, version, source.kind, files, await this.checkedIdentity(files, known, name, version, source.kind));
+    if (!files)
+      throw modelNotReady(
+        `model '${name}' version ${version}: the ${source.kind} index lists it, but its files are gone`,
+      );
+    return this.build(
+      name,
+      version,
+      source.kind,
+      files,
+      await this.checkedIdentity(files, known, name, version, source.kind),
+    );
   }
 
   /** The files' identity, which must be the one the source's index names (when it names one). */
-  private async checkedIdentity(files: ModelVersionFiles, known: string | undefined, name: string, version: number, kind: string): Promise<string> {
+  private async checkedIdentity(
+    files: ModelVersionFiles,
+    known: string | undefined,
+    name: string,
+    version: number,
+    kind: string,
+  ): Promise<string> {
     const key = await identity(files);
     if (known !== undefined && known !== key) {
-      throw modelNotReady(`model '${name}' version ${version}: its files are not the artifact the ${kind} index names (${key.slice(0, 12)}…, expected ${known.slice(0, 12)}…); rebuild or republish it`);
+      throw modelNotReady(
+        `model '${name}' version ${version}: its files are not the artifact the ${kind} index names (${key.slice(0, 12)}…, expected ${known.slice(0, 12)}…); rebuild or republish it`,
+      );
     }
     return key;
   }
@@ -169,7 +200,13 @@ export class Registry {
     if (!this.options.memo) model.model.dispose();
   }
 
-  private async build(name: string, version: number, source: string, files: ModelVersionFiles, sha256: string): Promise<ServedModel> {
+  private async build(
+    name: string,
+    version: number,
+    source: string,
+    files: ModelVersionFiles,
+    sha256: string,
+  ): Promise<ServedModel> {
     const label = `model '${name}' version ${version}`;
     const { manifest } = files;
     if (manifest) await verify(files, manifest, label);
@@ -251,7 +288,9 @@ async function verify(files: ModelVersionFiles, manifest: Manifest, label: strin
     if (!bytes) throw modelNotReady(`${label}: file '${file}' named in the manifest is missing`);
     const actual = await sha256Hex(bytes);
     if (actual !== expected) {
-      throw modelNotReady(`${label} failed its integrity check: '${file}' has sha256 ${actual.slice(0, 12)}…, the manifest says ${expected.slice(0, 12)}…`);
+      throw modelNotReady(
+        `${label} failed its integrity check: '${file}' has sha256 ${actual.slice(0, 12)}…, the manifest says ${expected.slice(0, 12)}…`,
+      );
     }
   }
 }
@@ -272,7 +311,9 @@ function checkSignature(signature: Signature, model: LoadedModel, label: string)
       const tensor = spec.tensor ?? spec.name;
       if (actual && !actual.some((a) => a.name === tensor)) {
         const names = actual.map((a) => `'${a.name}'`).join(", ");
-        throw modelNotReady(`${label}: the manifest names ${kind} tensor '${tensor}', which the model does not have (it has ${names})`);
+        throw modelNotReady(
+          `${label}: the manifest names ${kind} tensor '${tensor}', which the model does not have (it has ${names})`,
+        );
       }
       return { ...spec, tensor };
     });

@@ -24,7 +24,10 @@ export function defaultVersion(entry: ModelIndexEntry): number {
 }
 
 /** The default version, or the canary's when the routing key falls inside its share. */
-export async function routeDefault(entry: ModelIndexEntry, routingKey: (() => string | undefined) | undefined): Promise<number> {
+export async function routeDefault(
+  entry: ModelIndexEntry,
+  routingKey: (() => string | undefined) | undefined,
+): Promise<number> {
   const base = defaultVersion(entry);
   const canary = entry.labels[CANARY_LABEL];
   const percent = entry.canaryPercent ?? 0;
@@ -35,7 +38,8 @@ export async function routeDefault(entry: ModelIndexEntry, routingKey: (() => st
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const keyOf = (v: unknown) => (typeof v === "string" || (typeof v === "number" && Number.isFinite(v)) ? String(v) : undefined);
+const keyOf = (v: unknown) =>
+  typeof v === "string" || (typeof v === "number" && Number.isFinite(v)) ? String(v) : undefined;
 
 /**
  * The routing key of a request body: the v2 `id`, else the v1 pass-through `key` of the first

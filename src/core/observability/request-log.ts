@@ -3,7 +3,7 @@
  * and RPC (src/rpc/predictor.ts) build it; `reportRequest` logs it and hands it to an optional
  * sink (Analytics Engine in the Worker, wired in src/worker/report.ts). Nothing is kept or counted.
  */
-import { log, type Log } from "./log.ts";
+import { type Log, log } from "./log.ts";
 import type { CacheOutcome, Span } from "./trace.ts";
 
 export interface RequestRecord {

@@ -2,14 +2,15 @@
  * The one predict path. v1, v2 and RPC only decode their requests into named host tensors
  * and encode what comes back; resolving, loading, preprocessing and running happen here.
  */
-import { invalidInput, ServeError } from "../errors.ts";
-import type { NamedOutput } from "../codecs/v1.ts";
-import type { ContextStore } from "../pipeline/plugin.ts";
+
 import { cachedRun, type PredictionCache } from "../cache/prediction-cache.ts";
+import type { NamedOutput } from "../codecs/v1.ts";
+import { invalidInput, ServeError } from "../errors.ts";
 import type { ModelRef, Registry, ServedModel } from "../models/registry.ts";
-import type { Limits } from "../tensors/tensors.ts";
 import type { Span, Trace } from "../observability/trace.ts";
+import type { ContextStore } from "../pipeline/plugin.ts";
 import type { NamedTensors, Signature } from "../tensors/spec.ts";
+import type { Limits } from "../tensors/tensors.ts";
 
 export interface Deps {
   registry: Registry;
@@ -23,7 +24,8 @@ export interface Deps {
   predictionCache?: PredictionCache;
 }
 
-const measure = <T>(deps: Deps, span: Span, fn: () => Promise<T>): Promise<T> => (deps.trace ? deps.trace.measure(span, fn) : fn());
+const measure = <T>(deps: Deps, span: Span, fn: () => Promise<T>): Promise<T> =>
+  deps.trace ? deps.trace.measure(span, fn) : fn();
 
 /** Resolves and loads a model, hands it to `use`, and releases it afterwards. */
 export async function withModel<T>(deps: Deps, ref: ModelRef, use: (model: ServedModel) => Promise<T>): Promise<T> {
@@ -47,7 +49,9 @@ function checkBatch(signature: Signature, inputs: NamedTensors): void {
     if (spec.shape[0] !== -1 || size === undefined) continue;
     if (!first) first = { name: spec.name, size };
     else if (size !== first.size) {
-      throw invalidInput(`inputs: '${spec.name}' has ${size} rows but '${first.name}' has ${first.size}; batched inputs must agree`);
+      throw invalidInput(
+        `inputs: '${spec.name}' has ${size} rows but '${first.name}' has ${first.size}; batched inputs must agree`,
+      );
     }
   }
 }
@@ -71,13 +75,23 @@ export async function predict(
     if (model.pipeline) {
       const context: ContextStore = { getMany: (keys) => measure(deps, "kv", () => deps.context.getMany(keys)) };
       const prepared = await model.pipeline.prepare(inputs, context, rowName);
-      const raw = await run(deps, model, prepared.modelInputs, model.modelSignature.outputs.map((s) => s.tensor ?? s.name));
+      const raw = await run(
+        deps,
+        model,
+        prepared.modelInputs,
+        model.modelSignature.outputs.map((s) => s.tensor ?? s.name),
+      );
       const outputs = prepared.finish(raw);
       return specs.map((spec) => ({ spec, tensor: outputs[spec.name]! }));
     }
     const feeds: NamedTensors = {};
     for (const spec of model.signature.inputs) feeds[spec.tensor ?? spec.name] = inputs[spec.name]!;
-    const raw = await run(deps, model, feeds, specs.map((s) => internal(s.name, model.signature.outputs)));
+    const raw = await run(
+      deps,
+      model,
+      feeds,
+      specs.map((s) => internal(s.name, model.signature.outputs)),
+    );
     return specs.map((spec) => ({ spec, tensor: raw[internal(spec.name, model.signature.outputs)]! }));
   } catch (err) {
     if (err instanceof ServeError) throw err;
@@ -87,7 +101,12 @@ export async function predict(
 }
 
 /** Runs the model (timed as `infer`), through the prediction cache when it is on. */
-function run(deps: Deps, model: ServedModel, feeds: NamedTensors, outputNames: readonly string[]): Promise<NamedTensors> {
+function run(
+  deps: Deps,
+  model: ServedModel,
+  feeds: NamedTensors,
+  outputNames: readonly string[],
+): Promise<NamedTensors> {
   const infer = () => measure(deps, "infer", () => model.model.run(feeds, outputNames));
   const cache = deps.predictionCache;
   if (!cache) return infer();

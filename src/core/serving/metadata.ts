@@ -3,11 +3,12 @@
  * (`GET /v2/models/{name}[/versions/{v}]`), model readiness (`…/ready`) and server readiness
  * (`GET /v2/health/ready`). Shared by the HTTP routes and the RPC entrypoint, so both answer alike.
  */
-import { withModel, type Deps } from "./dataplane.ts";
-import { v2DatatypeOf, type V2Datatype } from "../tensors/dtypes.ts";
+
 import { ServeError } from "../errors.ts";
 import type { ModelRef, ServedModel } from "../models/registry.ts";
+import { type V2Datatype, v2DatatypeOf } from "../tensors/dtypes.ts";
 import type { TensorSpec } from "../tensors/spec.ts";
+import { type Deps, withModel } from "./dataplane.ts";
 
 export interface TensorMetadata {
   name: string;
@@ -31,7 +32,11 @@ export interface ModelReadiness {
   error?: string;
 }
 
-const tensorMetadata = (spec: TensorSpec): TensorMetadata => ({ name: spec.name, datatype: v2DatatypeOf(spec.dtype), shape: spec.shape });
+const tensorMetadata = (spec: TensorSpec): TensorMetadata => ({
+  name: spec.name,
+  datatype: v2DatatypeOf(spec.dtype),
+  shape: spec.shape,
+});
 
 function platformOf(model: ServedModel): string {
   return model.format === "layers-model" ? "tensorflowjs_layers" : "tensorflowjs_graph";

@@ -2,13 +2,14 @@
  * The two protocols end to end over the one dataplane: decode a request body against the
  * model's signature, predict, encode. HTTP routes and RPC methods are thin wrappers around these.
  */
-import { decodeV1, encodeV1, type V1Response } from "../codecs/v1.ts";
+
 import type { NamedOutput } from "../codecs/v1.ts";
+import { decodeV1, encodeV1, type V1Response } from "../codecs/v1.ts";
 import { decodeV2, encodeV2, type V2Request, type V2Response } from "../codecs/v2.ts";
 import { decodeV2Binary, encodeV2Binary, type V2BinaryBody } from "../codecs/v2-binary.ts";
-import { predict, withModel, type Deps } from "./dataplane.ts";
 import type { ModelRef, ServedModel } from "../models/registry.ts";
 import { routingKeyOf } from "../models/routing.ts";
+import { type Deps, predict, withModel } from "./dataplane.ts";
 
 export interface Answered<T> {
   /** The version that answered (for a header, or the RPC response). */
@@ -50,8 +51,12 @@ export function inferV2Http(
     deps,
     ref,
     body,
-    (model) => (tensorBytes === undefined ? decodeV2(body, model.signature, deps.limits) : decodeV2Binary(body, tensorBytes, model.signature, deps.limits)),
-    (model, request, outputs) => (request.binaryOutputs ? encodeV2Binary(model, request, outputs) : encodeV2(model, request, outputs)),
+    (model) =>
+      tensorBytes === undefined
+        ? decodeV2(body, model.signature, deps.limits)
+        : decodeV2Binary(body, tensorBytes, model.signature, deps.limits),
+    (model, request, outputs) =>
+      request.binaryOutputs ? encodeV2Binary(model, request, outputs) : encodeV2(model, request, outputs),
   );
 }
 

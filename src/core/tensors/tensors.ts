@@ -58,7 +58,9 @@ export function flatten(value: unknown, where: string, limits: Limits): { shape:
   const walk = (node: unknown, depth: number): void => {
     if (depth === shape.length) {
       if (Array.isArray(node)) {
-        throw invalidInput(`${pathText()}: expected a scalar at nesting depth ${depth} (shape ${formatShape(shape)}), got ${describeValue(node)}`);
+        throw invalidInput(
+          `${pathText()}: expected a scalar at nesting depth ${depth} (shape ${formatShape(shape)}), got ${describeValue(node)}`,
+        );
       }
       leaves.push(node);
       return;
@@ -74,7 +76,9 @@ export function flatten(value: unknown, where: string, limits: Limits): { shape:
         const leaf: unknown = node[i];
         if (Array.isArray(leaf)) {
           index.push(i);
-          throw invalidInput(`${pathText()}: expected a scalar at nesting depth ${depth + 1} (shape ${formatShape(shape)}), got ${describeValue(leaf)}`);
+          throw invalidInput(
+            `${pathText()}: expected a scalar at nesting depth ${depth + 1} (shape ${formatShape(shape)}), got ${describeValue(leaf)}`,
+          );
         }
         leaves.push(leaf);
       }
@@ -136,7 +140,9 @@ export function toHostTensor(
           throw invalidInput(`${at(i)}: expected an integer, got ${describeValue(v)}`);
         }
         if (v < lo || v > hi) {
-          throw invalidInput(`${at(i)}: expected an integer in [${lo}, ${hi}]${options.datatype ? ` for ${options.datatype}` : ""}, got ${v}`);
+          throw invalidInput(
+            `${at(i)}: expected an integer in [${lo}, ${hi}]${options.datatype ? ` for ${options.datatype}` : ""}, got ${v}`,
+          );
         }
         values[i] = v;
       });
@@ -158,7 +164,9 @@ export function toHostTensor(
         } else if (options.allowB64 && isB64(v)) {
           bytes = decodeBase64(v.b64, at(i));
         } else {
-          throw invalidInput(`${at(i)}: expected a string${options.allowB64 ? ' or {"b64": "…"}' : ""}, got ${describeValue(v)}`);
+          throw invalidInput(
+            `${at(i)}: expected a string${options.allowB64 ? ' or {"b64": "…"}' : ""}, got ${describeValue(v)}`,
+          );
         }
         if (bytes.length > limits.maxStringBytes) {
           throw invalidInput(`${at(i)}: strings may be at most ${limits.maxStringBytes} bytes, got ${bytes.length}`);

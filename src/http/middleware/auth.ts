@@ -12,13 +12,18 @@
  *   keyed caller (never the key itself) and `ip:<cf-connecting-ip>` when open.
  */
 import type { MiddlewareHandler } from "hono";
-import { settingsOf } from "../settings.ts";
 import type { AppEnv } from "../app-env.ts";
 import { errorResponse } from "../errors.ts";
 import { prefersHtml } from "../routes/playground.ts";
+import { settingsOf } from "../settings.ts";
 
 /** Routes served without a key (and without a rate limit): health, and the API's own docs. */
-export const OPEN_PATHS: ReadonlySet<string> = new Set(["/v2/health/live", "/v2/health/ready", "/docs", "/openapi.json"]);
+export const OPEN_PATHS: ReadonlySet<string> = new Set([
+  "/v2/health/live",
+  "/v2/health/ready",
+  "/docs",
+  "/openapi.json",
+]);
 
 /** The playground page (`GET /` for a browser) is static and open; its script sends the key. */
 export const isOpenRequest = (method: string, path: string, accept: string | undefined): boolean =>

@@ -6,8 +6,8 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import { settingsOf } from "../settings.ts";
 import type { AppEnv } from "../app-env.ts";
+import { settingsOf } from "../settings.ts";
 
 const policy = cors({
   origin: (origin, c) => {

@@ -11,7 +11,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { ServeError, type ErrorCode } from "../../core/errors.ts";
+import { type ErrorCode, ServeError } from "../../core/errors.ts";
 import { SPANS, type Span } from "../../core/observability/trace.ts";
 import { reportRequest } from "../../worker/report.ts";
 import type { AppEnv } from "../app-env.ts";

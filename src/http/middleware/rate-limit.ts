@@ -11,11 +11,11 @@
  * - The health routes are not limited.
  */
 import type { MiddlewareHandler } from "hono";
-import { settingsOf } from "../settings.ts";
 import { log } from "../../core/observability/log.ts";
 import type { AppEnv } from "../app-env.ts";
-import { clientIp, isOpenRequest } from "./auth.ts";
 import { errorResponse } from "../errors.ts";
+import { settingsOf } from "../settings.ts";
+import { clientIp, isOpenRequest } from "./auth.ts";
 
 /** The part of the binding this middleware uses (workers-types' `RateLimit`). */
 export interface Limiter {

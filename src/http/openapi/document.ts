@@ -4,9 +4,14 @@
  * `z.toJSONSchema` writes JSON Schema 2020-12, the dialect OpenAPI 3.1 uses.
  */
 import { z } from "zod";
-import { V1PredictRequest, V2InferHeader, V2InferRequest, V2RepositoryIndexRequest } from "../../core/codecs/schemas.ts";
+import {
+  V1PredictRequest,
+  V2InferHeader,
+  V2InferRequest,
+  V2RepositoryIndexRequest,
+} from "../../core/codecs/schemas.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../../core/version.ts";
-import { V1_GET, V1_METADATA_GET, V1_PREDICT, V2_INFER, V2_MODEL_GET, type Example } from "./examples.ts";
+import { type Example, V1_GET, V1_METADATA_GET, V1_PREDICT, V2_INFER, V2_MODEL_GET } from "./examples.ts";
 import * as R from "./responses.ts";
 
 type Json = Record<string, unknown>;
@@ -30,7 +35,11 @@ const RESPONSES = {
 type SchemaName = keyof typeof REQUESTS | keyof typeof RESPONSES;
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): Json {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12" });
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: "any",
+    target: "draft-2020-12",
+  });
   return rest;
 }
 
@@ -94,7 +103,8 @@ const INFERENCE_HEADER_LENGTH: Json = {
   name: "Inference-Header-Content-Length",
   in: "header",
   required: false,
-  description: "Length in bytes of the JSON inference header at the start of a binary tensor data body (application/octet-stream).",
+  description:
+    "Length in bytes of the JSON inference header at the start of a binary tensor data body (application/octet-stream).",
   schema: { type: "integer", minimum: 0 },
 };
 
@@ -112,20 +122,55 @@ export function routeTable(): Route[] {
       errors: [],
       examples: [{ key: "index", summary: "The JSON index" }],
     },
-    { method: "get", path: "/openapi.json", tag: SERVER, summary: "This document", response: "openapi", errors: [], examples: [{ key: "doc", summary: "The OpenAPI document" }], open: true },
-    { method: "get", path: "/docs", tag: SERVER, summary: "Human-readable API docs (HTML, no external assets)", response: "html", errors: [], examples: [{ key: "docs", summary: "The docs page" }], open: true },
+    {
+      method: "get",
+      path: "/openapi.json",
+      tag: SERVER,
+      summary: "This document",
+      response: "openapi",
+      errors: [],
+      examples: [{ key: "doc", summary: "The OpenAPI document" }],
+      open: true,
+    },
+    {
+      method: "get",
+      path: "/docs",
+      tag: SERVER,
+      summary: "Human-readable API docs (HTML, no external assets)",
+      response: "html",
+      errors: [],
+      examples: [{ key: "docs", summary: "The docs page" }],
+      open: true,
+    },
   ];
   for (const { kind, suffix, what } of REF_KINDS) {
     const base = `/v1/models/{name}${suffix}`;
     routes.push(
-      { method: "get", path: base, tag: V1, summary: `Model status: ${what}`, response: "V1StatusResponse", errors: [400, 404], examples: V1_GET[kind] },
-      { method: "get", path: `${base}/metadata`, tag: V1, summary: `Signature (signature_def): ${what}`, response: "V1MetadataResponse", errors: [400, 404, 503], examples: V1_METADATA_GET[kind] },
+      {
+        method: "get",
+        path: base,
+        tag: V1,
+        summary: `Model status: ${what}`,
+        response: "V1StatusResponse",
+        errors: [400, 404],
+        examples: V1_GET[kind],
+      },
+      {
+        method: "get",
+        path: `${base}/metadata`,
+        tag: V1,
+        summary: `Signature (signature_def): ${what}`,
+        response: "V1MetadataResponse",
+        errors: [400, 404, 503],
+        examples: V1_METADATA_GET[kind],
+      },
       {
         method: "post",
         path: `${base}:predict`,
         tag: V1,
         summary: `Predict: ${what}`,
-        description: "`instances` (row format, answered as `predictions`) or `inputs` (columnar, answered as `outputs`). Pass-through key fields come back with their prediction.",
+        description:
+          "`instances` (row format, answered as `predictions`) or `inputs` (columnar, answered as `outputs`). Pass-through key fields come back with their prediction.",
         request: { schema: "V1PredictRequest", required: true },
         response: "V1PredictResponse",
         errors: [400, 404, 405, 413, 415, 503],
@@ -135,16 +180,58 @@ export function routeTable(): Route[] {
     );
   }
   routes.push(
-    { method: "get", path: "/v2", tag: V2, summary: "Server metadata", response: "V2ServerMetadata", errors: [], examples: [{ key: "server", summary: "Name, version, extensions" }] },
-    { method: "get", path: "/v2/health/live", tag: V2, summary: "Liveness", response: "V2Live", errors: [], examples: [{ key: "live", summary: "Live" }], open: true },
-    { method: "get", path: "/v2/health/ready", tag: V2, summary: "Readiness (503 when no model can be served)", response: "V2Ready", errors: [], examples: [{ key: "ready", summary: "Ready" }], open: true },
+    {
+      method: "get",
+      path: "/v2",
+      tag: V2,
+      summary: "Server metadata",
+      response: "V2ServerMetadata",
+      errors: [],
+      examples: [{ key: "server", summary: "Name, version, extensions" }],
+    },
+    {
+      method: "get",
+      path: "/v2/health/live",
+      tag: V2,
+      summary: "Liveness",
+      response: "V2Live",
+      errors: [],
+      examples: [{ key: "live", summary: "Live" }],
+      open: true,
+    },
+    {
+      method: "get",
+      path: "/v2/health/ready",
+      tag: V2,
+      summary: "Readiness (503 when no model can be served)",
+      response: "V2Ready",
+      errors: [],
+      examples: [{ key: "ready", summary: "Ready" }],
+      open: true,
+    },
   );
   for (const { kind, suffix, what } of REF_KINDS.slice(0, 2)) {
     const base = `/v2/models/{name}${suffix}`;
     const k = kind as "model" | "version";
     routes.push(
-      { method: "get", path: base, tag: V2, summary: `Model metadata: ${what}`, response: "V2ModelMetadata", errors: [400, 404, 503], examples: V2_MODEL_GET[k] },
-      { method: "get", path: `${base}/ready`, tag: V2, summary: `Model readiness: ${what} (503 when it cannot load)`, response: "V2ModelReady", errors: [400, 404], examples: V2_MODEL_GET[k] },
+      {
+        method: "get",
+        path: base,
+        tag: V2,
+        summary: `Model metadata: ${what}`,
+        response: "V2ModelMetadata",
+        errors: [400, 404, 503],
+        examples: V2_MODEL_GET[k],
+      },
+      {
+        method: "get",
+        path: `${base}/ready`,
+        tag: V2,
+        summary: `Model readiness: ${what} (503 when it cannot load)`,
+        response: "V2ModelReady",
+        errors: [400, 404],
+        examples: V2_MODEL_GET[k],
+      },
       {
         method: "post",
         path: `${base}/infer`,
@@ -169,7 +256,10 @@ export function routeTable(): Route[] {
       request: { schema: "V2RepositoryIndexRequest", required: false },
       response: "V2RepositoryIndex",
       errors: [400],
-      examples: [{ key: "all", summary: "Every version" }, { key: "ready", summary: "Only versions that load", body: { ready: true } }],
+      examples: [
+        { key: "all", summary: "Every version" },
+        { key: "ready", summary: "Only versions that load", body: { ready: true } },
+      ],
     },
     {
       method: "get",
@@ -224,7 +314,12 @@ function operation(route: Route, origin: string): Json {
     );
     op.requestBody = {
       required: route.request.required,
-      content: { "application/json": { schema: ref(route.request.schema), ...(Object.keys(examples).length ? { examples } : {}) } },
+      content: {
+        "application/json": {
+          schema: ref(route.request.schema),
+          ...(Object.keys(examples).length ? { examples } : {}),
+        },
+      },
     };
     if (route.request.schema === "V2InferRequest") {
       (op.requestBody as { content: Json }).content["application/octet-stream"] = { schema: BINARY_REQUEST };
@@ -246,7 +341,10 @@ function operation(route: Route, origin: string): Json {
   if (route.versioned) {
     ok.headers = {
       "x-model-version": { description: "The model version that answered", schema: { type: "string" } },
-      "Server-Timing": { description: "Where the time went (kv, load, infer), when the server sends it", schema: { type: "string" } },
+      "Server-Timing": {
+        description: "Where the time went (kv, load, infer), when the server sends it",
+        schema: { type: "string" },
+      },
     };
   }
   const responses: Json = { 200: ok };
@@ -256,7 +354,12 @@ function operation(route: Route, origin: string): Json {
     if (status === 400 && route.request?.schema === "V2InferRequest") {
       (error.content as Json)["application/json"] = {
         schema: ref("ErrorBody"),
-        examples: { unknown_field: { summary: "A tensor with a field the protocol does not have", value: { error: "inputs[0]: unknown field 'dtype'" } } },
+        examples: {
+          unknown_field: {
+            summary: "A tensor with a field the protocol does not have",
+            value: { error: "inputs[0]: unknown field 'dtype'" },
+          },
+        },
       };
     }
     responses[status] = error;
@@ -264,7 +367,11 @@ function operation(route: Route, origin: string): Json {
   op.responses = responses;
   if (route.open) op.security = [];
   if (route.examples.length > 0) {
-    op["x-codeSamples"] = route.examples.map((e) => ({ lang: "Shell", label: e.summary, source: curlOf(route, e, origin) }));
+    op["x-codeSamples"] = route.examples.map((e) => ({
+      lang: "Shell",
+      label: e.summary,
+      source: curlOf(route, e, origin),
+    }));
   }
   return op;
 }
@@ -284,9 +391,10 @@ export function openApiDocument(origin: string): Json {
     info: {
       title: SERVER_NAME,
       version: SERVER_VERSION,
-      summary: "Stateless TF.js model serving on Cloudflare Workers: TensorFlow Serving REST (v1) and the Open Inference Protocol (v2).",
+      summary:
+        "Stateless TF.js model serving on Cloudflare Workers: TensorFlow Serving REST (v1) and the Open Inference Protocol (v2).",
       description:
-        "Every error is `{\"error\": \"<message>\"}` with a fitting status. With API_KEYS set, send `Authorization: Bearer <key>` (health routes, /docs and /openapi.json stay open).",
+        'Every error is `{"error": "<message>"}` with a fitting status. With API_KEYS set, send `Authorization: Bearer <key>` (health routes, /docs and /openapi.json stay open).',
     },
     servers: [{ url: origin }],
     tags: [{ name: SERVER }, { name: V1 }, { name: V2 }],

@@ -28,11 +28,21 @@ export const V1_PREDICT: Record<"model" | "version" | "label", Example[]> = {
       key: "tiny_graph",
       summary: "Two keyed rows",
       params: { name: "tiny_graph" },
-      body: { instances: [{ x: [1, 2, 3, 4], key: "row-1" }, { x: [0.5, 0, 0, 1], key: "row-2" }] },
+      body: {
+        instances: [
+          { x: [1, 2, 3, 4], key: "row-1" },
+          { x: [0.5, 0, 0, 1], key: "row-2" },
+        ],
+      },
     },
   ],
   version: [
-    { key: "tiny_layers_v1", summary: "Row format, version 1", params: { name: "tiny_layers", version: "1" }, body: { instances: [tinyLayersRow] } },
+    {
+      key: "tiny_layers_v1",
+      summary: "Row format, version 1",
+      params: { name: "tiny_layers", version: "1" },
+      body: { instances: [tinyLayersRow] },
+    },
   ],
   label: [
     {
@@ -47,7 +57,13 @@ export const V1_PREDICT: Record<"model" | "version" | "label", Example[]> = {
 export const V1_GET: Record<"model" | "version" | "label", Example[]> = {
   model: [{ key: "tiny_layers", summary: "Every version of tiny_layers", params: { name: "tiny_layers" } }],
   version: [{ key: "tiny_layers_v2", summary: "tiny_layers version 2", params: { name: "tiny_layers", version: "2" } }],
-  label: [{ key: "tiny_layers_canary", summary: "The version the canary label names", params: { name: "tiny_layers", label: "canary" } }],
+  label: [
+    {
+      key: "tiny_layers_canary",
+      summary: "The version the canary label names",
+      params: { name: "tiny_layers", label: "canary" },
+    },
+  ],
 };
 
 export const V1_METADATA_GET: Record<"model" | "version" | "label", Example[]> = {
@@ -107,4 +123,6 @@ export const V2_MODEL_GET: Record<"model" | "version", Example[]> = {
 };
 
 /** A body every model refuses the same way, through the schema the codec validates with. */
-export const BAD_V2_BODY = { inputs: [{ name: "features", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4], dtype: "float" }] };
+export const BAD_V2_BODY = {
+  inputs: [{ name: "features", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4], dtype: "float" }],
+};

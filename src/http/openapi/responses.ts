@@ -5,7 +5,9 @@
 import { z } from "zod";
 import { V2_DATATYPES } from "../../core/tensors/dtypes.ts";
 
-export const ErrorBody = z.object({ error: z.string().meta({ description: "Names the field, what was expected and what came." }) });
+export const ErrorBody = z.object({
+  error: z.string().meta({ description: "Names the field, what was expected and what came." }),
+});
 
 const V1VersionStatus = z.object({
   version: z.string(),
@@ -35,10 +37,13 @@ export const V1MetadataResponse = z.object({
 export const V1PredictResponse = z.union([
   z.object({
     predictions: z.array(z.unknown()).meta({
-      description: "Row format: one per instance; an object of named outputs (with the pass-through keys) when the model has several outputs or keys were sent.",
+      description:
+        "Row format: one per instance; an object of named outputs (with the pass-through keys) when the model has several outputs or keys were sent.",
     }),
   }),
-  z.object({ outputs: z.unknown().meta({ description: "Columnar format: the tensor, or an object of named tensors." }) }),
+  z.object({
+    outputs: z.unknown().meta({ description: "Columnar format: the tensor, or an object of named tensors." }),
+  }),
 ]);
 
 export const V2ServerMetadata = z.object({ name: z.string(), version: z.string(), extensions: z.array(z.string()) });

@@ -30,12 +30,19 @@ function operationHtml(method: string, path: string, op: Json, doc: Json): strin
   ];
   if (op.description) parts.push(`<p class="muted">${prose(op.description)}</p>`);
   if (op.parameters?.length) {
-    const rows = (op.parameters as Json[]).map((p) => `<tr><td><code>${escapeHtml(p.name)}</code></td><td>${escapeHtml(p.in)}</td><td>${prose(p.description ?? "")}</td></tr>`);
-    parts.push(`<table><thead><tr><th>parameter</th><th>in</th><th>meaning</th></tr></thead><tbody>${rows.join("")}</tbody></table>`);
+    const rows = (op.parameters as Json[]).map(
+      (p) =>
+        `<tr><td><code>${escapeHtml(p.name)}</code></td><td>${escapeHtml(p.in)}</td><td>${prose(p.description ?? "")}</td></tr>`,
+    );
+    parts.push(
+      `<table><thead><tr><th>parameter</th><th>in</th><th>meaning</th></tr></thead><tbody>${rows.join("")}</tbody></table>`,
+    );
   }
   const body = op.requestBody?.content?.["application/json"];
   if (body) parts.push(schemaBlock(`Request body${op.requestBody.required ? "" : " (optional)"}`, body.schema, doc));
-  const responses = Object.entries(op.responses as Record<string, Json>).map(([status, r]) => `<abbr title="${escapeHtml(r.description)}">${status}</abbr>`);
+  const responses = Object.entries(op.responses as Record<string, Json>).map(
+    ([status, r]) => `<abbr title="${escapeHtml(r.description)}">${status}</abbr>`,
+  );
   parts.push(`<p class="muted">Answers ${responses.join(" · ")}</p>`);
   parts.push(schemaBlock("Response body", op.responses["200"]?.content?.["application/json"]?.schema, doc));
   for (const sample of (op["x-codeSamples"] ?? []) as Json[]) {
@@ -55,22 +62,36 @@ function statusLegend(doc: Json): string {
   const seen = new Map<string, string>();
   for (const item of Object.values(doc.paths as Record<string, Json>)) {
     for (const op of Object.values(item)) {
-      for (const [status, r] of Object.entries(op.responses as Record<string, Json>)) if (status !== "200") seen.set(status, r.description);
+      for (const [status, r] of Object.entries(op.responses as Record<string, Json>))
+        if (status !== "200") seen.set(status, r.description);
     }
   }
-  return [...seen].sort(([a], [b]) => Number(a) - Number(b)).map(([status, text]) => `<dt>${status}</dt><dd>${prose(text)}</dd>`).join("");
+  return [...seen]
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([status, text]) => `<dt>${status}</dt><dd>${prose(text)}</dd>`)
+    .join("");
 }
 
 export function docsPage(doc: Json): string {
   const ops: Array<{ tag: string; html: string; method: string; path: string; op: Json }> = [];
   for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
-    for (const [method, op] of Object.entries(item)) ops.push({ tag: op.tags[0], html: operationHtml(method, path, op, doc), method, path, op });
+    for (const [method, op] of Object.entries(item))
+      ops.push({ tag: op.tags[0], html: operationHtml(method, path, op, doc), method, path, op });
   }
   const index = ops
-    .map(({ method, path, op }) => `<li><a href="#${anchor(op)}"><span class="method ${method}">${method.toUpperCase()}</span> <code>${escapeHtml(path)}</code></a></li>`)
+    .map(
+      ({ method, path, op }) =>
+        `<li><a href="#${anchor(op)}"><span class="method ${method}">${method.toUpperCase()}</span> <code>${escapeHtml(path)}</code></a></li>`,
+    )
     .join("");
   const sections = (doc.tags as Json[])
-    .map(({ name }) => `<section class="card"><h2>${escapeHtml(name)}</h2>${ops.filter((o) => o.tag === name).map((o) => o.html).join("\n")}</section>`)
+    .map(
+      ({ name }) =>
+        `<section class="card"><h2>${escapeHtml(name)}</h2>${ops
+          .filter((o) => o.tag === name)
+          .map((o) => o.html)
+          .join("\n")}</section>`,
+    )
     .join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

@@ -15,4 +15,7 @@ export const docs = new Hono<AppEnv>();
 const CACHE = { "cache-control": "public, max-age=300" };
 
 docs.get("/openapi.json", (c) => c.json(openApiDocument(new URL(c.req.url).origin), 200, CACHE));
-docs.get("/docs", (c) => new Response(docsPage(openApiDocument(new URL(c.req.url).origin)), { headers: { ...PAGE_HEADERS, ...CACHE } }));
+docs.get(
+  "/docs",
+  (c) => new Response(docsPage(openApiDocument(new URL(c.req.url).origin)), { headers: { ...PAGE_HEADERS, ...CACHE } }),
+);

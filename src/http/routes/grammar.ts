@@ -5,7 +5,7 @@
  *   v2: /v2/models/{name}[/versions/{v}][/ready|/infer]                   (Open Inference Protocol)
  */
 import { invalidInput, notFound } from "../../core/errors.ts";
-import { parseModelRef, type ModelRef } from "../../core/models/ref.ts";
+import { type ModelRef, parseModelRef } from "../../core/models/ref.ts";
 
 const V1 = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+)|\/labels\/([^/:]+))?(\/metadata|:[A-Za-z]+)?$/;
 const V2 = /^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?(\/ready|\/infer)?$/;
@@ -25,7 +25,10 @@ function decode(segment: string, what: string): string {
 
 export function parseV1Path(path: string): V1Route {
   const match = V1.exec(path);
-  if (!match) throw notFound(`no route for ${path}; expected /v1/models/<name>[/versions/<v>|/labels/<label>][/metadata|:predict]`);
+  if (!match)
+    throw notFound(
+      `no route for ${path}; expected /v1/models/<name>[/versions/<v>|/labels/<label>][/metadata|:predict]`,
+    );
   const [, name = "", version, label, suffix] = match;
   const ref = parseModelRef({
     name: decode(name, "model name"),
@@ -35,7 +38,9 @@ export function parseV1Path(path: string): V1Route {
   if (suffix === undefined) return { ref, action: "status" };
   if (suffix === "/metadata") return { ref, action: "metadata" };
   if (suffix === ":predict") return { ref, action: "predict" };
-  throw invalidInput(`method '${suffix.slice(1)}': this server implements ':predict' only (no classify or regress signatures)`);
+  throw invalidInput(
+    `method '${suffix.slice(1)}': this server implements ':predict' only (no classify or regress signatures)`,
+  );
 }
 
 const FIXED: Record<string, string> = {
@@ -57,7 +62,13 @@ export function routeOf(method: string, path: string): string {
   const v1 = V1.exec(path);
   if (v1) {
     const suffix = v1[4];
-    return suffix === undefined ? "v1.status" : suffix === "/metadata" ? "v1.metadata" : suffix === ":predict" ? "v1.predict" : "v1.other";
+    return suffix === undefined
+      ? "v1.status"
+      : suffix === "/metadata"
+        ? "v1.metadata"
+        : suffix === ":predict"
+          ? "v1.predict"
+          : "v1.other";
   }
   const v2 = V2.exec(path);
   if (v2) return v2[1] === "/infer" ? "v2.infer" : v2[1] === "/ready" ? "v2.model_ready" : "v2.model";

@@ -21,7 +21,8 @@ index.get("/", async (c) => {
     models: models.map(({ canaryPercent, ...m }) => (canaryPercent ? { ...m, canary_percent: canaryPercent } : m)),
     endpoints: {
       tensorflow_serving: "/v1/models/{name}[/versions/{v}|/labels/{label}][/metadata|:predict]",
-      open_inference_protocol: "/v2, /v2/health/{live,ready}, /v2/models/{name}[/versions/{v}][/ready|/infer], /v2/repository/index",
+      open_inference_protocol:
+        "/v2, /v2/health/{live,ready}, /v2/models/{name}[/versions/{v}][/ready|/infer], /v2/repository/index",
       docs: "/docs, /openapi.json",
     },
   });

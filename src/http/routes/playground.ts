@@ -12,7 +12,8 @@ function quality(accept: string, type: string, wildcards: boolean): number {
   let q = 0;
   for (const range of accept.split(",")) {
     const [media = "", ...params] = range.split(";").map((p) => p.trim().toLowerCase());
-    const specificity = media === type ? 2 : wildcards && media === `${type.split("/")[0]}/*` ? 1 : wildcards && media === "*/*" ? 0 : -1;
+    const specificity =
+      media === type ? 2 : wildcards && media === `${type.split("/")[0]}/*` ? 1 : wildcards && media === "*/*" ? 0 : -1;
     if (specificity <= best) continue;
     best = specificity;
     const qParam = params.find((p) => p.startsWith("q="));

@@ -31,7 +31,9 @@ export const v1 = new Hono<AppEnv>();
 v1.on(["GET", "POST"], "/models/*", async (c) => {
   const route = parseV1Path(c.req.path);
   if (c.req.method !== allowed[route.action]) {
-    return errorResponse(405, `${c.req.method} is not allowed here; use ${allowed[route.action]}`, { Allow: allowed[route.action] });
+    return errorResponse(405, `${c.req.method} is not allowed here; use ${allowed[route.action]}`, {
+      Allow: allowed[route.action],
+    });
   }
   const { deps, settings } = c.var.scope;
 

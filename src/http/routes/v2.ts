@@ -6,12 +6,12 @@
  *   POST /v2/models/{name}[/versions/{v}]/infer    inference (JSON, or the binary tensor data extension)
  *   POST /v2/repository/index                      repository extension
  */
-import { Hono, type Context } from "hono";
-import { inferV2Http } from "../../core/serving/protocols.ts";
-import { HEADER_LENGTH, splitBinaryBody } from "../../core/codecs/v2-binary.ts";
+import { type Context, Hono } from "hono";
 import { parseEnvelope, V2RepositoryIndexRequest } from "../../core/codecs/schemas.ts";
+import { HEADER_LENGTH, splitBinaryBody } from "../../core/codecs/v2-binary.ts";
+import { type ModelRef, parseModelRef } from "../../core/models/ref.ts";
 import { modelMetadata, modelReadiness, serverReady } from "../../core/serving/metadata.ts";
-import { parseModelRef, type ModelRef } from "../../core/models/ref.ts";
+import { inferV2Http } from "../../core/serving/protocols.ts";
 import { repositoryIndex } from "../../core/serving/status.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../../core/version.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -20,9 +20,12 @@ import { errorResponse } from "../errors.ts";
 
 export const v2 = new Hono<AppEnv>();
 
-const refOf = (c: Context<AppEnv>): ModelRef => parseModelRef({ name: c.req.param("name") ?? "", version: c.req.param("version") });
+const refOf = (c: Context<AppEnv>): ModelRef =>
+  parseModelRef({ name: c.req.param("name") ?? "", version: c.req.param("version") });
 
-v2.get("/", (c) => c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: ["model_repository", "binary_tensor_data"] }));
+v2.get("/", (c) =>
+  c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: ["model_repository", "binary_tensor_data"] }),
+);
 v2.get("/health/live", (c) => c.json({ live: true }));
 v2.get("/health/ready", async (c) => {
   const ready = await serverReady(c.var.scope.deps);
@@ -55,7 +58,9 @@ for (const base of ["/models/:name", "/models/:name/versions/:version"]) {
     return c.body(answer.body.bytes);
   });
 
-  v2.all(`${base}/infer`, (c) => errorResponse(405, `${c.req.method} is not allowed here; use POST`, { Allow: "POST" }));
+  v2.all(`${base}/infer`, (c) =>
+    errorResponse(405, `${c.req.method} is not allowed here; use POST`, { Allow: "POST" }),
+  );
 }
 
 v2.post("/repository/index", async (c) => {
@@ -64,6 +69,11 @@ v2.post("/repository/index", async (c) => {
   const readyOnly = body !== undefined && parseEnvelope(V2RepositoryIndexRequest, body).ready === true;
   const rows = await repositoryIndex(deps, readyOnly);
   return c.json(
-    rows.map(({ name, version, error }) => ({ name, version: String(version), state: error === undefined ? "READY" : "UNAVAILABLE", reason: error ?? "" })),
+    rows.map(({ name, version, error }) => ({
+      name,
+      version: String(version),
+      state: error === undefined ? "READY" : "UNAVAILABLE",
+      reason: error ?? "",
+    })),
   );
 });

@@ -12,15 +12,15 @@
  */
 import type { z } from "zod";
 import {
+  type AirportValue,
   AirportValueSchema,
+  type CongestionValue,
   CongestionValueSchema,
+  type ContextLookup,
   KV,
   RouteValueSchema,
   readValue,
   utcOffsetOn,
-  type AirportValue,
-  type CongestionValue,
-  type ContextLookup,
 } from "./context.ts";
 import { FEATURE_NAMES } from "./names.ts";
 import type { FlightsContextParams, FlightsParams } from "./params.ts";
@@ -83,7 +83,10 @@ function congestion(c: CongestionValue | undefined, h: number, window: number): 
 }
 
 /** A late rate shrunk toward `prior` with `k` pseudo-flights; ln(1 + flights). */
-const rateAndVolume = (c: Counts, prior: number, k: number) => [(c.late + k * prior) / (c.flights + k), Math.log1p(c.flights)];
+const rateAndVolume = (c: Counts, prior: number, k: number) => [
+  (c.late + k * prior) / (c.flights + k),
+  Math.log1p(c.flights),
+];
 
 function airportUsed(a: AirportValue | undefined, p: FlightsContextParams): AirportUsed {
   return a
@@ -153,7 +156,8 @@ export function rawFeatures(q: FlightQuery, ctx: ContextLookup, p: FlightsContex
     ...rateAndVolume(cD.departures_today, destination.late_rate, K),
     ...rateAndVolume(cD.arrivals, destination.late_rate, K),
   ];
-  if (features.length !== FEATURE_NAMES.length) throw new Error("flights: feature vector length drifted from FEATURE_NAMES");
+  if (features.length !== FEATURE_NAMES.length)
+    throw new Error("flights: feature vector length drifted from FEATURE_NAMES");
   return {
     features,
     missing,

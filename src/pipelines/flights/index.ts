@@ -8,36 +8,37 @@
  *
  * `params` come from the manifest: `FlightsParamsSchema.parse(manifest.preprocess.params)`.
  */
-export { parseFlight, dayOfWeek, daysInMonth, MAX_DISTANCE_MILES, type FlightQuery } from "./query.ts";
+
 export {
-  KV,
+  type AirportValue,
   AirportValueSchema,
-  RouteValueSchema,
+  type CongestionValue,
   CongestionValueSchema,
+  type ContextLookup,
   contextKeys,
-  readValue,
+  KV,
   lookupFromEntries,
+  type RouteValue,
+  RouteValueSchema,
+  readValue,
   usDaylightSaving,
   utcOffsetOn,
-  type AirportValue,
-  type RouteValue,
-  type CongestionValue,
-  type ContextLookup,
 } from "./context.ts";
-export { FEATURE_NAMES, REQUEST_FEATURE_NAMES, type FeatureName } from "./names.ts";
 export {
-  FlightsParamsSchema,
-  FlightsContextParamsSchema,
-  type FlightsParams,
-  type FlightsContextParams,
-} from "./params.ts";
-export {
+  type AirportUsed,
+  buildFeatures,
+  type CongestionUsed,
+  type ContextUsed,
+  type Counts,
+  type FeatureResult,
   rawFeatures,
   scaleFeatures,
-  buildFeatures,
-  type FeatureResult,
-  type ContextUsed,
-  type AirportUsed,
-  type CongestionUsed,
-  type Counts,
 } from "./features.ts";
+export { FEATURE_NAMES, type FeatureName, REQUEST_FEATURE_NAMES } from "./names.ts";
+export {
+  type FlightsContextParams,
+  FlightsContextParamsSchema,
+  type FlightsParams,
+  FlightsParamsSchema,
+} from "./params.ts";
+export { dayOfWeek, daysInMonth, type FlightQuery, MAX_DISTANCE_MILES, parseFlight } from "./query.ts";

@@ -15,13 +15,24 @@ export const FLIGHTS_SIGNATURE: Signature = {
   inputs: [
     { name: "origin", dtype: "string", shape: [-1], description: "IATA code of the departure airport, e.g. SFO" },
     { name: "destination", dtype: "string", shape: [-1], description: "IATA code of the arrival airport" },
-    { name: "departure", dtype: "string", shape: [-1], description: "scheduled departure, local wall time YYYY-MM-DDTHH:MM" },
+    {
+      name: "departure",
+      dtype: "string",
+      shape: [-1],
+      description: "scheduled departure, local wall time YYYY-MM-DDTHH:MM",
+    },
     { name: "distance", dtype: "float32", shape: [-1], description: "great-circle distance in miles" },
   ],
   outputs: [
     { name: "delay_probability", dtype: "float32", shape: [-1], description: "probability of arriving > 15 min late" },
     { name: "delayed", dtype: "bool", shape: [-1], description: "delay_probability >= the manifest's threshold" },
-    { name: "context", dtype: "string", shape: [-1], json: true, description: "context used from KV, and which keys were missing" },
+    {
+      name: "context",
+      dtype: "string",
+      shape: [-1],
+      json: true,
+      description: "context used from KV, and which keys were missing",
+    },
   ],
 };
 
@@ -34,7 +45,8 @@ function column(inputs: NamedTensors, name: string): HostTensor {
 
 export const flightsPipeline: PipelineFactory = (rawParams, model, label) => {
   const parsed = FlightsParamsSchema.safeParse(rawParams);
-  if (!parsed.success) throw modelNotReady(`${label}: invalid flights preprocess params (${parsed.error.issues[0]?.message})`);
+  if (!parsed.success)
+    throw modelNotReady(`${label}: invalid flights preprocess params (${parsed.error.issues[0]?.message})`);
   const params = parsed.data;
   const input = model.inputs[0];
   const output = model.outputs[0];

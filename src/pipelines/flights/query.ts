@@ -91,7 +91,9 @@ export function parseFlight(row: unknown, where = "instance"): FlightQuery {
   const origin = airportCode(r.origin, `${where}.origin`);
   const destination = airportCode(r.destination, `${where}.destination`);
   if (origin === destination) {
-    throw invalidInput(`${where}.destination: expected an airport other than the origin, got the string "${destination}"`);
+    throw invalidInput(
+      `${where}.destination: expected an airport other than the origin, got the string "${destination}"`,
+    );
   }
   const t = departureTime(r.departure, `${where}.departure`);
   const distance = distanceMiles(r.distance, `${where}.distance`);

@@ -58,7 +58,8 @@ async function useCpu(fallback?: string): Promise<BackendChoice> {
 }
 
 async function useWasm(): Promise<BackendChoice> {
-  if (tf.getBackend() !== "wasm" && !(await tf.setBackend("wasm"))) throw new Error("tf.setBackend('wasm') returned false");
+  if (tf.getBackend() !== "wasm" && !(await tf.setBackend("wasm")))
+    throw new Error("tf.setBackend('wasm') returned false");
   return { backend: "wasm" };
 }
 
@@ -70,7 +71,10 @@ async function startWasm(wasmSimd: WebAssembly.Module): Promise<BackendChoice> {
     tf.registerBackend("wasm", () => backend, 2);
     return await useWasm();
   } catch (err) {
-    return { backend: "cpu", fallback: `wasm backend failed to start: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      backend: "cpu",
+      fallback: `wasm backend failed to start: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
 }
 
@@ -79,7 +83,10 @@ function instantiate(compiled: WebAssembly.Module): Promise<WasmModule> {
   return new Promise<WasmModule>((resolve, reject) => {
     const fail = (err: unknown) => reject(err instanceof Error ? err : new Error(String(err)));
     wasmFactory({
-      instantiateWasm: (imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => {
+      instantiateWasm: (
+        imports: WebAssembly.Imports,
+        receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
+      ) => {
         WebAssembly.instantiate(compiled, imports)
           .then((instance) => receive(instance, compiled))
           .catch(fail);

@@ -3,9 +3,10 @@
  * or quantized) and running them with tensor hygiene: every tensor a run creates is disposed
  * before it returns, so `tf.memory().numTensors` is where the request found it.
  */
+
+import { type GraphModel, loadGraphModel } from "@tensorflow/tfjs-converter";
 import * as tf from "@tensorflow/tfjs-core";
-import { loadGraphModel, type GraphModel } from "@tensorflow/tfjs-converter";
-import { loadLayersModel, type LayersModel } from "@tensorflow/tfjs-layers";
+import { type LayersModel, loadLayersModel } from "@tensorflow/tfjs-layers";
 import { modelNotReady } from "../../core/errors.ts";
 import type { LoadedModel, ModelRuntime } from "../../core/models/runtime.ts";
 import type { HostTensor, ModelFormat, NamedTensors, TensorSpec, TfDtype } from "../../core/tensors/spec.ts";
@@ -118,7 +119,11 @@ function wrapLayers(model: LayersModel): LoadedModel {
 }
 
 function wrapGraph(model: GraphModel): LoadedModel {
-  const spec = (t: tf.ModelTensorInfo): TensorSpec => ({ name: t.name, dtype: asDtype(t.dtype), shape: asDims(t.shape) });
+  const spec = (t: tf.ModelTensorInfo): TensorSpec => ({
+    name: t.name,
+    dtype: asDtype(t.dtype),
+    shape: asDims(t.shape),
+  });
   return {
     format: "graph-model",
     inputs: model.inputs.map(spec),
