@@ -72,8 +72,14 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
-    child.stdout.on("data", (chunk: Buffer) => ((output += chunk), process.stdout.write(chunk)));
-    child.stderr.on("data", (chunk: Buffer) => ((output += chunk), process.stderr.write(chunk)));
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk;
+      process.stdout.write(chunk);
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk;
+      process.stderr.write(chunk);
+    });
     child.on("error", reject);
     child.on("exit", (code) =>
       code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(" ")} exited ${code}`)),
@@ -120,6 +126,7 @@ try {
 
   say(`[3/3] size report`);
   const size = bundleSize(OUTDIR);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes (ESC [ … m) from wrangler's output
   const wranglerGzip = /gzip:\s*([\d.]+)\s*KiB/.exec(output.replace(/\x1b\[[0-9;]*m/g, ""))?.[1];
   const share = (size.gzipBytes / GZIP_BUDGET_BYTES) * 100;
   const script = size.files.find((f) => f.file.endsWith(".js")) ?? size.files[0];

@@ -45,7 +45,7 @@ export function cli<O extends Options>(
   const all: Options = { ...options, help: { type: "boolean", short: "h" } };
   try {
     const { values } = parseArgs({ options: all, strict: true, allowPositionals: false });
-    if (values["help"]) {
+    if (values.help) {
       process.stdout.write(usage.trim() + "\n");
       process.exit(0);
     }

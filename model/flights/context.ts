@@ -104,7 +104,8 @@ export function buildCongestion(
     let v = out.get(key);
     if (!v) {
       const zeros = () => new Array<number>(24).fill(0);
-      out.set(key, (v = { dep: zeros(), dep_late: zeros(), arr: zeros(), arr_late: zeros() }));
+      v = { dep: zeros(), dep_late: zeros(), arr: zeros(), arr_late: zeros() };
+      out.set(key, v);
     }
     const h = Number(iso.slice(11, 13));
     v[kind][h]!++;

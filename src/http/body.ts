@@ -88,7 +88,7 @@ export function binaryHeaderLength(headers: Headers): string | undefined {
  */
 export async function readBinary(request: Request, maxBytes: number): Promise<Uint8Array> {
   const header = request.headers.get("content-type");
-  const type = header?.split(";")[0]!.trim() ?? "";
+  const type = header?.split(";")[0]?.trim() ?? "";
   if (header !== null && !BINARY_TYPE.test(type) && !SAGEMAKER_TYPE.test(type) && !JSON_TYPE.test(type)) {
     throw unsupportedMediaType(
       `Content-Type: expected application/octet-stream for a binary tensor body, got '${header}'`,

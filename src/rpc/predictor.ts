@@ -23,7 +23,6 @@ import type {
   InferOptions,
   InferRequest,
   InferResponse,
-  Json,
   ModelMetadata,
   PredictOptions,
   PredictorApi,

@@ -76,10 +76,10 @@ describe("consumer → stateless-serve over a service binding (built bundles)", 
     });
   });
 
-  it("scores a flight with the bundled flights model when it is there", async (ctx) => {
+  it("scores a flight with the bundled flights model when it is there", async (_ctx) => {
     const flights = await startPair();
     try {
-      const models: Array<{ name: string }> = (await client(serverFetcher(flights)).get("/")).json.models;
+      const _models: Array<{ name: string }> = (await client(serverFetcher(flights)).get("/")).json.models;
       const instance = {
         origin: "SFO",
         destination: "LAX",

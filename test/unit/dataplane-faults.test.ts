@@ -4,7 +4,7 @@
  * released all the same. Errors the model path raises on purpose (ServeError) pass unchanged.
  */
 import { describe, expect, it } from "vitest";
-import { invalidInput, ServeError } from "../../src/core/errors.ts";
+import { invalidInput } from "../../src/core/errors.ts";
 import type { Registry, ServedModel } from "../../src/core/models/registry.ts";
 import type { LoadedModel } from "../../src/core/models/runtime.ts";
 import type { Pipeline } from "../../src/core/pipeline/plugin.ts";

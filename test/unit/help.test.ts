@@ -28,7 +28,7 @@ function run(command: string): Promise<Outcome> {
 
 /** `tsx <file>.ts ...` or `node ... --import tsx <file>.ts ...`. */
 const TS_ENTRY = /^(tsx|node\b.*--import tsx) \S+\.ts\b/;
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 type Outcome = { code: number; stdout: string; stderr: string };
 const outcomes = new Map<string, Promise<Outcome>>();
@@ -55,7 +55,7 @@ describe("npm run <script> -- --help", () => {
     ).toMatch(TS_ENTRY);
     const { code, stdout, stderr } = await outcomes.get(name)!;
     expect(code, `${name} --help exited ${code}: ${stderr}`).toBe(0);
-    expect(stdout).toMatch(new RegExp(`^usage: npm (run )?${escape(name)}(\\s|$)`, "im"));
+    expect(stdout).toMatch(new RegExp(`^usage: npm (run )?${escapeRegExp(name)}(\\s|$)`, "im"));
     expect(stdout, `${name} --help has no example`).toMatch(/example/i);
   });
 });

@@ -8,7 +8,7 @@ import { kvContext } from "../../src/adapters/kv/context-store.ts";
 type Get = (key: string, options: unknown) => Promise<string | null>;
 const fakeKv = (get: Get) => ({ get }) as unknown as KVNamespace;
 const never = () => new Promise<string | null>(() => {});
-const after = (ms: number, value: string | null) =>
+const resolveAfter = (ms: number, value: string | null) =>
   new Promise<string | null>((resolve) => setTimeout(() => resolve(value), ms));
 const options = { cacheTtl: 60, timeoutMs: 50 };
 
@@ -61,11 +61,11 @@ describe("KV context store", () => {
 
   it("does not let a read that lands after the timeout change the answer already given", async () => {
     const store = kvContext(
-      fakeKv((key) => (key === "late" ? after(options.timeoutMs + 20, "2") : Promise.resolve("1"))),
+      fakeKv((key) => (key === "late" ? resolveAfter(options.timeoutMs + 20, "2") : Promise.resolve("1"))),
       options,
     );
     const result = await store.getMany(["late", "early"]);
-    await after(60, null);
+    await resolveAfter(60, null);
     expect(result.degraded).toBe(true);
     expect(result.values.has("late")).toBe(false);
     expect(result.values.get("early")).toBe(1);

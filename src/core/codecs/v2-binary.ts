@@ -176,6 +176,7 @@ export function tensorFromBytes(
       }
       return { dtype: "float32", shape, values };
     }
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: big-endian hosts take the byte-swapping path below
     case "INT32":
       if (LITTLE_ENDIAN) return { dtype: "int32", shape, values: new Int32Array(bytes.slice().buffer) };
     // falls through (big-endian host)

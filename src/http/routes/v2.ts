@@ -44,7 +44,7 @@ for (const base of ["/models/:name", "/models/:name/versions/:version"]) {
     const { deps, settings } = c.var.scope;
     // The binary tensor data extension: a JSON header of the announced length, then tensor bytes.
     const headerLength = binaryHeaderLength(c.req.raw.headers);
-    let answer;
+    let answer: Awaited<ReturnType<typeof inferV2Http>>;
     if (headerLength === undefined) {
       answer = await inferV2Http(deps, refOf(c), await readJson(c.req.raw, settings.maxBodyBytes));
     } else {
