@@ -187,7 +187,9 @@ describe("broken or unreachable artifacts", () => {
     );
     const res = await api.post("/v1/models/r2_identity:predict", { instances: [row] });
     expect(res.status).toBe(503);
-    expect(res.json.error).toMatch(/model 'r2_identity' version 1: its files are not the artifact the r2 index names/);
+    expect(res.json.error).toMatch(
+      /model 'r2_identity' version 1: its files and manifest are not the artifact the r2 index names/,
+    );
   });
 
   it("answer 503 for R2 versions when R2 fails, while bundled models keep serving", async () => {

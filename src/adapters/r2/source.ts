@@ -9,7 +9,7 @@
  * the request's duration only.
  */
 import { modelNotReady } from "../../core/errors.ts";
-import { parseManifest } from "../../core/models/manifest.ts";
+import { readManifest } from "../../core/models/manifest.ts";
 import { type ModelRecord, ModelRecordSchema, RECORD_PREFIX, recordKey } from "../../core/models/record.ts";
 import type { ModelIndexEntry, ModelSource, ModelVersionFiles } from "../../core/models/source.ts";
 import type { FileCache } from "../cache-api/artifact-files.ts";
@@ -121,13 +121,13 @@ export function r2Source(
         if (!bytes) throw modelNotReady(`${label}: '${prefix}${file}' is missing from the model repository`);
         return bytes;
       };
-      const manifest = parseManifest(await read("manifest.json"), label);
+      const { manifest, json } = readManifest(await read("manifest.json"), label);
       const entries = await Promise.all(
         Object.entries(manifest.files).map(
           async ([file, sha256]) => [file, await options.files.get(sha256, () => read(file))] as const,
         ),
       );
-      return { manifest, files: new Map(entries) };
+      return { manifest, manifestJson: json, files: new Map(entries) };
     },
   };
 }

@@ -3,15 +3,17 @@
  * (verifying each file against the manifest's sha256) and describes its public signature.
  *
  * THE ISOLATE MEMO. `LOADED` below is the one piece of module-scope memory in the Worker: loaded
- * models keyed by the sha256 of their artifact files, so a warm isolate skips reloading. It is an
+ * models keyed by their version identity (files AND manifest, ./identity.ts), so a warm isolate
+ * skips reloading, and two versions that share weights but differ in manifest never share an entry. It is an
  * optimisation only; the answer never depends on it. With `memo: false` (MODEL_CACHE=off) nothing
  * is stored: each request loads the model and disposes it afterwards. Storing the promise makes
  * loading single-flight: concurrent first requests share one load.
  */
-import { artifactSha256, sha256Hex } from "../digest.ts";
+import { sha256Hex } from "../digest.ts";
 import { modelNotFound, modelNotReady, ServeError } from "../errors.ts";
 import type { Pipeline, PipelineFactory } from "../pipeline/plugin.ts";
 import type { ModelFormat, Signature, TensorSpec } from "../tensors/spec.ts";
+import { versionIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
 import type { ModelRef } from "./ref.ts";
 import { routeDefault } from "./routing.ts";
@@ -25,7 +27,7 @@ export interface ServedModel {
   name: string;
   version: number;
   format: ModelFormat;
-  /** Identity of the artifact: sha256 over its files' sha256. */
+  /** The version's identity: its files and its manifest (./identity.ts). */
   sha256: string;
   source: string;
   description: string;
@@ -178,7 +180,7 @@ export class Registry {
     );
   }
 
-  /** The files' identity, which must be the one the source's index names (when it names one). */
+  /** The version's identity (files and manifest), which must be the one the source's index names (when it names one). */
   private async checkedIdentity(
     files: ModelVersionFiles,
     known: string | undefined,
@@ -189,7 +191,7 @@ export class Registry {
     const key = await identity(files);
     if (known !== undefined && known !== key) {
       throw modelNotReady(
-        `model '${name}' version ${version}: its files are not the artifact the ${kind} index names (${key.slice(0, 12)}…, expected ${known.slice(0, 12)}…); rebuild or republish it`,
+        `model '${name}' version ${version}: its files and manifest are not the artifact the ${kind} index names (identity ${key.slice(0, 12)}…, expected ${known.slice(0, 12)}…); rebuild or republish it`,
       );
     }
     return key;
@@ -276,10 +278,10 @@ function renamed(served: ServedModel, name: string, version: number, source: str
 }
 
 async function identity(files: ModelVersionFiles): Promise<string> {
-  if (files.manifest) return artifactSha256(files.manifest.files);
+  if (files.manifest) return versionIdentity(files.manifest.files, files.manifestJson ?? files.manifest);
   const hashes: Record<string, string> = {};
   for (const [name, bytes] of files.files) hashes[name] = await sha256Hex(bytes);
-  return artifactSha256(hashes);
+  return versionIdentity(hashes);
 }
 
 async function verify(files: ModelVersionFiles, manifest: Manifest, label: string): Promise<void> {

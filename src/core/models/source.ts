@@ -16,6 +16,11 @@ export interface ModelIndexEntry {
 export interface ModelVersionFiles {
   /** The version's manifest, when its directory has one. */
   manifest?: Manifest;
+  /**
+   * The manifest's JSON value as written, which the version's identity covers (core/models/
+   * identity.ts). Without it the parsed `manifest` stands in (same answers, another identity).
+   */
+  manifestJson?: unknown;
   /** model.json and every weight shard, by file name. */
   files: ReadonlyMap<string, ArrayBuffer>;
 }
@@ -29,8 +34,9 @@ export interface ModelSource {
   /** One model's entry, when the source can find it without listing everything. Optional. */
   lookup?(name: string): Promise<ModelIndexEntry | undefined>;
   /**
-   * The artifact's identity (sha256 over its files' sha256, see core/digest.ts) when the source
-   * knows it without reading the files, e.g. computed at build time. Optional.
+   * The version's identity (its files and its manifest, see core/models/identity.ts) when the
+   * source knows it without reading the files: computed at build time (bundled) or written by
+   * `npm run models -- publish` into the pointer record (R2). Checked on every load. Optional.
    */
   identity?(name: string, version: number): string | undefined;
   open(name: string, version: number): Promise<ModelVersionFiles | undefined>;
