@@ -31,6 +31,9 @@ export function bundledSource(models: readonly BundledModel[]): ModelSource {
     async index(): Promise<ModelIndexEntry[]> {
       return models.map((m) => ({ name: m.name, versions: m.versions.map((v) => v.version), labels: parseLabels(m) }));
     },
+    async hasModels() {
+      return models.length > 0;
+    },
     identity(name, version) {
       return models.find((m) => m.name === name)?.versions.find((v) => v.version === version)?.sha256;
     },

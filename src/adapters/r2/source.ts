@@ -8,7 +8,7 @@
  * One source per request (built in deps.ts): the records it reads are kept on this object for
  * the request's duration only.
  */
-import { modelNotReady } from "../../core/errors.ts";
+import { modelNotReady, ServeError } from "../../core/errors.ts";
 import { readManifest } from "../../core/models/manifest.ts";
 import { type ModelRecord, ModelRecordSchema, RECORD_PREFIX, recordKey } from "../../core/models/record.ts";
 import type { ModelIndexEntry, ModelSource, ModelVersionFiles } from "../../core/models/source.ts";
@@ -90,11 +90,25 @@ export function r2Source(
   return {
     kind: "r2",
     names,
+    async hasModels() {
+      if (!registry) return false;
+      try {
+        return (await registry.list({ prefix: RECORD_PREFIX, limit: 1 })).keys.length > 0;
+      } catch (err) {
+        throw modelNotReady(`the model registry (KV) is unavailable: ${short(err)}`);
+      }
+    },
     async index() {
       const entries: ModelIndexEntry[] = [];
       for (const name of await names()) {
-        const found = await record(name);
-        if (found) entries.push(entryOf(name, found));
+        // A record that cannot be read or parsed hides only its own model: listed, with the reason.
+        try {
+          const found = await record(name);
+          if (found) entries.push(entryOf(name, found));
+        } catch (err) {
+          if (!(err instanceof ServeError)) throw err;
+          entries.push({ name, versions: [], labels: {}, error: err.message });
+        }
       }
       return entries;
     },

@@ -74,6 +74,23 @@ export class Registry {
     return merge(found.flat()).sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
+  /**
+   * Whether any source has a model, with bounded work per call: sources in order, each asked
+   * `hasModels` (bundled: in memory; R2: one KV list of at most one key), stopping at the first
+   * yes. No per-model read. A source that fails counts as having none.
+   */
+  async hasModels(): Promise<boolean> {
+    for (const source of this.sources) {
+      try {
+        if (source.hasModels ? await source.hasModels() : (await source.index()).length > 0) return true;
+      } catch (err) {
+        if (!(err instanceof ServeError)) throw err;
+        this.options.log?.("source_unavailable", { source: source.kind, for: "ready", error: err.message });
+      }
+    }
+    return false;
+  }
+
   /** Every model's name, sorted: what an unknown-model error lists (cheaper than `index`). */
   async names(): Promise<string[]> {
     const found = await this.fromSources("names", async (source) =>
@@ -96,7 +113,7 @@ export class Registry {
     const entry = await this.entry(ref.name);
     if (!entry) {
       const names = await this.names();
-      throw modelNotFound(`model '${ref.name}' not found; available models: ${names.join(", ") || "none"}`);
+      throw modelNotFound(`model '${ref.name}' not found; available models: ${listed(names)}`);
     }
     let version: number | undefined;
     if (ref.version !== undefined) {
@@ -255,6 +272,13 @@ function memoised(key: string, load: () => Promise<ServedModel>): Promise<Served
   return loading;
 }
 
+/** Names for a message: the first 20, then how many more (a repository of thousands stays one short line). */
+function listed(names: readonly string[]): string {
+  if (names.length === 0) return "none";
+  const shown = names.slice(0, 20).join(", ");
+  return names.length > 20 ? `${shown} and ${names.length - 20} more` : shown;
+}
+
 /** Merges entries of the same model (in source order) into one per model. */
 function merge(entries: readonly ModelIndexEntry[]): ModelIndexEntry[] {
   const merged = new Map<string, ModelIndexEntry>();
@@ -265,6 +289,7 @@ function merge(entries: readonly ModelIndexEntry[]): ModelIndexEntry[] {
       continue;
     }
     seen.versions = [...new Set([...seen.versions, ...entry.versions])];
+    if (entry.error !== undefined) seen.error = entry.error;
     seen.labels = { ...seen.labels, ...entry.labels };
     if (entry.canaryPercent !== undefined) seen.canaryPercent = entry.canaryPercent;
   }

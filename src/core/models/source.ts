@@ -11,6 +11,11 @@ export interface ModelIndexEntry {
   labels: Record<string, number>;
   /** Share (0-100) of unqualified requests the `canary` label takes (see core/models/routing.ts). */
   canaryPercent?: number;
+  /**
+   * Why the source cannot say what this model holds (e.g. its pointer record is malformed): the
+   * model is listed as unavailable with this reason, and every other model keeps serving.
+   */
+  error?: string;
 }
 
 export interface ModelVersionFiles {
@@ -29,6 +34,11 @@ export interface ModelSource {
   /** Short name for messages and headers, e.g. "bundled" or "r2". */
   readonly kind: string;
   index(): Promise<ModelIndexEntry[]>;
+  /**
+   * Whether it has any model at all, with bounded work (one cheap call at most): what
+   * `/v2/health/ready` asks. Optional; without it, `index` is asked.
+   */
+  hasModels?(): Promise<boolean>;
   /** The names of its models, when cheaper than `index` (e.g. without reading each record). Optional. */
   names?(): Promise<string[]>;
   /** One model's entry, when the source can find it without listing everything. Optional. */
