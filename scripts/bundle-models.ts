@@ -7,9 +7,9 @@
  *   npm run models:bundle -- --check exit 1 if the committed module is stale
  */
 
-import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
+import { versionIdentity } from "../src/core/models/identity.ts";
 import { exitOnHelp } from "./help.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -27,14 +27,10 @@ npm run build run it.`,
   examples: ["npm run models:bundle", "npm run models:bundle -- --check"],
 });
 
-/** The artifact identity the registry computes (src/core/digest.ts artifactSha256) from a manifest's `files`. */
-function identity(manifestPath: string): string {
-  const files = (JSON.parse(readFileSync(manifestPath, "utf8")) as { files: Record<string, string> }).files;
-  const lines = Object.keys(files)
-    .sort()
-    .map((name) => `${name} ${files[name]}\n`)
-    .join("");
-  return createHash("sha256").update(lines).digest("hex");
+/** The version identity the registry checks on load (src/core/models/identity.ts): files and manifest. */
+function identity(manifestPath: string): Promise<string> {
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { files: Record<string, string> };
+  return versionIdentity(manifest.files, manifest);
 }
 
 const dirs = (path: string) =>
@@ -42,7 +38,7 @@ const dirs = (path: string) =>
     .filter((d) => statSync(join(path, d)).isDirectory())
     .sort();
 
-export function generate(): string {
+export async function generate(): Promise<string> {
   const imports: string[] = [];
   const models: string[] = [];
   const importFile = (path: string) => {
@@ -64,7 +60,9 @@ export function generate(): string {
       const files = ["model.json", ...(existsSync(join(dir, "manifest.json")) ? ["manifest.json"] : [])];
       files.push(...(modelJson.weightsManifest ?? []).flatMap((g) => g.paths).filter((p) => existsSync(join(dir, p))));
       const entries = files.map((f) => `        ${JSON.stringify(f)}: ${importFile(join(dir, f))},`);
-      const sha = existsSync(join(dir, "manifest.json")) ? `sha256: "${identity(join(dir, "manifest.json"))}", ` : "";
+      const sha = existsSync(join(dir, "manifest.json"))
+        ? `sha256: "${await identity(join(dir, "manifest.json"))}", `
+        : "";
       versions.push(`      { version: ${Number(version)}, ${sha}files: {\n${entries.join("\n")}\n      } },`);
     }
     if (versions.length === 0) continue;
@@ -86,7 +84,7 @@ export function generate(): string {
   ].join("\n");
 }
 
-const text = generate();
+const text = await generate();
 if (process.argv.includes("--check")) {
   const current = existsSync(OUT) ? readFileSync(OUT, "utf8") : "";
   if (current !== text) {

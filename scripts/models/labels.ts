@@ -24,8 +24,10 @@ export function checkName(kind: "model" | "label", value: string): string {
 }
 
 export function parseVersion(text: string): number {
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
-    throw usageError(`version must be a whole number (0, 1, 2, …), got '${text}'`);
+  if (!/^(0|[1-9]\d*)$/.test(text) || !Number.isSafeInteger(Number(text)))
+    throw usageError(
+      `version must be a whole number (0, 1, 2, …) without leading zeros, at most 2^53-1, got '${text}'`,
+    );
   return Number(text);
 }
 

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MANIFEST_JSON, MODEL_JSON } from "../../model/lib/artifacts.ts";
 import { artifactPrefix } from "../../src/adapters/r2/layout.ts";
-import { artifactSha256 } from "../../src/core/digest.ts";
+import { versionIdentity } from "../../src/core/models/identity.ts";
 import type { Manifest, ManifestInput } from "../../src/core/models/manifest.ts";
 import { type ModelRecord, recordKey } from "../../src/core/models/record.ts";
 import { bundledVersions } from "./bundled.ts";
@@ -94,7 +94,8 @@ export async function publish(options: PublishOptions, store: RepositoryStore, l
       `wrote ${join(dir, MANIFEST_JSON)} (the directory had none): the signature above and the sha256 of ${checked.files.length} files`,
     );
   }
-  const sha256 = await artifactSha256(manifest.files);
+  // The version's identity covers the manifest as uploaded (its bytes parsed), not only the files.
+  const sha256 = await versionIdentity(manifest.files, JSON.parse(new TextDecoder().decode(manifestBytes)));
 
   await upload(checked, manifestBytes, name, version, store, log);
 

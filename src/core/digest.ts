@@ -4,11 +4,14 @@ export async function sha256Hex(data: ArrayBuffer | Uint8Array): Promise<string>
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** One identity for a set of files: sha256 over the sorted "name sha256" lines. */
-export async function artifactSha256(files: Record<string, string>): Promise<string> {
+/**
+ * sha256 over a set of files' sorted "name sha256" lines, plus an optional trailer (the manifest
+ * line of a version's identity: core/models/identity.ts).
+ */
+export async function artifactSha256(files: Record<string, string>, trailer = ""): Promise<string> {
   const lines = Object.keys(files)
     .sort()
     .map((name) => `${name} ${files[name]}\n`)
     .join("");
-  return sha256Hex(new TextEncoder().encode(lines));
+  return sha256Hex(new TextEncoder().encode(lines + trailer));
 }

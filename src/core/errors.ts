@@ -15,6 +15,9 @@ export type ErrorCode =
   | "MODEL_NOT_READY"
   | "INTERNAL";
 
+/** Longest public message: client values are described short, and this caps whatever a message quotes. */
+export const MAX_MESSAGE_CHARS = 1000;
+
 export class ServeError extends Error {
   override readonly name = "ServeError";
   constructor(
@@ -22,7 +25,7 @@ export class ServeError extends Error {
     readonly code: ErrorCode,
     message: string,
   ) {
-    super(message);
+    super(message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}… (message cut)` : message);
   }
 }
 
@@ -32,6 +35,11 @@ export const notFound = (message: string) => new ServeError(404, "NOT_FOUND", me
 export const modelNotReady = (message: string) => new ServeError(503, "MODEL_NOT_READY", message);
 export const payloadTooLarge = (message: string) => new ServeError(413, "PAYLOAD_TOO_LARGE", message);
 export const unsupportedMediaType = (message: string) => new ServeError(415, "UNSUPPORTED_MEDIA_TYPE", message);
+
+/** A client-supplied name quoted for a message, cut short when long: 'abc…' (64 characters at most). */
+export function quoted(text: string): string {
+  return `'${text.length > 64 ? `${text.slice(0, 64)}…` : text}'`;
+}
 
 /** Short, safe rendering of a client value for error messages ("what came"). */
 export function describeValue(value: unknown): string {

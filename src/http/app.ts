@@ -20,7 +20,8 @@ import { settingsOf } from "./settings.ts";
 export const routes = new Hono<AppEnv>();
 
 routes.use(observe(), async (c, next) => {
-  c.set("scope", requestScope(c.env, settingsOf(c), { requestId: c.var.requestId, waitUntil: waitUntilOf(c) }));
+  const info = { requestId: c.var.requestId, waitUntil: waitUntilOf(c), principal: c.var.principal };
+  c.set("scope", requestScope(c.env, settingsOf(c), info));
   await next();
 });
 

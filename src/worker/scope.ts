@@ -32,6 +32,8 @@ export interface RequestScope {
 export interface RequestInfo {
   requestId?: string;
   waitUntil?: (promise: Promise<unknown>) => void;
+  /** The authenticated caller (`key:<sha256 prefix>`), which scopes the prediction cache. */
+  principal?: string;
 }
 
 export function requestScope(env: Env, settings: Settings, request: RequestInfo = {}): RequestScope {
@@ -67,6 +69,9 @@ export function requestScope(env: Env, settings: Settings, request: RequestInfo 
   const predictionCache =
     cache &&
     cacheApiPredictions(cache, { ttl: settings.predictionCache.ttl, waitUntil: request.waitUntil, log: logged });
+  // PREDICTION_CACHE_SCOPE=key: an API-key caller reads and writes its own entries only.
+  const keyed = settings.predictionCache.scope === "key" && request.principal?.startsWith("key:");
+  const cacheScope = keyed ? request.principal! : "";
   const memory = async () => (await backend, tensorMemory());
   return {
     settings,
@@ -78,7 +83,7 @@ export function requestScope(env: Env, settings: Settings, request: RequestInfo 
       limits: settings.limits,
       log: logged,
       trace,
-      ...(predictionCache ? { predictionCache } : {}),
+      ...(predictionCache ? { predictionCache, cacheScope } : {}),
     },
   };
 }

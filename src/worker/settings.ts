@@ -29,8 +29,12 @@ export interface Settings {
   diagnostics: boolean;
   /** Serve models from the R2 repository (REGISTRY + MODELS); off = bundled models only, no KV read. */
   repository: boolean;
-  /** PREDICTION_CACHE ("off" default) and PREDICTION_CACHE_TTL (seconds, default 300). */
-  predictionCache: { enabled: boolean; ttl: number };
+  /**
+   * PREDICTION_CACHE ("off" default), PREDICTION_CACHE_TTL (seconds, default 300) and
+   * PREDICTION_CACHE_SCOPE: "key" (default: with API keys on, each key has its own entries, so no
+   * caller learns another's queries from a hit) or "shared" (one cache for every caller).
+   */
+  predictionCache: { enabled: boolean; ttl: number; scope: "key" | "shared" };
   access: Access;
 }
 
@@ -48,6 +52,7 @@ export const VARS = {
   MODEL_REPOSITORY: { toggle: true },
   PREDICTION_CACHE: { toggle: false },
   PREDICTION_CACHE_TTL: { integer: 300, min: 1 },
+  PREDICTION_CACHE_SCOPE: { choice: ["key", "shared"], fallback: "key" },
   CORS_ORIGINS: { list: "" },
   RATE_LIMIT_PERIOD: { integer: 60, min: 1 },
   API_KEYS: { list: "", secret: true },
@@ -119,7 +124,11 @@ export function settingsFrom(env: Vars): Settings {
     kvTimeoutMs: integer(env, "KV_TIMEOUT_MS"),
     diagnostics: toggle(env, "DIAGNOSTICS"),
     repository: toggle(env, "MODEL_REPOSITORY"),
-    predictionCache: { enabled: toggle(env, "PREDICTION_CACHE"), ttl: integer(env, "PREDICTION_CACHE_TTL") },
+    predictionCache: {
+      enabled: toggle(env, "PREDICTION_CACHE"),
+      ttl: integer(env, "PREDICTION_CACHE_TTL"),
+      scope: choice(env, "PREDICTION_CACHE_SCOPE"),
+    },
     access: accessFrom(env),
   };
 }

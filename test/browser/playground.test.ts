@@ -176,6 +176,27 @@ describe("the playground at /", () => {
   });
 });
 
+describe("the playground with a malformed pointer record", () => {
+  it("lists the other models and shows the broken one as unavailable, with the reason", async () => {
+    const registry = await mf.getKVNamespace("REGISTRY");
+    await registry.put("model:broken_record", "{ not json");
+    try {
+      await openPlayground();
+      expect(await page.locator("#model").inputValue()).toBe("flights");
+      const broken = page.locator('#model option[value="broken_record"]');
+      expect(await broken.textContent()).toBe("broken_record (unavailable)");
+      expect(await broken.isDisabled()).toBe(true);
+      expect(await broken.getAttribute("title")).toMatch(/record for model 'broken_record' is not valid JSON/);
+      const names = await page
+        .locator("#model option")
+        .evaluateAll((nodes) => nodes.map((n) => n.getAttribute("value")));
+      expect(names).toEqual(expect.arrayContaining(["flights", "tiny_layers", "broken_record"]));
+    } finally {
+      await registry.delete("model:broken_record");
+    }
+  });
+});
+
 describe("the docs page at /docs", () => {
   it("lists every route of /openapi.json", async () => {
     const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {

@@ -31,6 +31,17 @@ const V2 = "/v2/models/tiny_layers/versions/1/infer";
 const row = { features: [0.1, 0.2, 0.3, 0.4], extra: [1, 2] };
 const tensor = (name: string, shape: number[], data: unknown, datatype = "FP32") => ({ name, shape, datatype, data });
 const goodV2 = [tensor("features", [1, 4], [0.1, 0.2, 0.3, 0.4]), tensor("extra", [1, 2], [1, 2])];
+/** JSON text of arrays nested `depth` deep around one number (as text: too deep for some JSON printers). */
+const deep = (depth: number) => `${"[".repeat(depth)}1${"]".repeat(depth)}`;
+/** The same, as a value (for RPC, where it travels by structured clone). */
+const deepValue = (depth: number): unknown => {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+};
+/** A header that keeps a case HTTP-only (test/support/rpc.ts derives no RPC call from it). */
+const httpOnly = { "content-type": "application/json" };
+const FLIGHTS_V1 = "/v1/models/flights:predict";
 
 export const CASES: Case[] = [
   {
@@ -225,7 +236,8 @@ export const CASES: Case[] = [
     v2: { path: "/v2/models/tiny_layers/versions/one/infer", body: { inputs: goodV2 } },
     rpc: { method: "predict", args: ["tiny_layers", [row], { version: "one" }] },
     status: 400,
-    error: /version: expected a non-negative integer, got ('one'|the string "one")/,
+    error:
+      /version: expected a non-negative integer without leading zeros, at most 2\^53-1, got ('one'|the string "one")/,
   },
   {
     name: "too many instances / rows",
@@ -247,6 +259,95 @@ export const CASES: Case[] = [
     v2: { path: V2, body: { inputs: [tensor("features", [300_000, 4], [0]), goodV2[1]] } },
     status: 400,
     error: /inputs\[0\]\.shape: at most 1000000 elements are allowed per tensor, got 1200000/,
+  },
+  {
+    name: "arrays nested 10,000 deep (v1 rows, v2 data)",
+    v1: { path: V1, body: `{"instances": [{"features": ${deep(10_000)}, "extra": [1, 2]}]}` },
+    v2: {
+      path: V2,
+      body: `{"inputs": [{"name": "features", "shape": [1, 4], "datatype": "FP32", "data": ${deep(10_000)}}]}`,
+    },
+    status: 400,
+    error: /(instances\[0\]\.features|inputs\[0\]\.data): arrays may be nested at most 32 deep/,
+  },
+  {
+    name: "arrays nested 10,000 deep (v1 columns)",
+    v1: { path: V1, body: `{"inputs": {"features": ${deep(10_000)}, "extra": [[1, 2]]}}` },
+    rpc: { method: "predict", args: ["tiny_layers", [{ features: deepValue(100), extra: [1, 2] }], { version: 1 }] },
+    status: 400,
+    error: /(inputs\.features|instances\[0\]\.features): arrays may be nested at most 32 deep/,
+  },
+  {
+    name: "a shape of 2,000,000 dimensions (a short error)",
+    v2: { path: V2, body: { inputs: [tensor("features", new Array(2_000_000).fill(1), [1]), goodV2[1]] } },
+    status: 400,
+    error: /^inputs\[0\]\.shape: at most 32 dimensions are allowed, got 2000000$/,
+  },
+  {
+    name: "an unknown input named by 100,000 characters (a short error)",
+    v1: { path: V1, body: { instances: [{ ...row, ["x".repeat(100_000)]: 1 }] } },
+    v2: { path: V2, body: { inputs: [...goodV2, tensor("y".repeat(100_000), [1], [3])] } },
+    status: 400,
+    error: /unknown input '(x{64}|y{64})…'; this model's inputs are 'features', 'extra'$/,
+  },
+  {
+    name: "zero rows",
+    v1: { path: FLIGHTS_V1, body: { inputs: { origin: [], destination: [], departure: [], distance: [] } } },
+    v2: { path: V2, body: { inputs: [tensor("features", [0, 4], []), tensor("extra", [0, 2], [])] } },
+    status: 400,
+    error: /^inputs(\.origin|\[0\]\.shape): at least 1 row is required per request, got 0$/,
+  },
+  {
+    name: "a pass-through key or request id over 256 bytes",
+    v1: { path: V1, body: { instances: [{ ...row, key: "k".repeat(5_000_000) }] } },
+    v2: { path: V2, body: { id: "i".repeat(300), inputs: goodV2 } },
+    status: 400,
+    error:
+      /^(instances\[0\]\.key|id): pass-through values are echoed with the answer, so at most 256 bytes are allowed, got (5000000|300) bytes$/,
+  },
+  {
+    name: "a model name of 8 KB",
+    v1: { path: `/v1/models/${"m".repeat(8192)}:predict`, body: { instances: [row] } },
+    v2: { path: `/v2/models/${"m".repeat(8192)}/infer`, body: { inputs: goodV2 } },
+    status: 400,
+    error:
+      /^model: expected a model name of 1-128 letters, digits, '_', '\.' or '-', starting with a letter or digit, got the string "m{40}…"$/,
+  },
+  {
+    name: "a model name with other characters",
+    v1: { path: "/v1/models/tiny%20layers:predict", body: { instances: [row] }, headers: httpOnly },
+    v2: { path: "/v2/models/tiny%20layers/infer", body: { inputs: goodV2 }, headers: httpOnly },
+    rpc: { method: "infer", args: ["tiny layers", { inputs: goodV2 }] },
+    status: 400,
+    error: /^model: expected a model name of 1-128 letters/,
+  },
+  {
+    name: "a version with leading zeros",
+    v1: { path: "/v1/models/tiny_layers/versions/01:predict", body: { instances: [row] }, headers: httpOnly },
+    v2: { path: "/v2/models/tiny_layers/versions/01/infer", body: { inputs: goodV2 }, headers: httpOnly },
+    rpc: { method: "predict", args: ["tiny_layers", [row], { version: "01" }] },
+    status: 400,
+    error: /^version: expected a non-negative integer without leading zeros, at most 2\^53-1, got the string "01"$/,
+  },
+  {
+    name: "a version above 2^53-1",
+    v1: {
+      path: "/v1/models/tiny_layers/versions/9007199254740993:predict",
+      body: { instances: [row] },
+      headers: httpOnly,
+    },
+    v2: { path: "/v2/models/tiny_layers/versions/9007199254740993/infer", body: { inputs: goodV2 }, headers: httpOnly },
+    rpc: { method: "predict", args: ["tiny_layers", [row], { version: 2 ** 53 }] },
+    status: 400,
+    error:
+      /^version: expected a non-negative integer without leading zeros, at most 2\^53-1, got (the string "9007199254740993"|the number 9007199254740992)$/,
+  },
+  {
+    name: "a label with other characters",
+    v1: { path: "/v1/models/tiny_layers/labels/st%21ble:predict", body: { instances: [row] }, headers: httpOnly },
+    rpc: { method: "predict", args: ["tiny_layers", [row], { label: "st!ble" }] },
+    status: 400,
+    error: /^label: expected a label of 1-128 letters, digits/,
   },
   {
     name: "a body over the size limit",

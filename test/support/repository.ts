@@ -1,8 +1,8 @@
 /**
  * Publishing into the model repository from inside a test: copies a bundled fixture's files into
  * R2 under another name/version and writes the pointer record, the layout `npm run models --
- * publish` writes (core/models/record.ts). The artifact identity is computed here with node:crypto,
- * independently of src/core/digest.ts.
+ * publish` writes (core/models/record.ts). The version identity is computed here with node:crypto,
+ * independently of src/core/models/identity.ts, from its documented definition (docs/model-repository.md).
  */
 import { createHash } from "node:crypto";
 
@@ -21,18 +21,40 @@ const sha256 = (data: ArrayBuffer | string) =>
     .update(typeof data === "string" ? data : new Uint8Array(data))
     .digest("hex");
 
-/** sha256 over the sorted "<file> <sha256>\n" lines of the manifest's `files` (README, "Model repository"). */
-export function identityOf(files: Record<string, ArrayBuffer>): string {
-  const manifest = JSON.parse(new TextDecoder().decode(files["manifest.json"])) as { files: Record<string, string> };
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** JSON with keys sorted at every depth, no whitespace. */
+function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const object = value as Record<string, unknown>;
+    return `{${Object.keys(object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${sortedJson(object[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * A version's identity from its manifest (as written): sha256 over the sorted "<file> <sha256>\n"
+ * lines of `files`, then "manifest <sha256 of the manifest without files, name, version and
+ * created, keys sorted, no whitespace>\n".
+ */
+export function identityOfManifest(manifest: { files: Record<string, string> } & Record<string, unknown>): string {
   const lines = Object.keys(manifest.files)
     .sort()
     .map((name) => `${name} ${manifest.files[name]}\n`)
     .join("");
-  return sha256(lines);
+  const { files: _files, name: _name, version: _version, created: _created, ...answering } = manifest;
+  return sha256(`${lines}manifest ${sha256(sortedJson(answering))}\n`);
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+/** The identity of a version's files (model.json, shards, manifest.json). */
+export function identityOf(files: Record<string, ArrayBuffer>): string {
+  return identityOfManifest(JSON.parse(decoder.decode(files["manifest.json"])));
+}
 
 /**
  * A fixture's files made into a distinct artifact: model.json gains a `publishedAs` field (TF.js
@@ -73,6 +95,31 @@ export async function publish({ kv, bucket, load }: Stores, name: string, spec: 
     `model:${name}`,
     JSON.stringify({ versions, labels: spec.labels ?? {}, canary_percent: spec.canary_percent ?? 0 }),
   );
+}
+
+/** The same files with manifest.json edited (the weights and model.json untouched). */
+export function withManifest(
+  files: Record<string, ArrayBuffer>,
+  edit: (manifest: Record<string, unknown> & { signature: { outputs: Array<{ name: string }> } }) => void,
+): Record<string, ArrayBuffer> {
+  const manifest = JSON.parse(decoder.decode(files["manifest.json"]));
+  edit(manifest);
+  return { ...files, "manifest.json": encoder.encode(JSON.stringify(manifest)).buffer as ArrayBuffer };
+}
+
+/** Publishes versions given by their files as they are (no `publishedAs`), with the record naming their identities. */
+export async function publishFiles(
+  { kv, bucket }: Omit<Stores, "load">,
+  name: string,
+  versions: Record<number, Record<string, ArrayBuffer>>,
+  labels: Record<string, number> = {},
+): Promise<void> {
+  const record: Record<string, { sha256: string }> = {};
+  for (const [version, files] of Object.entries(versions)) {
+    for (const [file, bytes] of Object.entries(files)) await bucket.put(`models/${name}/${version}/${file}`, bytes);
+    record[version] = { sha256: identityOf(files) };
+  }
+  await kv.put(`model:${name}`, JSON.stringify({ versions: record, labels, canary_percent: 0 }));
 }
 
 /** The documented canary split: sha256("<model>\n<key>"), first 4 bytes big-endian, scaled to [0, 100). */

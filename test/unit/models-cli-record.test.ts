@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CliError } from "../../scripts/models/cli-error.ts";
+import { parseVersion } from "../../scripts/models/labels.ts";
 import { renderRecords } from "../../scripts/models/list.ts";
 import { publish } from "../../scripts/models/publish.ts";
 import {
@@ -88,6 +89,24 @@ describe("record changes", () => {
     expect(parseRecord("m", serialiseRecord(record({ labels: { stable: 2 } })))).toEqual(
       record({ labels: { stable: 2 } }),
     );
+  });
+});
+
+describe("version keys", () => {
+  const entry = { sha256: "a".repeat(64) };
+  it("must be canonical integers: refused on write and on read, and as a CLI argument", () => {
+    for (const key of ["01", "00", "+1", "1.0", "9007199254740992"]) {
+      const record = { ...emptyRecord(), versions: { [key]: entry } };
+      expect(() => serialiseRecord(record), key).toThrow();
+      expect(() => parseRecord("m", JSON.stringify(record)), key).toThrow(CliError);
+      expect(ModelRecordSchema.safeParse(record).success, key).toBe(false);
+    }
+    for (const key of ["0", "1", "10", "9007199254740991"]) {
+      expect(ModelRecordSchema.safeParse({ versions: { [key]: entry } }).success, key).toBe(true);
+    }
+    expect(() => parseVersion("01")).toThrow(/without leading zeros/);
+    expect(() => parseVersion("9007199254740992")).toThrow(/at most 2\^53-1/);
+    expect(parseVersion("12")).toBe(12);
   });
 });
 

@@ -15,6 +15,7 @@ import { Miniflare } from "miniflare";
 import { afterAll, describe, expect, it } from "vitest";
 import { ManifestSchema } from "../../src/core/models/manifest.ts";
 import { type ModelRecord, ModelRecordSchema } from "../../src/core/models/record.ts";
+import { identityOfManifest } from "../support/repository.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const TIMEOUT = 240_000;
@@ -66,13 +67,15 @@ const seedRecord = (persistTo: string, name: string, record: ModelRecord) =>
 
 const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
 
-/** The identity the record stores: sha256 over the "<file> <sha256>\n" lines of the artifact files, sorted by name. */
+/**
+ * The identity the record stores (test/support/repository.ts, independent of the code): the
+ * manifest as uploaded, whose `files` must be the sha256 of the artifact files read here.
+ */
 function identityOf(dir: string, files: string[]): string {
-  const lines = [...files]
-    .sort()
-    .map((f) => `${f} ${sha256(readFileSync(join(dir, f)))}\n`)
-    .join("");
-  return sha256(lines);
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+  expect(Object.keys(manifest.files).sort()).toEqual([...files].sort());
+  for (const f of files) expect(manifest.files[f], f).toBe(sha256(readFileSync(join(dir, f))));
+  return identityOfManifest(manifest);
 }
 
 /** A copy of a bundled fixture version, as the converter wrote it (no manifest.json unless asked). */

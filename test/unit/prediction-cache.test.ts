@@ -29,7 +29,7 @@ const inputs: NamedTensors = {
 };
 
 /** The layout from the module's doc comment, written out with Buffer. */
-function reference(sha: string, outputs: string[], tensors: NamedTensors): string {
+function reference(sha: string, outputs: string[], tensors: NamedTensors, scope = ""): string {
   const parts: Buffer[] = [];
   const u32 = (n: number) => {
     const b = Buffer.alloc(4);
@@ -41,7 +41,8 @@ function reference(sha: string, outputs: string[], tensors: NamedTensors): strin
     u32(b.length);
     parts.push(b);
   };
-  str("stateless-serve/prediction-key/1");
+  str("stateless-serve/prediction-key/2");
+  str(scope);
   str(sha);
   u32(outputs.length);
   outputs.forEach(str);
@@ -82,6 +83,9 @@ describe("the prediction key", () => {
         .update(keyMaterial(SHA, ["probs", "class"], inputs))
         .digest("hex"),
     ).toBe(key);
+    const scoped = await predictionKey(SHA, ["probs", "class"], inputs, "key:0123456789ab");
+    expect(scoped).toBe(reference(SHA, ["probs", "class"], inputs, "key:0123456789ab"));
+    expect(scoped).not.toBe(key);
   });
 
   it("does not depend on the order the inputs were given in", async () => {

@@ -5,7 +5,6 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { artifactSha256 } from "../../src/core/digest.ts";
 import { ManifestSchema } from "../../src/core/models/manifest.ts";
 import { Registry } from "../../src/core/models/registry.ts";
 import type { ModelSource, ModelVersionFiles } from "../../src/core/models/source.ts";
@@ -14,6 +13,7 @@ import { DEFAULT_LIMITS } from "../../src/core/tensors/tensors.ts";
 import { ensureBackend } from "../../src/runtime/tfjs/backend.ts";
 import { tfjsRuntime } from "../../src/runtime/tfjs/model.ts";
 import { failure } from "../support/errors.ts";
+import { identityOfManifest } from "../support/repository.ts";
 
 const DIR = "model/artifacts/tiny_graph";
 const SHARD = "group1-shard1of1.bin";
@@ -46,7 +46,8 @@ function fixtureSource(damage: (version: number, files: Files) => void = () => {
       const manifestBytes = files.get("manifest.json")!;
       files.delete("manifest.json");
       if (!withManifest) return { files };
-      return { manifest: ManifestSchema.parse(JSON.parse(new TextDecoder().decode(manifestBytes))), files };
+      const json = JSON.parse(new TextDecoder().decode(manifestBytes));
+      return { manifest: ManifestSchema.parse(json), manifestJson: json, files };
     },
   };
 }
@@ -137,11 +138,9 @@ describe("a missing shard", () => {
 
 describe("a source that knows the artifact identity up front", () => {
   const pipelines = {};
-  const manifestOf = (version: number) =>
-    ManifestSchema.parse(JSON.parse(readFileSync(`${DIR}/${version}/manifest.json`, "utf8")));
 
   it("lets a warm isolate skip opening the files, and still opens them with the memo off", async () => {
-    const sha = await artifactSha256(manifestOf(2).files);
+    const sha = identityOfManifest(JSON.parse(readFileSync(`${DIR}/2/manifest.json`, "utf8")));
     for (const memo of [true, false]) {
       let opens = 0;
       const base = fixtureSource();
@@ -162,7 +161,7 @@ describe("a source that knows the artifact identity up front", () => {
       );
       expect(err.status).toBe(503);
       expect(err.message).toMatch(
-        /^model 'tiny_graph' version 1: its files are not the artifact the fake index names \([0-9a-f]{12}…, expected 000000000000…\)/,
+        /^model 'tiny_graph' version 1: its files and manifest are not the artifact the fake index names \(identity [0-9a-f]{12}…, expected 000000000000…\)/,
       );
     }
   });

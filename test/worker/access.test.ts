@@ -154,12 +154,24 @@ describe("rate limiting", () => {
     expect(ten.headers.get("retry-after")).toBe("10");
   });
 
-  it("does not limit unauthenticated requests (401 first) or the health routes", async () => {
-    const fake = limiter(false);
-    const api = appWith({ ...KEYS, RATE_LIMITER: fake.binding });
-    expect((await api.get("/v2")).status).toBe(401);
+  it("counts failed authentication against the client address: 401 under the limit, 429 over it", async () => {
+    const ip = { "cf-connecting-ip": "198.51.100.7" };
+    const under = limiter(true);
+    const open = appWith({ ...KEYS, RATE_LIMITER: under.binding });
+    expect((await open.call("GET", "/v2", undefined, ip)).status).toBe(401);
+    expect((await open.call("GET", "/v2", undefined, { ...ip, ...bearer("guess-1") })).status).toBe(401);
+    expect(under.keys).toEqual(["ip:198.51.100.7", "ip:198.51.100.7"]);
+
+    const over = limiter(false);
+    const api = appWith({ ...KEYS, RATE_LIMITER: over.binding });
+    for (const headers of [ip, { ...ip, ...bearer("guess-2") }]) {
+      const res = await api.call("POST", PREDICT, { instances: [row] }, headers);
+      expectJsonError(res, 429, /^rate limit exceeded for this client address; retry after 60 seconds$/);
+      expect(res.headers.get("retry-after")).toBe("60");
+    }
+    // The health routes stay open and unlimited.
     expect((await api.get("/v2/health/live")).status).toBe(200);
-    expect(fake.keys).toEqual([]);
+    expect(over.keys).toEqual(["ip:198.51.100.7", "ip:198.51.100.7"]);
   });
 
   it("serves without a limit when the binding is absent or failing (and logs the failure)", async () => {

@@ -246,6 +246,19 @@ describe("malformed binary bodies", () => {
     expect(res.json.error).toMatch(message);
   });
 
+  it("arrays nested 10,000 deep in the JSON header are a 400, not a stack overflow", async () => {
+    const nested = `${"[".repeat(10_000)}1${"]".repeat(10_000)}`;
+    const header = new TextEncoder().encode(
+      `{"inputs": [{"name": "features", "shape": [1, 4], "datatype": "FP32", "data": ${nested}}, {"name": "extra", "shape": [1, 2], "datatype": "FP32", "parameters": {"binary_data_size": 8}}]}`,
+    );
+    const res = await postBinary("/v2/models/tiny_layers/versions/1/infer", {
+      body: concat([header, fp32([1, 2])]),
+      headerLength: header.length,
+    });
+    expect(res.status, res.text.slice(0, 300)).toBe(400);
+    expect(res.json.error).toMatch(/^inputs\[0\]\.data: arrays may be nested at most 32 deep/);
+  });
+
   it("BYTES element lengths running past the end are a 400", async () => {
     const made = binaryBody(
       {

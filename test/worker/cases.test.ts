@@ -22,6 +22,8 @@ describe("case table", () => {
       expect(Object.keys(res.json)).toEqual(["error"]);
       expect(res.json.error).toMatch(c.error);
       expect(res.text).not.toMatch(/\n\s+at |\.ts:\d+/);
+      // Bounded: whatever the client sent, an error stays a short message.
+      expect(res.text.length).toBeLessThan(1200);
     }
   });
 });

@@ -197,3 +197,35 @@ describe("GET / for browsers and for API clients", () => {
     expect(withKey.json.models.length).toBeGreaterThan(0);
   });
 });
+
+describe("the pages' Content-Security-Policy and caching", () => {
+  /** The CSP source of a script, computed here from the bytes the page carried. */
+  async function hashOf(script: string): Promise<string> {
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(script)));
+    return `'sha256-${btoa(String.fromCharCode(...digest))}'`;
+  }
+
+  it("allow no inline script but the page's own, by the sha256 of exactly the script served", async () => {
+    const pages = [await api.call("GET", "/", undefined, { accept: BROWSER_ACCEPT }), await api.get("/docs")];
+    for (const page of pages) {
+      const csp = page.headers.get("content-security-policy") ?? "";
+      const scriptSrc = /(?:^|;\s*)script-src ([^;]*)/.exec(csp)?.[1] ?? "";
+      expect(scriptSrc, csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
+      const scripts = [...page.text.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+      expect(scripts).toHaveLength(1);
+      expect(page.text.match(/<script/g)).toHaveLength(1);
+      expect(scriptSrc.trim()).toBe(await hashOf(scripts[0]!));
+    }
+  });
+
+  it("do not let a Host header reach a shared cache: /docs and /openapi.json are private", async () => {
+    for (const path of ["/openapi.json", "/docs"]) {
+      const res = await exports.default.fetch(`http://attacker.example${path}`);
+      const text = await res.text();
+      expect(text, path).toContain("http://attacker.example"); // echoed for the curl examples…
+      const cacheControl = res.headers.get("cache-control") ?? "";
+      expect(cacheControl, path).toMatch(/\bprivate\b|\bno-store\b/); // …to this client only
+      expect(cacheControl, path).not.toMatch(/\bpublic\b|s-maxage/);
+    }
+  });
+});

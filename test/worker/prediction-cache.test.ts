@@ -49,6 +49,29 @@ describe("with PREDICTION_CACHE=on", () => {
     expect(hit.json.predictions[0].key).toBe("another-key");
   });
 
+  it("keeps API keys apart by default: a second key misses what the first stored (PREDICTION_CACHE_SCOPE=key)", async () => {
+    const keys = { API_KEYS: "key-one-0123456789,key-two-0123456789" };
+    const as = (key: string) => ({ authorization: `Bearer ${key}` });
+    const scoped = appWith({ PREDICTION_CACHE: "on", ...keys });
+    const body = tiny();
+    const first = await scoped.call("POST", TINY, body, as("key-one-0123456789"));
+    const again = await scoped.call("POST", TINY, body, as("key-one-0123456789"));
+    const other = await scoped.call("POST", TINY, body, as("key-two-0123456789"));
+    expect([first.status, again.status, other.status]).toEqual([200, 200, 200]);
+    expect([first, again, other].map((r) => r.headers.get("x-prediction-cache"))).toEqual(["miss", "hit", "miss"]);
+    expect(other.text).toBe(first.text);
+
+    // Shared only when asked for: then the second key hits what the first stored.
+    const shared = appWith({ PREDICTION_CACHE: "on", PREDICTION_CACHE_SCOPE: "shared", ...keys });
+    const body2 = tiny();
+    await shared.call("POST", TINY, body2, as("key-one-0123456789"));
+    const hit = await shared.call("POST", TINY, body2, as("key-two-0123456789"));
+    expect(hit.headers.get("x-prediction-cache")).toBe("hit");
+    expect((await appWith({ PREDICTION_CACHE_SCOPE: "everyone" }).get("/v2/models/tiny_layers")).json.error).toMatch(
+      /PREDICTION_CACHE_SCOPE must be "key" or "shared", got 'everyone'/,
+    );
+  });
+
   it("serves v2 infer and BYTES inputs through it the same way", async () => {
     const body = {
       inputs: [

@@ -187,7 +187,9 @@ describe("broken or unreachable artifacts", () => {
     );
     const res = await api.post("/v1/models/r2_identity:predict", { instances: [row] });
     expect(res.status).toBe(503);
-    expect(res.json.error).toMatch(/model 'r2_identity' version 1: its files are not the artifact the r2 index names/);
+    expect(res.json.error).toMatch(
+      /model 'r2_identity' version 1: its files and manifest are not the artifact the r2 index names/,
+    );
   });
 
   it("answer 503 for R2 versions when R2 fails, while bundled models keep serving", async () => {
@@ -259,5 +261,50 @@ describe("broken or unreachable artifacts", () => {
     const res = await api.post("/v1/models/r2_bad_record:predict", { instances: [row] });
     expect(res.status).toBe(503);
     expect(res.json.error).toMatch(/^the registry record for model 'r2_bad_record' is invalid \(versions\.1\.sha256: /);
+  });
+
+  it("hide only their own model when malformed: listed as unavailable with the reason, the others serve", async () => {
+    await publish("r2_beside_broken", { versions: { 1: tiny(1) } });
+    await env.REGISTRY.put("model:r2_broken_json", "{ not json");
+    await env.REGISTRY.put("model:r2_broken_key", JSON.stringify({ versions: { "01": { sha256: "a".repeat(64) } } }));
+    const home = await api.get("/");
+    expect(home.status, home.text).toBe(200);
+    const byName = new Map(home.json.models.map((m: { name: string }) => [m.name, m]));
+    expect(byName.get("r2_beside_broken")).toMatchObject({ versions: [1] });
+    expect(byName.get("tiny_layers")).toMatchObject({ versions: [1, 2] });
+    expect(byName.get("r2_broken_json")).toMatchObject({
+      versions: [],
+      error: expect.stringMatching(/record for model 'r2_broken_json' is not valid JSON/),
+    });
+    expect(byName.get("r2_broken_key")).toMatchObject({
+      versions: [],
+      error: expect.stringMatching(/record for model 'r2_broken_key' is invalid \(versions\.01: /),
+    });
+    const index = await api.post("/v2/repository/index", {});
+    expect(index.json).toContainEqual({
+      name: "r2_broken_json",
+      state: "UNAVAILABLE",
+      reason: expect.stringMatching(/not valid JSON/),
+    });
+    expect(index.json).toContainEqual(
+      expect.objectContaining({ name: "r2_beside_broken", version: "1", state: "READY" }),
+    );
+    expect((await api.post("/v1/models/r2_beside_broken:predict", { instances: [row] })).status).toBe(200);
+    expect((await api.post("/v1/models/r2_broken_key:predict", { instances: [row] })).status).toBe(503);
+    await env.REGISTRY.delete("model:r2_broken_json");
+    await env.REGISTRY.delete("model:r2_broken_key");
+  });
+
+  it("are not read by /v2/health/ready: bounded work per call, no per-model read", async () => {
+    await publish("r2_ready", { versions: { 1: tiny(1) } });
+    const calls: string[] = [];
+    const counting = {
+      get: (key: string, o: unknown) => (calls.push(`get ${key}`), env.REGISTRY.get(key, o as never)),
+      list: (o: KVNamespaceListOptions) => (calls.push(`list ${o.limit}`), env.REGISTRY.list(o)),
+    };
+    const ready = await appWith({ REGISTRY: counting }).get("/v2/health/ready");
+    expect([ready.status, ready.json]).toEqual([200, { ready: true }]);
+    // The bundled models answer from memory: the registry namespace is not touched at all.
+    expect(calls).toEqual([]);
   });
 });

@@ -29,7 +29,7 @@ export const BUNDLED_MODELS: BundledModel[] = [
     name: "flights",
     labels: undefined,
     versions: [
-      { version: 1, sha256: "6b9ec2731b9f3c673e27bb2e07c93bd3c6af85e9db81fdf3155d21a771ac5a6a", files: {
+      { version: 1, sha256: "94c02e861e205fa4d663b997b50744239df62fd4aaacb9f7f32059fe441dfb4d", files: {
         "model.json": f0 as unknown as ArrayBuffer,
         "manifest.json": f1 as unknown as ArrayBuffer,
         "group1-shard1of1.bin": f2 as unknown as ArrayBuffer,
@@ -40,12 +40,12 @@ export const BUNDLED_MODELS: BundledModel[] = [
     name: "tiny_graph",
     labels: f9 as unknown as ArrayBuffer,
     versions: [
-      { version: 1, sha256: "10f3fd074c627aae1f01482834b1c16158a30c3503fb63f8c39b488fe42986e0", files: {
+      { version: 1, sha256: "d836d4fa633e3bf99d0637e415b2809340c0ae414fa7901fba690929731a4425", files: {
         "model.json": f3 as unknown as ArrayBuffer,
         "manifest.json": f4 as unknown as ArrayBuffer,
         "group1-shard1of1.bin": f5 as unknown as ArrayBuffer,
       } },
-      { version: 2, sha256: "9b498347ad3410aecf47bd80c63c12bfa2554978601e54eb7d3312add5246a91", files: {
+      { version: 2, sha256: "1675db0faa53486c9f4ec42b30d9a5bf17a7952fc18cfc559511743c9b535b42", files: {
         "model.json": f6 as unknown as ArrayBuffer,
         "manifest.json": f7 as unknown as ArrayBuffer,
         "group1-shard1of1.bin": f8 as unknown as ArrayBuffer,
@@ -56,13 +56,13 @@ export const BUNDLED_MODELS: BundledModel[] = [
     name: "tiny_layers",
     labels: f18 as unknown as ArrayBuffer,
     versions: [
-      { version: 1, sha256: "69c17ec460e7dac73b751ca135fe7142a0ed29d7d79b7fe467ce651c0a428206", files: {
+      { version: 1, sha256: "031dcdabb170edea8c9226aba23c1ce0648d7ecb1fb51a97996ac669c142a8db", files: {
         "model.json": f10 as unknown as ArrayBuffer,
         "manifest.json": f11 as unknown as ArrayBuffer,
         "group1-shard1of2.bin": f12 as unknown as ArrayBuffer,
         "group1-shard2of2.bin": f13 as unknown as ArrayBuffer,
       } },
-      { version: 2, sha256: "c74fbcf0c362a496c9ea6b63bbb8cd8207f3e8bf3495728cb42699618dd113cc", files: {
+      { version: 2, sha256: "61cb7f8e130cf7d58527dd10288ff115d8511ff1e889f00b3ab48eb117edc1db", files: {
         "model.json": f14 as unknown as ArrayBuffer,
         "manifest.json": f15 as unknown as ArrayBuffer,
         "group1-shard1of2.bin": f16 as unknown as ArrayBuffer,
@@ -74,7 +74,7 @@ export const BUNDLED_MODELS: BundledModel[] = [
     name: "tiny_text",
     labels: f22 as unknown as ArrayBuffer,
     versions: [
-      { version: 1, sha256: "a214b7ed0eca6354dd2978bd27bc3cbe0f7f3891cbe6c09c95c03f5b3722abb2", files: {
+      { version: 1, sha256: "df47ee5b6cec14262038b3ec8ccf556959f9603907795d0760e48aa893868523", files: {
         "model.json": f19 as unknown as ArrayBuffer,
         "manifest.json": f20 as unknown as ArrayBuffer,
         "group1-shard1of1.bin": f21 as unknown as ArrayBuffer,

@@ -2,14 +2,14 @@
  * Models bundled into the Worker from model/artifacts (see scripts/bundle-models.ts).
  * Files arrive as raw bytes; the manifest and labels are parsed per call (cheap, pure).
  */
-import { parseManifest } from "../../core/models/manifest.ts";
+import { readManifest } from "../../core/models/manifest.ts";
 import type { ModelIndexEntry, ModelSource, ModelVersionFiles } from "../../core/models/source.ts";
 
 export interface BundledModel {
   name: string;
   /** labels.json: { "<label>": <version> }. */
   labels: ArrayBuffer | undefined;
-  /** `sha256`: the artifact identity computed from manifest.json at build time (absent without a manifest). */
+  /** `sha256`: the version's identity (core/models/identity.ts) computed at build time (absent without a manifest). */
   versions: Array<{ version: number; sha256?: string; files: Record<string, ArrayBuffer> }>;
 }
 
@@ -31,6 +31,9 @@ export function bundledSource(models: readonly BundledModel[]): ModelSource {
     async index(): Promise<ModelIndexEntry[]> {
       return models.map((m) => ({ name: m.name, versions: m.versions.map((v) => v.version), labels: parseLabels(m) }));
     },
+    async hasModels() {
+      return models.length > 0;
+    },
     identity(name, version) {
       return models.find((m) => m.name === name)?.versions.find((v) => v.version === version)?.sha256;
     },
@@ -40,7 +43,8 @@ export function bundledSource(models: readonly BundledModel[]): ModelSource {
       const files = new Map(Object.entries(found.files).filter(([file]) => file !== "manifest.json"));
       const manifestBytes = found.files["manifest.json"];
       if (!manifestBytes) return { files };
-      return { manifest: parseManifest(manifestBytes, `model '${name}' version ${version}`), files };
+      const { manifest, json } = readManifest(manifestBytes, `model '${name}' version ${version}`);
+      return { manifest, manifestJson: json, files };
     },
   };
 }

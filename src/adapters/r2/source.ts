@@ -8,8 +8,8 @@
  * One source per request (built in deps.ts): the records it reads are kept on this object for
  * the request's duration only.
  */
-import { modelNotReady } from "../../core/errors.ts";
-import { parseManifest } from "../../core/models/manifest.ts";
+import { modelNotReady, ServeError } from "../../core/errors.ts";
+import { readManifest } from "../../core/models/manifest.ts";
 import { type ModelRecord, ModelRecordSchema, RECORD_PREFIX, recordKey } from "../../core/models/record.ts";
 import type { ModelIndexEntry, ModelSource, ModelVersionFiles } from "../../core/models/source.ts";
 import type { FileCache } from "../cache-api/artifact-files.ts";
@@ -90,11 +90,25 @@ export function r2Source(
   return {
     kind: "r2",
     names,
+    async hasModels() {
+      if (!registry) return false;
+      try {
+        return (await registry.list({ prefix: RECORD_PREFIX, limit: 1 })).keys.length > 0;
+      } catch (err) {
+        throw modelNotReady(`the model registry (KV) is unavailable: ${short(err)}`);
+      }
+    },
     async index() {
       const entries: ModelIndexEntry[] = [];
       for (const name of await names()) {
-        const found = await record(name);
-        if (found) entries.push(entryOf(name, found));
+        // A record that cannot be read or parsed hides only its own model: listed, with the reason.
+        try {
+          const found = await record(name);
+          if (found) entries.push(entryOf(name, found));
+        } catch (err) {
+          if (!(err instanceof ServeError)) throw err;
+          entries.push({ name, versions: [], labels: {}, error: err.message });
+        }
       }
       return entries;
     },
@@ -121,13 +135,13 @@ export function r2Source(
         if (!bytes) throw modelNotReady(`${label}: '${prefix}${file}' is missing from the model repository`);
         return bytes;
       };
-      const manifest = parseManifest(await read("manifest.json"), label);
+      const { manifest, json } = readManifest(await read("manifest.json"), label);
       const entries = await Promise.all(
         Object.entries(manifest.files).map(
           async ([file, sha256]) => [file, await options.files.get(sha256, () => read(file))] as const,
         ),
       );
-      return { manifest, files: new Map(entries) };
+      return { manifest, manifestJson: json, files: new Map(entries) };
     },
   };
 }

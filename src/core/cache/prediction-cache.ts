@@ -11,7 +11,9 @@
  * and answers are byte-identical either way (pass-through keys and context details included).
  *
  * Byte layout (integers u32 little-endian; a *string* is its UTF-8 byte length then its bytes):
- *   key:   string "stateless-serve/prediction-key/1", string model sha256 (hex),
+ *   key:   string "stateless-serve/prediction-key/2", string scope (the caller's principal, e.g.
+ *          "key:<12 hex>", when PREDICTION_CACHE_SCOPE=key and API keys are on; "" when shared),
+ *          string model sha256 (hex),
  *          u32 n, n × string output name (in the order asked), then the inputs as a *tensor block*
  *          sorted by name (UTF-16 code-unit order)
  *   value: string "stateless-serve/prediction-value/1", then the outputs as a tensor block in
@@ -35,7 +37,7 @@ export interface PredictionCache {
   put(key: string, value: Uint8Array): Promise<void>;
 }
 
-export const KEY_MAGIC = "stateless-serve/prediction-key/1";
+export const KEY_MAGIC = "stateless-serve/prediction-key/2";
 export const VALUE_MAGIC = "stateless-serve/prediction-value/1";
 
 const encoder = new TextEncoder();
@@ -151,10 +153,19 @@ class Reader {
   }
 }
 
-/** The bytes the key hashes (exported for the reference test). */
-export function keyMaterial(modelSha256: string, outputNames: readonly string[], inputs: NamedTensors): Uint8Array {
+/**
+ * The bytes the key hashes (exported for the reference test). `scope` keeps callers apart: an
+ * entry one API key stored is not a hit for another, so a hit reveals nothing of others' queries.
+ */
+export function keyMaterial(
+  modelSha256: string,
+  outputNames: readonly string[],
+  inputs: NamedTensors,
+  scope = "",
+): Uint8Array {
   const w = new Writer();
   w.string(KEY_MAGIC);
+  w.string(scope);
   w.string(modelSha256);
   w.u32(outputNames.length);
   for (const name of outputNames) w.string(name);
@@ -171,8 +182,9 @@ export function predictionKey(
   modelSha256: string,
   outputNames: readonly string[],
   inputs: NamedTensors,
+  scope = "",
 ): Promise<string> {
-  return sha256Hex(keyMaterial(modelSha256, outputNames, inputs));
+  return sha256Hex(keyMaterial(modelSha256, outputNames, inputs, scope));
 }
 
 export function encodeOutputs(outputs: NamedTensors, outputNames: readonly string[]): Uint8Array {
@@ -206,6 +218,8 @@ export function decodeOutputs(bytes: Uint8Array, outputNames: readonly string[])
 
 export interface CachedRunOptions {
   cache: PredictionCache;
+  /** Whose entries these are ("" = shared by every caller). */
+  scope?: string;
   modelSha256: string;
   outputNames: readonly string[];
   inputs: NamedTensors;
@@ -223,7 +237,7 @@ export async function cachedRun(options: CachedRunOptions, run: () => Promise<Na
   const lookup = await options.measure("cache", async () => {
     let key: string;
     try {
-      key = await predictionKey(options.modelSha256, outputNames, options.inputs);
+      key = await predictionKey(options.modelSha256, outputNames, options.inputs, options.scope);
     } catch (err) {
       log("prediction_cache_failed", { op: "key", error: String(err) });
       return { key: undefined, hit: undefined };

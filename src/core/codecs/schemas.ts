@@ -11,7 +11,7 @@
  * codecs against the signature; these schemas hold only what every model shares.
  */
 import { z } from "zod";
-import { describeValue, invalidInput } from "../errors.ts";
+import { describeValue, invalidInput, quoted } from "../errors.ts";
 import { V2_DATATYPES } from "../tensors/dtypes.ts";
 
 type Issue = z.core.$ZodRawIssue;
@@ -22,7 +22,8 @@ const expected = (what: string) => (issue: Issue) => `expected ${what}, got ${de
 /** A closed object: `what` for a value of the wrong type, `unknown` for an extra field. */
 function closed<S extends z.core.$ZodLooseShape>(shape: S, what: string, unknown: (field: string) => string) {
   return z.strictObject(shape, {
-    error: (issue) => (issue.code === "unrecognized_keys" ? unknown(String(issue.keys[0])) : expected(what)(issue)),
+    error: (issue) =>
+      issue.code === "unrecognized_keys" ? unknown(quoted(String(issue.keys[0])).slice(1, -1)) : expected(what)(issue),
   });
 }
 

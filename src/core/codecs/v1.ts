@@ -3,18 +3,21 @@
  * request formats in, `predictions` / `outputs` out, `{"b64": …}` for binary strings,
  * and pass-through keys echoed with each prediction ("keyed predictions").
  */
-import { describeValue, invalidInput } from "../errors.ts";
+import { describeValue, invalidInput, quoted } from "../errors.ts";
 import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../tensors/spec.ts";
 import {
+  checkRows,
   checkShape,
   elementCount,
   flatten,
   formatShape,
   type Limits,
+  sameShape,
   stackRows,
   toHostTensor,
 } from "../tensors/tensors.ts";
 import { type Json, jsonLeaves, nest } from "./json-values.ts";
+import { checkPassthrough } from "./passthrough.ts";
 import { parseEnvelope, V1PredictRequest } from "./schemas.ts";
 
 export interface V1Options {
@@ -83,7 +86,7 @@ function decodeRows(instances: readonly unknown[], sig: Signature, opts: V1Optio
       const at = named ? `${where}.${spec.name}` : where;
       const row = toRow(values[spec.name], spec, at, opts.limits);
       const first = rows.get(spec.name)![0];
-      if (first && formatShape(first.shape) !== formatShape(row.shape)) {
+      if (first && !sameShape(first.shape, row.shape)) {
         throw invalidInput(
           `${at}: ragged instances, expected shape ${formatShape(first.shape)} like instances[0], got ${formatShape(row.shape)}`,
         );
@@ -116,8 +119,11 @@ function splitNamed(
   const passed: Record<string, Json> = {};
   for (const [field, value] of Object.entries(instance)) {
     if (sig.inputs.some((s) => s.name === field)) values[field] = value;
-    else if (opts.passthrough.includes(field)) passed[field] = value;
-    else throw invalidInput(`${where}: unknown input '${field}'; this model's inputs are ${listNames(sig.inputs)}`);
+    else if (opts.passthrough.includes(field)) {
+      checkPassthrough(value, `${where}.${field}`);
+      passed[field] = value;
+    } else
+      throw invalidInput(`${where}: unknown input ${quoted(field)}; this model's inputs are ${listNames(sig.inputs)}`);
   }
   for (const spec of sig.inputs) {
     if (!(spec.name in values)) throw invalidInput(`${where}: missing input '${spec.name}'`);
@@ -147,6 +153,7 @@ function decodeColumns(columns: unknown, sig: Signature, opts: V1Options): V1Req
     const where = named ? `inputs.${spec.name}` : "inputs";
     const { shape, leaves } = flatten(values[spec.name], where, opts.limits);
     checkShape(spec, shape, where);
+    checkRows(shape, where);
     if (shape.length > 0 && shape[0]! > opts.limits.maxBatch) {
       throw invalidInput(`${where}: at most ${opts.limits.maxBatch} rows are allowed per request, got ${shape[0]}`);
     }

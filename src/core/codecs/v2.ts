@@ -2,11 +2,22 @@
  * Open Inference Protocol (KServe v2) `infer` codec: JSON tensors in (nested or flat data,
  * row-major), named outputs out, the request `id` echoed unchanged.
  */
-import { describeValue, invalidInput } from "../errors.ts";
+import { describeValue, invalidInput, quoted } from "../errors.ts";
 import { tfDtypeOf, type V2Datatype, v2DatatypeOf } from "../tensors/dtypes.ts";
 import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../tensors/spec.ts";
-import { checkShape, elementCount, flatten, formatShape, type Limits, toHostTensor } from "../tensors/tensors.ts";
+import {
+  checkRank,
+  checkRows,
+  checkShape,
+  elementCount,
+  flatten,
+  formatShape,
+  type Limits,
+  sameShape,
+  toHostTensor,
+} from "../tensors/tensors.ts";
 import { type Json, jsonLeaves } from "./json-values.ts";
+import { checkPassthrough } from "./passthrough.ts";
 import { parseEnvelope, V2InferRequest } from "./schemas.ts";
 import type { NamedOutput } from "./v1.ts";
 
@@ -52,7 +63,7 @@ export function tensorFromData(
   const count = elementCount(dims);
   const flat = flatten(data, `${where}.data`, limits);
   const isFlat = flat.shape.length === 1 && flat.leaves.length === count;
-  const isNested = formatShape(flat.shape) === formatShape(dims);
+  const isNested = sameShape(flat.shape, dims);
   if (!isFlat && !isNested) {
     throw invalidInput(
       `${where}.data: expected ${count} elements (shape ${formatShape(dims)}), flat or nested, got data of shape ${formatShape(flat.shape)}`,
@@ -86,16 +97,18 @@ export function decodeInputs<I extends V2InputHeader>(
     const spec = sig.inputs.find((s) => s.name === name);
     if (!spec) {
       throw invalidInput(
-        `${where}.name: unknown input '${name}'; this model's inputs are ${sig.inputs.map((s) => `'${s.name}'`).join(", ")}`,
+        `${where}.name: unknown input ${quoted(name)}; this model's inputs are ${sig.inputs.map((s) => `'${s.name}'`).join(", ")}`,
       );
     }
-    if (name in decoded) throw invalidInput(`${where}.name: input '${name}' is given twice`);
+    if (name in decoded) throw invalidInput(`${where}.name: input ${quoted(name)} is given twice`);
     if (!accepts(spec.dtype, datatype)) {
       throw invalidInput(
         `${where}.datatype: input '${name}' takes ${v2DatatypeOf(spec.dtype)}${spec.dtype === "float32" ? " (or FP16/FP64)" : spec.dtype === "int32" ? " (or another integer type)" : ""}, got ${datatype}`,
       );
     }
+    checkRank(dims.length, `${where}.shape`);
     checkShape(spec, dims, `${where}.shape`);
+    checkRows(dims, `${where}.shape`);
     const count = elementCount(dims);
     if (count > limits.maxElements) {
       throw invalidInput(`${where}.shape: at most ${limits.maxElements} elements are allowed per tensor, got ${count}`);
@@ -115,7 +128,10 @@ export function decodeInputs<I extends V2InputHeader>(
 export function requestOf(envelope: Omit<V2InferRequest, "inputs">, inputs: NamedTensors, sig: Signature): V2Request {
   const { id, parameters, outputs } = envelope;
   const request: V2Request = { inputs };
-  if (id !== undefined) request.id = id;
+  if (id !== undefined) {
+    checkPassthrough(id, "id");
+    request.id = id;
+  }
   if (parameters !== undefined) request.parameters = parameters;
   if (outputs !== undefined) request.outputs = decodeRequestedOutputs(outputs, sig);
   const binary = binaryOutputsOf(envelope, sig);
@@ -144,7 +160,7 @@ function decodeRequestedOutputs(outputs: ReadonlyArray<{ name: string }>, sig: S
   const names = outputs.map(({ name }, i) => {
     if (!sig.outputs.some((s) => s.name === name)) {
       throw invalidInput(
-        `outputs[${i}].name: unknown output '${name}'; this model's outputs are ${sig.outputs.map((s) => `'${s.name}'`).join(", ")}`,
+        `outputs[${i}].name: unknown output ${quoted(name)}; this model's outputs are ${sig.outputs.map((s) => `'${s.name}'`).join(", ")}`,
       );
     }
     return name;

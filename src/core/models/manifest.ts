@@ -38,6 +38,11 @@ const decoder = new TextDecoder();
 
 /** Parses and validates manifest bytes; a broken manifest makes the version not ready (503). */
 export function parseManifest(bytes: ArrayBuffer, label: string): Manifest {
+  return readManifest(bytes, label).manifest;
+}
+
+/** The manifest parsed, and its JSON value as written (what the version's identity covers: ./identity.ts). */
+export function readManifest(bytes: ArrayBuffer, label: string): { manifest: Manifest; json: unknown } {
   let json: unknown;
   try {
     json = JSON.parse(decoder.decode(bytes));
@@ -49,5 +54,5 @@ export function parseManifest(bytes: ArrayBuffer, label: string): Manifest {
     const issue = manifest.error.issues[0];
     throw modelNotReady(`${label}: manifest.json is invalid (${issue?.path.join(".")}: ${issue?.message})`);
   }
-  return manifest.data;
+  return { manifest: manifest.data, json };
 }

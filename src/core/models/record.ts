@@ -20,8 +20,12 @@ export const DEFAULT_LABEL = "stable";
 /** The label that takes `canary_percent` of the default traffic. */
 export const CANARY_LABEL = "canary";
 
-const Version = z.number().int().nonnegative();
-const VersionKey = z.string().regex(/^\d+$/, "a version number");
+const Version = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+/** Version keys are canonical (no leading zeros, at most 2^53-1), the form every ref parses to: core/models/ref.ts. */
+const VersionKey = z
+  .string()
+  .regex(/^(0|[1-9]\d*)$/, "a version number without leading zeros")
+  .refine((key) => Number.isSafeInteger(Number(key)), "a version number of at most 2^53-1");
 const Label = z.string().regex(NAME_PATTERN, "a label: letters, digits, '_', '.', '-'");
 
 export const ModelRecordSchema = z.object({

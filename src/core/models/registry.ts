@@ -3,15 +3,17 @@
  * (verifying each file against the manifest's sha256) and describes its public signature.
  *
  * THE ISOLATE MEMO. `LOADED` below is the one piece of module-scope memory in the Worker: loaded
- * models keyed by the sha256 of their artifact files, so a warm isolate skips reloading. It is an
+ * models keyed by their version identity (files AND manifest, ./identity.ts), so a warm isolate
+ * skips reloading, and two versions that share weights but differ in manifest never share an entry. It is an
  * optimisation only; the answer never depends on it. With `memo: false` (MODEL_CACHE=off) nothing
  * is stored: each request loads the model and disposes it afterwards. Storing the promise makes
  * loading single-flight: concurrent first requests share one load.
  */
-import { artifactSha256, sha256Hex } from "../digest.ts";
+import { sha256Hex } from "../digest.ts";
 import { modelNotFound, modelNotReady, ServeError } from "../errors.ts";
 import type { Pipeline, PipelineFactory } from "../pipeline/plugin.ts";
 import type { ModelFormat, Signature, TensorSpec } from "../tensors/spec.ts";
+import { versionIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
 import type { ModelRef } from "./ref.ts";
 import { routeDefault } from "./routing.ts";
@@ -25,7 +27,7 @@ export interface ServedModel {
   name: string;
   version: number;
   format: ModelFormat;
-  /** Identity of the artifact: sha256 over its files' sha256. */
+  /** The version's identity: its files and its manifest (./identity.ts). */
   sha256: string;
   source: string;
   description: string;
@@ -72,6 +74,23 @@ export class Registry {
     return merge(found.flat()).sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
+  /**
+   * Whether any source has a model, with bounded work per call: sources in order, each asked
+   * `hasModels` (bundled: in memory; R2: one KV list of at most one key), stopping at the first
+   * yes. No per-model read. A source that fails counts as having none.
+   */
+  async hasModels(): Promise<boolean> {
+    for (const source of this.sources) {
+      try {
+        if (source.hasModels ? await source.hasModels() : (await source.index()).length > 0) return true;
+      } catch (err) {
+        if (!(err instanceof ServeError)) throw err;
+        this.options.log?.("source_unavailable", { source: source.kind, for: "ready", error: err.message });
+      }
+    }
+    return false;
+  }
+
   /** Every model's name, sorted: what an unknown-model error lists (cheaper than `index`). */
   async names(): Promise<string[]> {
     const found = await this.fromSources("names", async (source) =>
@@ -94,7 +113,7 @@ export class Registry {
     const entry = await this.entry(ref.name);
     if (!entry) {
       const names = await this.names();
-      throw modelNotFound(`model '${ref.name}' not found; available models: ${names.join(", ") || "none"}`);
+      throw modelNotFound(`model '${ref.name}' not found; available models: ${listed(names)}`);
     }
     let version: number | undefined;
     if (ref.version !== undefined) {
@@ -178,7 +197,7 @@ export class Registry {
     );
   }
 
-  /** The files' identity, which must be the one the source's index names (when it names one). */
+  /** The version's identity (files and manifest), which must be the one the source's index names (when it names one). */
   private async checkedIdentity(
     files: ModelVersionFiles,
     known: string | undefined,
@@ -189,7 +208,7 @@ export class Registry {
     const key = await identity(files);
     if (known !== undefined && known !== key) {
       throw modelNotReady(
-        `model '${name}' version ${version}: its files are not the artifact the ${kind} index names (${key.slice(0, 12)}…, expected ${known.slice(0, 12)}…); rebuild or republish it`,
+        `model '${name}' version ${version}: its files and manifest are not the artifact the ${kind} index names (identity ${key.slice(0, 12)}…, expected ${known.slice(0, 12)}…); rebuild or republish it`,
       );
     }
     return key;
@@ -253,6 +272,13 @@ function memoised(key: string, load: () => Promise<ServedModel>): Promise<Served
   return loading;
 }
 
+/** Names for a message: the first 20, then how many more (a repository of thousands stays one short line). */
+function listed(names: readonly string[]): string {
+  if (names.length === 0) return "none";
+  const shown = names.slice(0, 20).join(", ");
+  return names.length > 20 ? `${shown} and ${names.length - 20} more` : shown;
+}
+
 /** Merges entries of the same model (in source order) into one per model. */
 function merge(entries: readonly ModelIndexEntry[]): ModelIndexEntry[] {
   const merged = new Map<string, ModelIndexEntry>();
@@ -263,6 +289,7 @@ function merge(entries: readonly ModelIndexEntry[]): ModelIndexEntry[] {
       continue;
     }
     seen.versions = [...new Set([...seen.versions, ...entry.versions])];
+    if (entry.error !== undefined) seen.error = entry.error;
     seen.labels = { ...seen.labels, ...entry.labels };
     if (entry.canaryPercent !== undefined) seen.canaryPercent = entry.canaryPercent;
   }
@@ -276,10 +303,10 @@ function renamed(served: ServedModel, name: string, version: number, source: str
 }
 
 async function identity(files: ModelVersionFiles): Promise<string> {
-  if (files.manifest) return artifactSha256(files.manifest.files);
+  if (files.manifest) return versionIdentity(files.manifest.files, files.manifestJson ?? files.manifest);
   const hashes: Record<string, string> = {};
   for (const [name, bytes] of files.files) hashes[name] = await sha256Hex(bytes);
-  return artifactSha256(hashes);
+  return versionIdentity(hashes);
 }
 
 async function verify(files: ModelVersionFiles, manifest: Manifest, label: string): Promise<void> {

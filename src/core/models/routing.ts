@@ -54,5 +54,9 @@ export function routingKeyOf(body: unknown): string | undefined {
   if (rowKey !== undefined) return rowKey;
   const columns = isObject(body.inputs) && Array.isArray(body.inputs.key) ? keyOf(body.inputs.key[0]) : undefined;
   if (columns !== undefined) return columns;
-  return JSON.stringify(body);
+  try {
+    return JSON.stringify(body);
+  } catch {
+    return undefined; // nested too deep to print: the codec refuses it with a 400 anyway
+  }
 }

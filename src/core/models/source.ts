@@ -11,11 +11,21 @@ export interface ModelIndexEntry {
   labels: Record<string, number>;
   /** Share (0-100) of unqualified requests the `canary` label takes (see core/models/routing.ts). */
   canaryPercent?: number;
+  /**
+   * Why the source cannot say what this model holds (e.g. its pointer record is malformed): the
+   * model is listed as unavailable with this reason, and every other model keeps serving.
+   */
+  error?: string;
 }
 
 export interface ModelVersionFiles {
   /** The version's manifest, when its directory has one. */
   manifest?: Manifest;
+  /**
+   * The manifest's JSON value as written, which the version's identity covers (core/models/
+   * identity.ts). Without it the parsed `manifest` stands in (same answers, another identity).
+   */
+  manifestJson?: unknown;
   /** model.json and every weight shard, by file name. */
   files: ReadonlyMap<string, ArrayBuffer>;
 }
@@ -24,13 +34,19 @@ export interface ModelSource {
   /** Short name for messages and headers, e.g. "bundled" or "r2". */
   readonly kind: string;
   index(): Promise<ModelIndexEntry[]>;
+  /**
+   * Whether it has any model at all, with bounded work (one cheap call at most): what
+   * `/v2/health/ready` asks. Optional; without it, `index` is asked.
+   */
+  hasModels?(): Promise<boolean>;
   /** The names of its models, when cheaper than `index` (e.g. without reading each record). Optional. */
   names?(): Promise<string[]>;
   /** One model's entry, when the source can find it without listing everything. Optional. */
   lookup?(name: string): Promise<ModelIndexEntry | undefined>;
   /**
-   * The artifact's identity (sha256 over its files' sha256, see core/digest.ts) when the source
-   * knows it without reading the files, e.g. computed at build time. Optional.
+   * The version's identity (its files and its manifest, see core/models/identity.ts) when the
+   * source knows it without reading the files: computed at build time (bundled) or written by
+   * `npm run models -- publish` into the pointer record (R2). Checked on every load. Optional.
    */
   identity?(name: string, version: number): string | undefined;
   open(name: string, version: number): Promise<ModelVersionFiles | undefined>;

@@ -22,6 +22,8 @@ export interface Deps {
   trace?: Trace;
   /** The opt-in prediction cache (PREDICTION_CACHE=on); absent when off. */
   predictionCache?: PredictionCache;
+  /** Whose prediction-cache entries this request reads and writes ("" or absent: shared). */
+  cacheScope?: string;
 }
 
 const measure = <T>(deps: Deps, span: Span, fn: () => Promise<T>): Promise<T> =>
@@ -113,6 +115,7 @@ function run(
   return cachedRun(
     {
       cache,
+      scope: deps.cacheScope ?? "",
       modelSha256: model.sha256,
       outputNames,
       inputs: feeds,

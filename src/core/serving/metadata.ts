@@ -66,7 +66,12 @@ export async function modelReadiness(deps: Deps, ref: ModelRef): Promise<ModelRe
   }
 }
 
-/** The server is ready when it has at least one model to serve. */
-export async function serverReady(deps: Deps): Promise<boolean> {
-  return (await deps.registry.index()).length > 0;
+/**
+ * The server is ready when some source has a model to serve. Bounded work per call (the route is
+ * open and unauthenticated): bundled models answer from memory; otherwise one KV list of at most
+ * one key. No pointer record is read and no model loaded (per-model readiness is
+ * `/v2/models/{name}/ready`).
+ */
+export function serverReady(deps: Deps): Promise<boolean> {
+  return deps.registry.hasModels();
 }

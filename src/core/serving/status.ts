@@ -40,10 +40,20 @@ export async function modelStatus(deps: Deps, ref: ModelRef): Promise<VersionSta
   return states;
 }
 
-/** Every version of every model with its state, in index order (`readyOnly`: only those that load). */
-export async function repositoryIndex(deps: Deps, readyOnly: boolean): Promise<Array<VersionState & { name: string }>> {
-  const rows: Array<VersionState & { name: string }> = [];
+/** A repository index row: a version and its state, or (no version) a model whose versions cannot be known. */
+export type IndexRow = { name: string; error?: string } & (
+  | { version: number }
+  | { version?: undefined; error: string }
+);
+
+/**
+ * Every version of every model with its state, in index order (`readyOnly`: only those that load).
+ * A model whose pointer record is broken is one row without a version, with the reason.
+ */
+export async function repositoryIndex(deps: Deps, readyOnly: boolean): Promise<IndexRow[]> {
+  const rows: IndexRow[] = [];
   for (const entry of await deps.registry.index()) {
+    if (entry.error !== undefined && !readyOnly) rows.push({ name: entry.name, error: entry.error });
     for (const version of entry.versions) {
       const state = await stateOf(deps, entry.name, version);
       if (!readyOnly || state.error === undefined) rows.push({ name: entry.name, ...state });

@@ -17,14 +17,47 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = { maxBatch: 1024, maxElements: 1_000_000, maxStringBytes: 65_536 };
 
+/**
+ * Most dimensions a tensor in a request may have (nesting depth of JSON data, length of a v2
+ * `shape`). Far above any model's rank, and it bounds every walk over client data, so deep
+ * nesting is a 400, never a stack overflow.
+ */
+export const MAX_RANK = 32;
+
+/** How many dimensions an error message prints before it summarises the rest. */
+const SHOWN_DIMS = 8;
+
 const encoder = new TextEncoder();
 
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((n, d) => n * d, 1);
 }
 
+/** A shape for messages; a long one is cut short (a 2-million-dimension shape must not make a 6 MB error). */
 export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(", ")}]`;
+  if (shape.length <= SHOWN_DIMS) return `[${shape.join(", ")}]`;
+  return `[${shape.slice(0, SHOWN_DIMS).join(", ")}, … (${shape.length} dimensions)]`;
+}
+
+/** True when two shapes are the same. */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * Refuses a batch of zero rows (a first dimension of 0), the same for every model and protocol
+ * (v1 `instances: []` is refused by its schema): nothing would run, and a model or pipeline
+ * given no rows has nothing to answer.
+ */
+export function checkRows(shape: readonly number[], where: string): void {
+  if (shape.length > 0 && shape[0] === 0) throw invalidInput(`${where}: at least 1 row is required per request, got 0`);
+}
+
+/** Refuses a shape with more than MAX_RANK dimensions. */
+export function checkRank(rank: number, where: string): void {
+  if (rank > MAX_RANK) {
+    throw invalidInput(`${where}: at most ${MAX_RANK} dimensions are allowed, got ${rank}`);
+  }
 }
 
 function isB64(value: unknown): value is { b64: string } {
@@ -45,6 +78,11 @@ export function flatten(value: unknown, where: string, limits: Limits): { shape:
   const shape: number[] = [];
   for (let probe = value; Array.isArray(probe); probe = probe[0]) {
     shape.push(probe.length);
+    if (shape.length > MAX_RANK) {
+      throw invalidInput(
+        `${where}: arrays may be nested at most ${MAX_RANK} deep (a tensor of rank ${MAX_RANK}), got more`,
+      );
+    }
     if (probe.length === 0) break;
   }
   const total = elementCount(shape);

@@ -8,6 +8,9 @@
  * - API_KEYS unset: the Worker serves openly. It cannot log that "once" (a logged-already flag
  *   would be isolate state), so every open response carries `x-auth: open`, and the request's one
  *   log line says `"auth":"open"` (src/http/middleware/observe.ts); both are documented in docs/security.md.
+ * - Every failed authentication (missing or unknown key) counts against the rate limit of the
+ *   client's address (`ip:<cf-connecting-ip>`, limiter.ts), so keys cannot be guessed at full
+ *   speed: over the limit, the answer is 429 instead of 401.
  * - The caller's identity for rate limiting and logs (`principal`) is `key:<sha256 prefix>` for a
  *   keyed caller (never the key itself) and `ip:<cf-connecting-ip>` when open.
  */
@@ -16,6 +19,7 @@ import type { AppEnv } from "../app-env.ts";
 import { errorResponse } from "../errors.ts";
 import { prefersHtml } from "../routes/playground.ts";
 import { settingsOf } from "../settings.ts";
+import { overLimit } from "./limiter.ts";
 
 /** Routes served without a key (and without a rate limit): health, and the API's own docs. */
 export const OPEN_PATHS: ReadonlySet<string> = new Set([
@@ -84,11 +88,15 @@ export function auth(): MiddlewareHandler<AppEnv> {
       return;
     }
     const token = bearerToken(c.req.header("authorization"));
-    if (token === undefined) {
-      return errorResponse(401, "missing API key: send 'Authorization: Bearer <key>'", { "WWW-Authenticate": REALM });
-    }
-    const principal = await matchKey(token, apiKeys);
+    const principal = token === undefined ? undefined : await matchKey(token, apiKeys);
     if (principal === undefined) {
+      const limited = await overLimit(c, clientIp(c.req.header("cf-connecting-ip")));
+      if (limited) return limited;
+      if (token === undefined) {
+        return errorResponse(401, "missing API key: send 'Authorization: Bearer <key>'", {
+          "WWW-Authenticate": REALM,
+        });
+      }
       return errorResponse(401, "invalid API key", { "WWW-Authenticate": `${REALM}, error="invalid_token"` });
     }
     c.set("principal", principal);

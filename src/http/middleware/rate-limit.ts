@@ -9,39 +9,20 @@
  * - No binding: no limit and no error. A binding that throws: the request is served (availability
  *   over strictness; the limiter is best-effort and per-location anyway) and the fault is logged.
  * - The health routes are not limited.
+ * - Failed authentication is limited too, by client address, in auth.ts (before this runs).
  */
 import type { MiddlewareHandler } from "hono";
-import { log } from "../../core/observability/log.ts";
 import type { AppEnv } from "../app-env.ts";
-import { errorResponse } from "../errors.ts";
-import { settingsOf } from "../settings.ts";
 import { clientIp, isOpenRequest } from "./auth.ts";
+import { overLimit } from "./limiter.ts";
 
-/** The part of the binding this middleware uses (workers-types' `RateLimit`). */
-export interface Limiter {
-  limit(options: { key: string }): Promise<{ success: boolean }>;
-}
+export type { Limiter } from "./limiter.ts";
 
 export function rateLimit(): MiddlewareHandler<AppEnv> {
   return async function perCallerRateLimit(c, next) {
     if (isOpenRequest(c.req.method, c.req.path, c.req.header("accept"))) return next();
-    const limiter = (c.env as { RATE_LIMITER?: Limiter }).RATE_LIMITER;
-    if (!limiter) return next();
-    const { rateLimitPeriod } = settingsOf(c).access;
-    const key = c.var.principal ?? clientIp(c.req.header("cf-connecting-ip"));
-    let allowed: boolean;
-    try {
-      allowed = (await limiter.limit({ key })).success;
-    } catch (err) {
-      log("rate_limit_unavailable", { request_id: c.var.requestId, path: c.req.path, error: String(err) });
-      return next();
-    }
-    if (!allowed) {
-      const who = key.startsWith("key:") ? "this API key" : "this client address";
-      return errorResponse(429, `rate limit exceeded for ${who}; retry after ${rateLimitPeriod} seconds`, {
-        "Retry-After": String(rateLimitPeriod),
-      });
-    }
+    const refused = await overLimit(c, c.var.principal ?? clientIp(c.req.header("cf-connecting-ip")));
+    if (refused) return refused;
     await next();
   };
 }

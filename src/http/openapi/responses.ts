@@ -80,7 +80,15 @@ export const V2InferResponse = z.object({
 });
 
 export const V2RepositoryIndex = z.array(
-  z.object({ name: z.string(), version: z.string(), state: z.enum(["READY", "UNAVAILABLE"]), reason: z.string() }),
+  z.object({
+    name: z.string(),
+    version: z
+      .string()
+      .optional()
+      .meta({ description: "Absent for a model whose versions cannot be known (its pointer record is broken)." }),
+    state: z.enum(["READY", "UNAVAILABLE"]),
+    reason: z.string(),
+  }),
 );
 
 export const ServerIndex = z.object({
@@ -92,6 +100,12 @@ export const ServerIndex = z.object({
       versions: z.array(z.int()),
       labels: z.record(z.string(), z.int()),
       canaryPercent: z.number().optional(),
+      error: z
+        .string()
+        .optional()
+        .meta({
+          description: "Why the model is unavailable (e.g. its pointer record is malformed); the others serve.",
+        }),
     }),
   ),
   endpoints: z.record(z.string(), z.string()),

@@ -55,7 +55,8 @@ function operationHtml(method: string, path: string, op: Json, doc: Json): strin
   return parts.join("\n");
 }
 
-const COPY_SCRIPT = `document.addEventListener("click",function(e){var b=e.target;if(!b.classList||!b.classList.contains("copy"))return;
+/** The page's one script (its sha256 goes into the Content-Security-Policy: ./headers.ts). */
+export const COPY_SCRIPT = `document.addEventListener("click",function(e){var b=e.target;if(!b.classList||!b.classList.contains("copy"))return;
 const code=b.parentElement.nextElementSibling.textContent;if(navigator.clipboard){navigator.clipboard.writeText(code).then(function(){b.textContent="Copied";setTimeout(function(){b.textContent="Copy"},1500)})}});`;
 
 /** Each status once, with what it means (the routes list only the numbers). */

@@ -220,8 +220,13 @@ export const PLAYGROUND_SCRIPT = String.raw`
       if (!r.res.ok) { showError(r); return; }
       models = r.json.models;
       clear(modelSel);
-      models.forEach(function (m) { modelSel.appendChild(el("option", { value: m.name, text: m.name })); });
-      var preferred = models.some(function (m) { return m.name === "flights"; }) ? "flights" : (models[0] && models[0].name);
+      models.forEach(function (m) {
+        // A model whose record is broken is listed, unavailable, with the reason as its title.
+        var attrs = m.error ? { value: m.name, text: m.name + " (unavailable)", disabled: "", title: m.error } : { value: m.name, text: m.name };
+        modelSel.appendChild(el("option", attrs));
+      });
+      var usable = models.filter(function (m) { return !m.error; });
+      var preferred = usable.some(function (m) { return m.name === "flights"; }) ? "flights" : (usable[0] && usable[0].name);
       modelSel.value = preferred || "";
       fillVersions();
       return showForm();

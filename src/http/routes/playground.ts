@@ -3,8 +3,9 @@
  * The page is chosen only when the Accept header prefers `text/html` to JSON (a browser's
  * `text/html,…,*\/*;q=0.8`); `*\/*`, no Accept, or a tie keep JSON.
  */
-import { PAGE_HEADERS } from "../pages/headers.ts";
+import { pageHeaders } from "../pages/headers.ts";
 import { PLAYGROUND_PAGE } from "../pages/playground-page.ts";
+import { PLAYGROUND_SCRIPT } from "../pages/playground-script.ts";
 
 /** The q-value the Accept header gives a media type (exact match over `type/*` over `*\/*`). */
 function quality(accept: string, type: string, wildcards: boolean): number {
@@ -29,6 +30,6 @@ export function prefersHtml(accept: string | undefined | null): boolean {
   return html > 0 && html > quality(accept, "application/json", true);
 }
 
-export function playgroundResponse(): Response {
-  return new Response(PLAYGROUND_PAGE, { headers: { ...PAGE_HEADERS, vary: "Accept" } });
+export async function playgroundResponse(): Promise<Response> {
+  return new Response(PLAYGROUND_PAGE, { headers: { ...(await pageHeaders(PLAYGROUND_SCRIPT)), vary: "Accept" } });
 }

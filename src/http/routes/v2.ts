@@ -71,7 +71,7 @@ v2.post("/repository/index", async (c) => {
   return c.json(
     rows.map(({ name, version, error }) => ({
       name,
-      version: String(version),
+      ...(version === undefined ? {} : { version: String(version) }),
       state: error === undefined ? "READY" : "UNAVAILABLE",
       reason: error ?? "",
     })),
