@@ -87,7 +87,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
   });
 }
 
-/** Inside index.js: minified bytes per package (node_modules/<pkg>) or source folder. */
+/** Inside worker.js: minified bytes per package (node_modules/<pkg>) or source folder. */
 function packages(metafile: string, script: string): Array<{ name: string; bytes: number }> {
   const meta = JSON.parse(readFileSync(metafile, "utf8")) as {
     outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
