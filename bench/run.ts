@@ -73,6 +73,7 @@ Progress goes to stderr (one line per row and round), the tables to stdout; writ
       ["--quick", "short runs, to check the harness (numbers are not comparable)"],
       ["--no-image", "skip the image model workloads (MobileNetV2, 224x224x3, converter-produced)"],
       ["--only RE", "run only the workloads whose id matches RE (case-insensitive), e.g. 'pred. cache'"],
+      ["--targets RE", "run only the targets whose name matches RE, e.g. '^floor|worker-wasm|node-cpu'"],
       ["--out FILE", "where to write the results (default bench/results.json)"],
     ],
     examples: [
@@ -100,6 +101,7 @@ const text = (name: string) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const ONLY = text("only");
+const TARGETS_RE = text("targets");
 const OUT = text("out") ?? "bench/results.json";
 
 /** One measurement of one target on one workload. */
@@ -431,14 +433,19 @@ const TARGETS = [
 ];
 /** Who runs a workload: its own list (prediction-cache workloads), else every server target. */
 const targetsOf = (w: Workload) =>
-  w.targets ?? [
-    "floor",
-    ...(w.model === "flights" ? ["floor-kv"] : []),
-    "worker-wasm",
-    "worker-cpu",
-    "node-cpu",
-    "node-wasm",
-  ];
+  (
+    w.targets ?? [
+      "floor",
+      ...(w.model === "flights" ? ["floor-kv"] : []),
+      "worker-wasm",
+      "worker-cpu",
+      "node-cpu",
+      "node-wasm",
+    ]
+  ).filter(targetWanted);
+function targetWanted(target: string): boolean {
+  return TARGETS_RE === undefined || new RegExp(TARGETS_RE).test(target);
+}
 /** The floor a workload's rows are compared with: the KV-reading one for flights (its context). */
 const floorOf = (w: Pick<Workload, "model">) => (w.model === "flights" ? "floor-kv" : "floor");
 const started = new Date();
@@ -533,16 +540,17 @@ try {
 
 log("in-process:");
 for (let round = 0; round < (plain.length > 0 ? ROUNDS : 0); round++) {
-  inproc("cpu", imageDir);
-  inproc("wasm", imageDir);
+  if (targetWanted("inproc-cpu")) inproc("cpu", imageDir);
+  if (targetWanted("inproc-wasm")) inproc("wasm", imageDir);
 }
 
 log("cold start:");
 const cold = [];
 for (const w of plain.filter((x) => x.bundle === "default" && x.rows === 1)) {
   const runs: Record<"wasm" | "cpu", ColdSample[]> = { wasm: [], cpu: [] };
-  for (let i = 0; i < COLD_ROUNDS; i++) for (const b of ["wasm", "cpu"] as const) runs[b].push(await coldStart(b, w));
-  for (const b of ["wasm", "cpu"] as const) {
+  const backends = (["wasm", "cpu"] as const).filter((b) => targetWanted(`worker-${b}`));
+  for (let i = 0; i < COLD_ROUNDS; i++) for (const b of backends) runs[b].push(await coldStart(b, w));
+  for (const b of backends) {
     const m = (k: keyof ColdSample) => median(runs[b].map((r) => r[k]));
     cold.push({
       target: `worker-${b}`,
@@ -559,7 +567,7 @@ for (const w of plain.filter((x) => x.bundle === "default" && x.rows === 1)) {
   }
 }
 const peerCold = [];
-for (const b of plain.length > 0 ? (["cpu", "wasm"] as const) : []) {
+for (const b of plain.length > 0 ? (["cpu", "wasm"] as const).filter((x) => targetWanted(`node-${x}`)) : []) {
   const times: number[] = [];
   for (let i = 0; i < Math.min(3, COLD_ROUNDS); i++) times.push(await peerColdStart(b, plain[0]!));
   peerCold.push({ target: `node-${b}`, workload: plain[0]!.id, processToFirstPredictionMs: median(times) });
