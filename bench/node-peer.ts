@@ -2,8 +2,14 @@
  * The peer a user would otherwise run: a plain `node:http` server with @tensorflow/tfjs serving
  * the same model files (layers models, as the converter writes them; quantized weights are
  * dequantized by TF.js on load) through minimal TF Serving v1 `:predict` ({"instances"})
- * and Open Inference Protocol v2 `infer` routes. No validation, limits, context or logging:
- * read the body, JSON.parse, build tensors, predict, read back, JSON.stringify.
+ * and Open Inference Protocol v2 `infer` routes. No validation, limits or logging: read the body,
+ * JSON.parse, build tensors, predict, read back, JSON.stringify.
+ *
+ * A model whose manifest says `preprocess.kind: "flights"` gets the same work as the Worker's
+ * flights pipeline on v1: parse the raw fields (parseFlight), read each flight's 5 context values
+ * from an in-memory Map of JSON strings (the bench's KV seed, parsed per read as a Redis client
+ * would), build the features with src/pipelines/flights, run the model, answer
+ * {delay_probability, delayed, context} per flight.
  *
  *   tsx bench/node-peer.ts --backend cpu|wasm --port 0 name=dir [name=dir ...]
  *
@@ -16,6 +22,9 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { batchLookup } from "../src/pipelines/flights/context.ts";
+import { buildFeatures, contextKeys, FlightsParamsSchema, parseFlight } from "../src/pipelines/flights/index.ts";
+import { flightsContext } from "./workloads.ts";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -52,6 +61,38 @@ function predictV1(model: tf.LayersModel, body: Json): Json {
   };
 }
 
+/** The flights model's v1 work (see the header): raw fields in, context joined, features built. */
+interface Flights {
+  params: ReturnType<typeof FlightsParamsSchema.parse>;
+  store: Map<string, string>;
+}
+
+function predictFlights(model: tf.LayersModel, flights: Flights, body: Json): Json {
+  const queries = (body.instances as Array<Record<string, unknown>>).map((row, i) =>
+    parseFlight(row, `instances[${i}]`),
+  );
+  const values = new Map<string, unknown>();
+  for (const key of new Set(queries.flatMap(contextKeys))) {
+    const text = flights.store.get(key);
+    if (text !== undefined) values.set(key, JSON.parse(text));
+  }
+  const lookup = batchLookup(values);
+  const rows = queries.map((q) => buildFeatures(q, lookup, flights.params));
+  const width = rows[0]?.features.length ?? 0;
+  const features = new Float32Array(rows.length * width);
+  rows.forEach((r, i) => features.set(r.features, i * width));
+  const output = tf.tidy(() => model.predict(tf.tensor2d(features, [rows.length, width])) as tf.Tensor);
+  const p = output.dataSync();
+  output.dispose();
+  return {
+    predictions: rows.map((r, i) => ({
+      delay_probability: p[i],
+      delayed: p[i]! >= flights.params.threshold,
+      context: { ...r.context, missing: r.missing, degraded: false },
+    })),
+  };
+}
+
 function inferV2(model: tf.LayersModel, name: string, body: Json): Json {
   const inputs = body.inputs as Array<{ name: string; shape: number[]; data: number[] }>;
   const outputs = tf.tidy(() => {
@@ -80,9 +121,17 @@ const backend = arg("backend", "cpu");
 if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
 await tf.ready();
 const models = new Map<string, tf.LayersModel>();
+const pipelines = new Map<string, Flights>();
 for (const spec of process.argv.slice(2).filter((a) => a.includes("="))) {
   const [name, dir] = spec.split("=") as [string, string];
   models.set(name, await loadLayers(dir));
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as {
+    preprocess?: { kind: string; params: unknown };
+  };
+  if (manifest.preprocess?.kind === "flights") {
+    const store = new Map(flightsContext().map((e) => [e.key, e.value]));
+    pipelines.set(name, { params: FlightsParamsSchema.parse(manifest.preprocess.params), store });
+  }
 }
 
 const server = createServer((req, res) => {
@@ -97,7 +146,13 @@ const server = createServer((req, res) => {
         return;
       }
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Json;
-      const answer = match[1] === "v1" ? predictV1(model, body) : inferV2(model, match[2]!, body);
+      const flights = pipelines.get(match[2]!);
+      const answer =
+        match[1] === "v2"
+          ? inferV2(model, match[2]!, body)
+          : flights
+            ? predictFlights(model, flights, body)
+            : predictV1(model, body);
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
     } catch (err) {
       res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: String(err) }));

@@ -2,12 +2,15 @@
  * Where the Worker's CPU goes under load: builds an unminified bundle (readable function names),
  * serves it under Miniflare with the production config, drives one workload with autocannon and
  * records a V8 CPU profile through workerd's inspector. Prints the top functions by self time and
- * by inclusive time (percent of samples). Used to explain the benchmark's misses (docs/performance.md).
+ * by inclusive time, and self time by module (percent of samples). Under the inspector, console.log
+ * is far dearer than without it (each line goes to the inspector too), so `reportRequest` looks
+ * bigger here than it is. Used to explain the benchmark's misses (docs/performance.md).
  *
  *   tsx bench/profile.ts ["tiny_layers x1"] [--backend wasm|cpu] [--seconds 3] [--image]
  */
 
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import autocannon from "autocannon";
 import { fetch as upgradeFetch } from "miniflare";
@@ -127,7 +130,25 @@ try {
   console.log(
     `${workload.id} on ${backend}: ${throughput.toFixed(0)} req/s while profiling, ${profile.samples.length} samples\n`,
   );
+  // Self time by where the code comes from: esbuild's unminified bundle marks each module with a
+  // `// path` comment line, so a function's line number names its module (a package, or src/...).
+  const marks = readFileSync(`${dir}/worker.js`, "utf8")
+    .split("\n")
+    .flatMap((line, i) => (/^\/\/ [\w@(][^ ]*$/.test(line) ? [{ line: i, path: line.slice(3) }] : []));
+  const moduleOf = (n: ProfileNode) => {
+    if (!n.callFrame.url.endsWith("worker.js")) return n.callFrame.functionName || "(native)";
+    let found = "(bundle prelude)";
+    for (const m of marks) if (m.line <= n.callFrame.lineNumber) found = m.path;
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(found);
+    return pkg ? pkg[1]! : found;
+  };
+  const byModule = new Map<string, number>();
+  for (const id of profile.samples) {
+    const key = moduleOf(byId.get(id)!);
+    byModule.set(key, (byModule.get(key) ?? 0) + 1);
+  }
   console.log(`self time:\n${top(self, 25)}\n\ninclusive time:\n${top(inclusive, 40)}`);
+  console.log(`\nself time by module (package or source file; natives by name):\n${top(byModule, 30)}`);
 } finally {
   await server.stop();
 }

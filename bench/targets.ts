@@ -1,7 +1,7 @@
 /**
  * What the benchmark starts on loopback, and how it reads their CPU time and peak memory:
- * the built Worker bundles under Miniflare (workerd), a floor Worker on the same runtime that
- * returns a fixed JSON body, and the Node.js peer (bench/node-peer.ts) as a child process.
+ * the built Worker bundles under Miniflare (workerd), the floor Workers on the same runtime
+ * (bench/floors.ts), and the Node.js peer (bench/node-peer.ts) as a child process.
  * Every process started here is stopped by its own handle or PID.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -11,6 +11,7 @@ import type { Readable } from "node:stream";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { productionWorkerOptions } from "../scripts/miniflare-options.ts";
+import { KV_FLOOR, NOOP_FLOOR } from "./floors.ts";
 
 export const BENCH_DIR = "dist/bench";
 export const WORKER_DIR = `${BENCH_DIR}/worker`;
@@ -151,26 +152,36 @@ export async function startWorker(
     modulesRules: [{ type: "Data", include: ["**/*-shard*of*"], fallthrough: true }, ...options.modulesRules],
     ...extra,
   } as ConstructorParameters<typeof Miniflare>[0]);
-  for (const [binding, entries] of Object.entries(kv)) {
-    const namespace = await server.miniflare!.getKVNamespace(binding);
-    await Promise.all(entries.map(({ key, value }) => namespace.put(key, value)));
-  }
+  await seed(server, kv);
   return server;
 }
 
 /** KV entries to write before serving, by binding name. */
 export type KvSeed = Record<string, ReadonlyArray<{ key: string; value: string }>>;
 
-/** The floor: a Worker on the same runtime and compatibility date that answers a fixed JSON body. */
-export function startFloor(): Promise<Server> {
+/**
+ * A floor Worker (bench/floors.ts) on the same runtime and compatibility date as the bundle:
+ * `noop` receives the body and answers fixed JSON; `kv` also parses it and reads the flights'
+ * context keys from a local KV namespace `CONTEXT` (seeded like the Worker's) in one multi-key get.
+ */
+export async function startFloor(kind: "noop" | "kv" = "noop", kv: KvSeed = {}): Promise<Server> {
   const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
-  return startMiniflare("floor", {
+  const server = await startMiniflare(kind === "noop" ? "floor" : "floor-kv", {
     name: "floor",
     compatibilityDate: workerOptions.compatibilityDate,
     modules: true,
-    // It reads the request body (answering before it is read stalls keep-alive connections).
-    script: `export default { async fetch(request) { await request.arrayBuffer(); return new Response('{"predictions":[[0.5]]}', { headers: { "content-type": "application/json" } }); } };`,
+    script: kind === "noop" ? NOOP_FLOOR : KV_FLOOR,
+    ...(kind === "kv" ? { kvNamespaces: ["CONTEXT"] } : {}),
   } as ConstructorParameters<typeof Miniflare>[0]);
+  if (kind === "kv") await seed(server, kv);
+  return server;
+}
+
+async function seed(server: Server, kv: KvSeed): Promise<void> {
+  for (const [binding, entries] of Object.entries(kv)) {
+    const namespace = await server.miniflare!.getKVNamespace(binding);
+    await Promise.all(entries.map(({ key, value }) => namespace.put(key, value)));
+  }
 }
 
 /** The Node.js + @tensorflow/tfjs peer (bench/node-peer.ts) in a child process. */

@@ -123,7 +123,8 @@ function modelWorkloads(name: string, dir: string, bundle: Workload["bundle"], r
       dir,
       connections: 8,
       worker: { path: `/v1/models/${name}/versions/1:predict`, body: workerBody },
-      peer: { path: `/v1/models/${name}:predict`, body: peerBody },
+      // Flights: the Node peer does the same work as the Worker (raw fields, context, features).
+      peer: { path: `/v1/models/${name}:predict`, body: workerBody },
       inputs,
       outputs: manifest.signature.outputs.map((o) => o.tensor ?? o.name),
     };

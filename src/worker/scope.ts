@@ -55,7 +55,7 @@ export function requestScope(env: Env, settings: Settings, request: RequestInfo 
   const sources = [bundledSource(BUNDLED_MODELS)];
   if (settings.repository) {
     const files = cacheApiFiles(typeof caches === "undefined" ? undefined : caches.default, logged);
-    sources.push(r2Source(env.REGISTRY, env.MODELS, { cacheTtl: settings.kvCacheTtl, files }));
+    sources.push(r2Source(env.REGISTRY, env.MODELS, { cacheTtl: settings.kvCacheTtl, files, memo: settings.memo }));
   }
   const registry = new Registry(sources, {
     memo: settings.memo,

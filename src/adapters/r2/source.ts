@@ -5,8 +5,9 @@
  * label change takes to reach every isolate. Files come through the Cache API (adapters/
  * artifact-cache.ts) and are verified against the manifest by the registry on every load.
  *
- * One source per request (built in deps.ts): the records it reads are kept on this object for
- * the request's duration only.
+ * One source per request (built in worker/scope.ts): the records it reads are kept on this object
+ * for the request's duration, and with MODEL_CACHE on in the isolate's pointer-record memo
+ * (./record-memo.ts) within the same KV_CACHE_TTL bound.
  */
 import { modelNotReady, ServeError } from "../../core/errors.ts";
 import { readManifest } from "../../core/models/manifest.ts";
@@ -14,11 +15,14 @@ import { type ModelRecord, ModelRecordSchema, RECORD_PREFIX, recordKey } from ".
 import type { ModelIndexEntry, ModelSource, ModelVersionFiles } from "../../core/models/source.ts";
 import type { FileCache } from "../cache-api/artifact-files.ts";
 import { artifactPrefix } from "./layout.ts";
+import { recordMemo } from "./record-memo.ts";
 
 export interface R2SourceOptions {
   /** KV edge cache TTL for pointer records, seconds (>= 30 on Cloudflare). */
   cacheTtl: number;
   files: FileCache;
+  /** MODEL_CACHE: keep parsed records in the isolate within the same bound (./record-memo.ts). */
+  memo?: boolean;
 }
 
 const short = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 200);
@@ -55,19 +59,24 @@ export function r2Source(
   options: R2SourceOptions,
 ): ModelSource {
   const records = new Map<string, ModelRecord | null>();
+  const memo = registry && recordMemo(registry, options.cacheTtl, options.memo ?? false);
 
   async function record(name: string): Promise<ModelRecord | undefined> {
-    const seen = records.get(name);
-    if (seen !== undefined) return seen ?? undefined;
-    if (!registry) return undefined;
+    const seen = records.has(name) ? records.get(name) : memo?.get(name);
+    if (seen !== undefined) {
+      records.set(name, seen);
+      return seen ?? undefined;
+    }
+    if (!registry || !memo) return undefined;
     let text: string | null;
     try {
-      text = await registry.get(recordKey(name), { type: "text", cacheTtl: options.cacheTtl });
+      text = await registry.get(recordKey(name), { type: "text", cacheTtl: memo.cacheTtl });
     } catch (err) {
       throw modelNotReady(`the model registry (KV) is unavailable: ${short(err)}`);
     }
     const parsed = text === null ? undefined : parseRecord(name, text);
     records.set(name, parsed ?? null);
+    memo.set(name, parsed ?? null);
     return parsed;
   }
 

@@ -15,6 +15,7 @@
  *   (see features.ts), so one value serves every hour of the day.
  */
 import { z } from "zod";
+import { isAirportValue, isCongestionValue, isRouteValue } from "./fast-values.ts";
 import type { FlightQuery } from "./query.ts";
 
 export const KV = {
@@ -47,6 +48,13 @@ export const CongestionValueSchema = z
   .refine((v) => v.dep_late.every((l, h) => l <= (v.dep[h] ?? 0)), "dep_late[h] must be <= dep[h]")
   .refine((v) => v.arr_late.every((l, h) => l <= (v.arr[h] ?? 0)), "arr_late[h] must be <= arr[h]");
 export type CongestionValue = z.infer<typeof CongestionValueSchema>;
+
+/** The hand-written checks of well-formed values (./fast-values.ts), by schema; zod decides the rest. */
+const FAST = new Map<unknown, (value: unknown) => boolean>([
+  [AirportValueSchema, isAirportValue],
+  [RouteValueSchema, isRouteValue],
+  [CongestionValueSchema, isCongestionValue],
+]);
 
 /**
  * Looks a context value up by key; `undefined` when absent. Values may be JSON strings or parsed.
@@ -92,6 +100,7 @@ function validate<T>(raw: unknown, schema: z.ZodType<T>): T | undefined {
       return undefined;
     }
   }
+  if (FAST.get(schema)?.(value)) return value as T;
   const parsed = schema.safeParse(value);
   return parsed.success ? parsed.data : undefined;
 }
