@@ -1,6 +1,7 @@
 /**
  * Reading a JSON request body with the checks every bad input deserves a 4xx for:
- * content type (415), size (413, before and while reading), UTF-8, and JSON syntax (400);
+ * content type (415; not on TF Serving's v1 routes, which read any body as JSON as TF Serving
+ * does), size (413, before and while reading), UTF-8, and JSON syntax (400);
  * and the raw bytes of a v2 binary tensor data body under the same size limit.
  */
 import { invalidInput, payloadTooLarge, unsupportedMediaType } from "../core/errors.ts";
@@ -48,8 +49,13 @@ async function readCapped(request: Request, maxBytes: number): Promise<Uint8Arra
   return body;
 }
 
-export async function readJson(request: Request, maxBytes: number): Promise<unknown> {
-  checkContentType(request.headers.get("content-type"));
+export interface JsonBodyOptions {
+  /** Read the body as JSON whatever its Content-Type (TF Serving never checks it; its curl examples send none or a form type). */
+  anyContentType?: boolean;
+}
+
+export async function readJson(request: Request, maxBytes: number, options: JsonBodyOptions = {}): Promise<unknown> {
+  if (!options.anyContentType) checkContentType(request.headers.get("content-type"));
   const bytes = await readCapped(request, maxBytes);
   if (bytes.byteLength === 0) throw invalidInput("request body: expected a JSON object, got an empty body");
   let text: string;

@@ -64,15 +64,29 @@ export const CASES: Case[] = [
     error: /outside the range of FP32/,
   },
   {
-    name: "a wrong content type",
+    name: "a wrong content type (v2; v1 reads any body as JSON, below)",
+    v2: { path: V2, body: JSON.stringify({ inputs: goodV2 }), headers: { "content-type": "text/csv" } },
+    status: 415,
+    error: /Content-Type: expected application\/json, got/,
+  },
+  {
+    name: "a JSON body sent as a form, as curl -d does (TF Serving reads it)",
     v1: {
       path: V1,
       body: JSON.stringify({ instances: [row] }),
       headers: { "content-type": "application/x-www-form-urlencoded" },
     },
-    v2: { path: V2, body: JSON.stringify({ inputs: goodV2 }), headers: { "content-type": "text/csv" } },
-    status: 415,
-    error: /Content-Type: expected application\/json, got/,
+    status: 200,
+  },
+  {
+    name: "unknown top-level fields such as Vertex-style parameters (TF Serving ignores them)",
+    v1: { path: V1, body: { instances: [row], parameters: { confidence: 0.5 }, client: "x" } },
+    status: 200,
+  },
+  {
+    name: "an empty signature_name (the default signature)",
+    v1: { path: V1, body: { instances: [row], signature_name: "" } },
+    status: 200,
   },
   {
     name: "a body that is not UTF-8",

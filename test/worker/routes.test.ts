@@ -66,6 +66,20 @@ describe("TF Serving v1", () => {
     expect(res.json.predictions[0].score).toHaveLength(1);
   });
 
+  it("prints whole float outputs as TF Serving does (1.0 and 0.0, not 1 and 0)", async () => {
+    // Inputs far out saturate the sigmoid and softmax heads to exactly 0 and 1 in float32.
+    const far = { features: [1000, -1000, 1000, -1000], extra: [1000, -1000] };
+    const res = await api.post("/v1/models/tiny_layers/versions/1:predict", { instances: [far] });
+    expect(res.status, res.text).toBe(200);
+    const numbers = res.text.match(/-?\d[\d.e+-]*/g) ?? [];
+    expect(numbers.length).toBe(4); // score[1] + probs[3]
+    expect(numbers.filter((n) => n === "1.0" || n === "0.0").length).toBeGreaterThan(0);
+    expect(
+      numbers.every((n) => /[.e]/.test(n)),
+      res.text,
+    ).toBe(true);
+  });
+
   it("refuses unknown paths with a JSON 404", async () => {
     const res = await api.get("/v1/nothing");
     expect(res.status).toBe(404);
