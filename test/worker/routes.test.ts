@@ -90,11 +90,15 @@ describe("TF Serving v1", () => {
 describe("Open Inference Protocol v2", () => {
   it("answers server metadata, liveness and readiness", async () => {
     const meta = await api.get("/v2");
+    // Only whole extensions: the repository's load/unload cannot exist in a stateless server (below).
     expect(meta.json).toEqual({
       name: "stateless-serve",
       version: expect.any(String),
-      extensions: ["model_repository", "binary_tensor_data"],
+      extensions: ["binary_tensor_data", "classification"],
     });
+    const slash = await api.get("/v2/");
+    expect(slash.status).toBe(200);
+    expect(slash.json).toEqual(meta.json);
     expect((await api.get("/v2/health/live")).json).toEqual({ live: true });
     expect((await api.get("/v2/health/ready")).json).toEqual({ ready: true });
   });
@@ -137,6 +141,16 @@ describe("Open Inference Protocol v2", () => {
     expect(res.json.outputs.map((o: { name: string }) => o.name)).toEqual(["class"]);
     expect(res.json.outputs[0]).toMatchObject({ datatype: "INT32", shape: [2] });
     expect("id" in res.json).toBe(false);
+  });
+
+  it("explains that models load on demand when asked to load or unload one", async () => {
+    for (const action of ["load", "unload"]) {
+      const res = await api.post(`/v2/repository/models/tiny_graph/${action}`, {});
+      expect(res.status).toBe(400);
+      expect(Object.keys(res.json)).toEqual(["error"]);
+      expect(res.json.error).toMatch(new RegExp(`^${action}: .*load on demand.*stateless`));
+    }
+    expect((await api.post("/v2/repository/models/tiny_graph/load")).status).toBe(400);
   });
 
   it("indexes the repository, one row per version", async () => {
