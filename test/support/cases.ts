@@ -89,6 +89,36 @@ export const CASES: Case[] = [
     status: 200,
   },
   {
+    name: "an unknown Content-Encoding",
+    v1: {
+      path: V1,
+      body: JSON.stringify({ instances: [row] }),
+      headers: { "content-type": "application/json", "content-encoding": "br" },
+    },
+    v2: {
+      path: V2,
+      body: JSON.stringify({ inputs: goodV2 }),
+      headers: { "content-type": "application/json", "content-encoding": "br" },
+    },
+    status: 415,
+    error: /Content-Encoding: expected gzip, deflate or identity, got 'br'/,
+  },
+  {
+    name: "a body that says gzip but is not",
+    v1: {
+      path: V1,
+      body: JSON.stringify({ instances: [row] }),
+      headers: { "content-type": "application/json", "content-encoding": "gzip" },
+    },
+    v2: {
+      path: V2,
+      body: JSON.stringify({ inputs: goodV2 }),
+      headers: { "content-type": "application/json", "content-encoding": "gzip" },
+    },
+    status: 400,
+    error: /request body: not valid gzip data/,
+  },
+  {
     name: "a body that is not UTF-8",
     v1: { path: V1, body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) },
     v2: { path: V2, body: new Uint8Array([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]) },
