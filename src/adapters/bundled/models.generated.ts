@@ -3,26 +3,30 @@ import type { BundledModel } from "./source.ts";
 import f0 from "../../../model/artifacts/flights/1/model.json";
 import f1 from "../../../model/artifacts/flights/1/manifest.json";
 import f2 from "../../../model/artifacts/flights/1/group1-shard1of1.bin";
-import f3 from "../../../model/artifacts/tiny_graph/1/model.json";
-import f4 from "../../../model/artifacts/tiny_graph/1/manifest.json";
-import f5 from "../../../model/artifacts/tiny_graph/1/group1-shard1of1.bin";
-import f6 from "../../../model/artifacts/tiny_graph/2/model.json";
-import f7 from "../../../model/artifacts/tiny_graph/2/manifest.json";
-import f8 from "../../../model/artifacts/tiny_graph/2/group1-shard1of1.bin";
-import f9 from "../../../model/artifacts/tiny_graph/labels.json";
-import f10 from "../../../model/artifacts/tiny_layers/1/model.json";
-import f11 from "../../../model/artifacts/tiny_layers/1/manifest.json";
-import f12 from "../../../model/artifacts/tiny_layers/1/group1-shard1of2.bin";
-import f13 from "../../../model/artifacts/tiny_layers/1/group1-shard2of2.bin";
-import f14 from "../../../model/artifacts/tiny_layers/2/model.json";
-import f15 from "../../../model/artifacts/tiny_layers/2/manifest.json";
-import f16 from "../../../model/artifacts/tiny_layers/2/group1-shard1of2.bin";
-import f17 from "../../../model/artifacts/tiny_layers/2/group1-shard2of2.bin";
-import f18 from "../../../model/artifacts/tiny_layers/labels.json";
-import f19 from "../../../model/artifacts/tiny_text/1/model.json";
-import f20 from "../../../model/artifacts/tiny_text/1/manifest.json";
-import f21 from "../../../model/artifacts/tiny_text/1/group1-shard1of1.bin";
-import f22 from "../../../model/artifacts/tiny_text/labels.json";
+import f3 from "../../../model/artifacts/tiny_detect/1/model.json";
+import f4 from "../../../model/artifacts/tiny_detect/1/manifest.json";
+import f5 from "../../../model/artifacts/tiny_detect/1/group1-shard1of1.bin";
+import f6 from "../../../model/artifacts/tiny_detect/labels.json";
+import f7 from "../../../model/artifacts/tiny_graph/1/model.json";
+import f8 from "../../../model/artifacts/tiny_graph/1/manifest.json";
+import f9 from "../../../model/artifacts/tiny_graph/1/group1-shard1of1.bin";
+import f10 from "../../../model/artifacts/tiny_graph/2/model.json";
+import f11 from "../../../model/artifacts/tiny_graph/2/manifest.json";
+import f12 from "../../../model/artifacts/tiny_graph/2/group1-shard1of1.bin";
+import f13 from "../../../model/artifacts/tiny_graph/labels.json";
+import f14 from "../../../model/artifacts/tiny_layers/1/model.json";
+import f15 from "../../../model/artifacts/tiny_layers/1/manifest.json";
+import f16 from "../../../model/artifacts/tiny_layers/1/group1-shard1of2.bin";
+import f17 from "../../../model/artifacts/tiny_layers/1/group1-shard2of2.bin";
+import f18 from "../../../model/artifacts/tiny_layers/2/model.json";
+import f19 from "../../../model/artifacts/tiny_layers/2/manifest.json";
+import f20 from "../../../model/artifacts/tiny_layers/2/group1-shard1of2.bin";
+import f21 from "../../../model/artifacts/tiny_layers/2/group1-shard2of2.bin";
+import f22 from "../../../model/artifacts/tiny_layers/labels.json";
+import f23 from "../../../model/artifacts/tiny_text/1/model.json";
+import f24 from "../../../model/artifacts/tiny_text/1/manifest.json";
+import f25 from "../../../model/artifacts/tiny_text/1/group1-shard1of1.bin";
+import f26 from "../../../model/artifacts/tiny_text/labels.json";
 
 export const BUNDLED_MODELS: BundledModel[] = [
   {
@@ -37,47 +41,58 @@ export const BUNDLED_MODELS: BundledModel[] = [
     ],
   },
   {
-    name: "tiny_graph",
-    labels: f9 as unknown as ArrayBuffer,
+    name: "tiny_detect",
+    labels: f6 as unknown as ArrayBuffer,
     versions: [
-      { version: 1, sha256: "10f3fd074c627aae1f01482834b1c16158a30c3503fb63f8c39b488fe42986e0", files: {
+      { version: 1, sha256: "b3a11b6dabacffca36982147fad68cabd461e642ca02a4058882de273ef0d9cd", files: {
         "model.json": f3 as unknown as ArrayBuffer,
         "manifest.json": f4 as unknown as ArrayBuffer,
         "group1-shard1of1.bin": f5 as unknown as ArrayBuffer,
       } },
+    ],
+  },
+  {
+    name: "tiny_graph",
+    labels: f13 as unknown as ArrayBuffer,
+    versions: [
+      { version: 1, sha256: "10f3fd074c627aae1f01482834b1c16158a30c3503fb63f8c39b488fe42986e0", files: {
+        "model.json": f7 as unknown as ArrayBuffer,
+        "manifest.json": f8 as unknown as ArrayBuffer,
+        "group1-shard1of1.bin": f9 as unknown as ArrayBuffer,
+      } },
       { version: 2, sha256: "9b498347ad3410aecf47bd80c63c12bfa2554978601e54eb7d3312add5246a91", files: {
-        "model.json": f6 as unknown as ArrayBuffer,
-        "manifest.json": f7 as unknown as ArrayBuffer,
-        "group1-shard1of1.bin": f8 as unknown as ArrayBuffer,
+        "model.json": f10 as unknown as ArrayBuffer,
+        "manifest.json": f11 as unknown as ArrayBuffer,
+        "group1-shard1of1.bin": f12 as unknown as ArrayBuffer,
       } },
     ],
   },
   {
     name: "tiny_layers",
-    labels: f18 as unknown as ArrayBuffer,
+    labels: f22 as unknown as ArrayBuffer,
     versions: [
       { version: 1, sha256: "69c17ec460e7dac73b751ca135fe7142a0ed29d7d79b7fe467ce651c0a428206", files: {
-        "model.json": f10 as unknown as ArrayBuffer,
-        "manifest.json": f11 as unknown as ArrayBuffer,
-        "group1-shard1of2.bin": f12 as unknown as ArrayBuffer,
-        "group1-shard2of2.bin": f13 as unknown as ArrayBuffer,
-      } },
-      { version: 2, sha256: "c74fbcf0c362a496c9ea6b63bbb8cd8207f3e8bf3495728cb42699618dd113cc", files: {
         "model.json": f14 as unknown as ArrayBuffer,
         "manifest.json": f15 as unknown as ArrayBuffer,
         "group1-shard1of2.bin": f16 as unknown as ArrayBuffer,
         "group1-shard2of2.bin": f17 as unknown as ArrayBuffer,
       } },
+      { version: 2, sha256: "c74fbcf0c362a496c9ea6b63bbb8cd8207f3e8bf3495728cb42699618dd113cc", files: {
+        "model.json": f18 as unknown as ArrayBuffer,
+        "manifest.json": f19 as unknown as ArrayBuffer,
+        "group1-shard1of2.bin": f20 as unknown as ArrayBuffer,
+        "group1-shard2of2.bin": f21 as unknown as ArrayBuffer,
+      } },
     ],
   },
   {
     name: "tiny_text",
-    labels: f22 as unknown as ArrayBuffer,
+    labels: f26 as unknown as ArrayBuffer,
     versions: [
       { version: 1, sha256: "a214b7ed0eca6354dd2978bd27bc3cbe0f7f3891cbe6c09c95c03f5b3722abb2", files: {
-        "model.json": f19 as unknown as ArrayBuffer,
-        "manifest.json": f20 as unknown as ArrayBuffer,
-        "group1-shard1of1.bin": f21 as unknown as ArrayBuffer,
+        "model.json": f23 as unknown as ArrayBuffer,
+        "manifest.json": f24 as unknown as ArrayBuffer,
+        "group1-shard1of1.bin": f25 as unknown as ArrayBuffer,
       } },
     ],
   },
