@@ -244,6 +244,12 @@ export const CASES: Case[] = [
     error: /unknown output 'logits'/,
   },
   {
+    name: "a class count that is not a count (classification extension)",
+    v2: { path: V2, body: { inputs: goodV2, outputs: [{ name: "probs", parameters: { classification: 1.5 } }] } },
+    status: 400,
+    error: /outputs\[0\]\.parameters\.classification: expected a non-negative integer, got the number 1\.5/,
+  },
+  {
     name: "an unknown model",
     v1: { path: "/v1/models/nope:predict", body: { instances: [row] } },
     v2: { path: "/v2/models/nope/infer", body: { inputs: goodV2 } },

@@ -1,6 +1,7 @@
 /** Status, metadata, health and repository routes, per the TF Serving and KServe v2 specs. */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { Predictor as PredictorContract } from "../../src/client.ts";
 import { client } from "../support/client.ts";
 
 const api = client((url, init) => exports.default.fetch(url, init));
@@ -141,6 +142,39 @@ describe("Open Inference Protocol v2", () => {
     expect(res.json.outputs.map((o: { name: string }) => o.name)).toEqual(["class"]);
     expect(res.json.outputs[0]).toMatchObject({ datatype: "INT32", shape: [2] });
     expect("id" in res.json).toBe(false);
+  });
+
+  it("answers the classification extension: top-k as BYTES value:index:label, labels from the manifest", async () => {
+    const inputs = [
+      { name: "text", shape: [3], datatype: "BYTES" as const, data: ["hello", "world", "café"] },
+      { name: "count", shape: [3], datatype: "INT32" as const, data: [1, -2, 7] },
+    ];
+    const plain = await api.post("/v2/models/tiny_text/infer", { inputs });
+    const probs: number[] = plain.json.outputs.find((o: { name: string }) => o.name === "probs").data;
+    const argmax: number[] = plain.json.outputs.find((o: { name: string }) => o.name === "class").data;
+    const res = await api.post("/v2/models/tiny_text/infer", {
+      inputs,
+      outputs: [{ name: "probs", parameters: { classification: 2 } }],
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.outputs).toHaveLength(1);
+    expect(res.json.outputs[0]).toMatchObject({ name: "probs", datatype: "BYTES", shape: [3, 2] });
+    const labels = ["negative", "positive"];
+    res.json.outputs[0].data.forEach((entry: string, i: number) => {
+      const row = Math.floor(i / 2);
+      // The first class of each row is the model's own argmax output; the second is the other one.
+      const index = i % 2 === 0 ? argmax[row]! : 1 - argmax[row]!;
+      const [value, at, label] = entry.split(":");
+      expect([Number(at), label]).toEqual([index, labels[index]]);
+      expect(Math.fround(Number(value))).toBe(Math.fround(probs[row * 2 + index]!));
+    });
+    // Over RPC, the same request gives the same tensor.
+    const bound = (env as unknown as { SELF_RPC: Service<PredictorContract> }).SELF_RPC;
+    const viaRpc = await bound.infer("tiny_text", {
+      inputs,
+      outputs: [{ name: "probs", parameters: { classification: 2 } }],
+    });
+    expect(viaRpc.outputs[0]).toEqual(res.json.outputs[0]);
   });
 
   it("explains that models load on demand when asked to load or unload one", async () => {

@@ -3,6 +3,7 @@
  * model's signature, predict, encode. HTTP routes and RPC methods are thin wrappers around these.
  */
 
+import { classifyOutputs } from "../codecs/classification.ts";
 import type { NamedOutput } from "../codecs/v1.ts";
 import { decodeV1, encodeV1, encodeV1Text, type V1Request, type V1Response } from "../codecs/v1.ts";
 import { decodeV2, encodeV2, type V2Request, type V2Response } from "../codecs/v2.ts";
@@ -84,7 +85,8 @@ function infer<T>(
 ): Promise<Answered<T>> {
   return withModel(deps, { ...ref, routingKey: () => routingKeyOf(body) }, async (model) => {
     const request = decode(model);
-    const outputs = await predict(deps, model, request.inputs, request.outputs, (i) => `inputs row ${i}`);
+    const predicted = await predict(deps, model, request.inputs, request.outputs, (i) => `inputs row ${i}`);
+    const outputs = classifyOutputs(predicted, request.classify, model.labels);
     const answered = { name: model.name, version: model.version };
     return { model: answered, body: encode(answered, request, outputs) };
   });
