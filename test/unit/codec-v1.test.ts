@@ -250,6 +250,20 @@ describe("v1 answers as text, printed as TF Serving prints floats", () => {
     );
   });
 
+  it("nests empty and scalar tensors as encodeV1 does", () => {
+    const req = decodeV1({ inputs: [[1, 2, 3]] }, oneInput, opts);
+    for (const shape of [[0], [2, 0], [0, 3], [1, 2, 1], []]) {
+      const count = shape.reduce((a, b) => a * b, 1);
+      const outputs = [
+        f32(
+          Array.from({ length: count }, (_, i) => i + 0.5),
+          shape,
+        ),
+      ];
+      expect(JSON.parse(encodeV1Text(req, outputs)), JSON.stringify(shape)).toEqual(encodeV1(req, outputs));
+    }
+  });
+
   it("leaves integers, strings and pass-through keys as JSON writes them", () => {
     const sig: Signature = {
       inputs: oneInput.inputs,

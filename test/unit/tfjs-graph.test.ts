@@ -10,7 +10,11 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadModel, needsExecuteAsync, parseModelJson, shardPaths } from "../../src/runtime/tfjs/model.ts";
+import { Registry } from "../../src/core/models/registry.ts";
+import type { ModelSource } from "../../src/core/models/source.ts";
+import { modelMetadata } from "../../src/core/serving/metadata.ts";
+import { DEFAULT_LIMITS } from "../../src/core/tensors/tensors.ts";
+import { loadModel, needsExecuteAsync, parseModelJson, shardPaths, tfjsRuntime } from "../../src/runtime/tfjs/model.ts";
 import { expectClose, REFERENCE } from "../support/reference.ts";
 
 const dirOf = (name: string, version = 1) => join("model/artifacts", name, String(version));
@@ -110,5 +114,32 @@ describe("output shapes a graph signature leaves out", () => {
     const { model } = await load(dirOf("tiny_graph"));
     expect(model.outputs).toEqual([{ name: "Identity", dtype: "float32", shape: [-1, 1] }]);
     model.dispose();
+  });
+});
+
+describe("v2 model metadata of a graph model published without a manifest", () => {
+  it("reports the outputs' real ranks (it said [], a scalar, before)", async () => {
+    const dir = dirOf("tiny_detect");
+    const source: ModelSource = {
+      kind: "fake",
+      index: async () => [{ name: "tiny_detect", versions: [1], labels: {} }],
+      async open() {
+        const files = new Map<string, ArrayBuffer>();
+        for (const name of ["model.json", "group1-shard1of1.bin"]) {
+          const b = readFileSync(join(dir, name));
+          files.set(name, b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+        }
+        return { files };
+      },
+    };
+    const registry = new Registry([source], { memo: false, runtime: tfjsRuntime, pipelines: {} });
+    const context = { getMany: async () => ({ values: new Map(), degraded: false }) };
+    const meta = await modelMetadata({ registry, context, limits: DEFAULT_LIMITS }, { name: "tiny_detect" });
+    expect(meta.outputs).toEqual([
+      { name: "Identity", datatype: "FP32", shape: [-1, 4] },
+      { name: "Identity_1", datatype: "FP32", shape: [-1] },
+      { name: "Identity_2", datatype: "INT32", shape: [-1, 1] },
+      { name: "Identity_3", datatype: "FP32", shape: [-1] },
+    ]);
   });
 });

@@ -115,7 +115,10 @@ export const V2InputTensor = closed(
 export const V2RequestedOutput = z.object(
   {
     name: z.string({ error: expected("a string") }),
-    parameters: parameters.optional(),
+    parameters: parameters.optional().meta({
+      description:
+        '`binary_data` (answer this output as raw bytes) and `classification` (a class count: answer the top k as BYTES "value:index[:label]"); others are ignored.',
+    }),
   },
   { error: expected('an object like {"name": …}') },
 );

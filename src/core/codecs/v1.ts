@@ -14,7 +14,7 @@ import {
   stackRows,
   toHostTensor,
 } from "../tensors/tensors.ts";
-import { float32Text, type Tree, writeJson } from "./json-text.ts";
+import { float32Text, nestText, type Tree, writeJson } from "./json-text.ts";
 import { type Json, jsonLeaves, nest } from "./json-values.ts";
 import { parseEnvelope, V1PredictRequest } from "./schemas.ts";
 
@@ -169,7 +169,7 @@ export interface NamedOutput {
 
 /** Encodes outputs as TF Serving does: `predictions` for rows, `outputs` for columns (numbers as numbers: RPC). */
 export function encodeV1(request: V1Request, outputs: readonly NamedOutput[]): V1Response {
-  return encodeTree(request, outputs, (o) => jsonLeaves(o.tensor, o.spec, "v1")) as V1Response;
+  return encodeTree(request, outputs, (o) => jsonLeaves(o.tensor, o.spec, "v1"), nest) as V1Response;
 }
 
 /**
@@ -178,22 +178,22 @@ export function encodeV1(request: V1Request, outputs: readonly NamedOutput[]): V
  * integer), and NaN and ±Infinity are the bare tokens `NaN`, `Infinity`, `-Infinity`.
  */
 export function encodeV1Text(request: V1Request, outputs: readonly NamedOutput[]): string {
-  return writeJson(
-    encodeTree(request, outputs, (o) =>
-      o.tensor.dtype === "float32"
-        ? Array.from(o.tensor.values as Float32Array, float32Text)
-        : jsonLeaves(o.tensor, o.spec, "v1"),
-    ),
-  );
+  const leavesOf = (o: NamedOutput): string[] =>
+    o.tensor.dtype === "float32"
+      ? Array.from(o.tensor.values as Float32Array, float32Text)
+      : jsonLeaves(o.tensor, o.spec, "v1").map((leaf) => JSON.stringify(leaf));
+  return writeJson(encodeTree(request, outputs, leavesOf, nestText));
 }
 
-function encodeTree(
+/** The answer's structure over each output's leaves, `render` nesting a tensor's (or a row's) leaves. */
+function encodeTree<L>(
   request: V1Request,
   outputs: readonly NamedOutput[],
-  leavesOf: (output: NamedOutput) => Tree[],
+  leavesOf: (output: NamedOutput) => L[],
+  render: (leaves: L[], shape: readonly number[]) => Tree,
 ): Tree {
   if (request.format === "columnar") {
-    const columns = outputs.map((o) => [o.spec.name, nest(leavesOf(o), o.tensor.shape)] as const);
+    const columns = outputs.map((o) => [o.spec.name, render(leavesOf(o), o.tensor.shape)] as const);
     if (columns.length === 1 && Object.keys(request.keys).length === 0) return { outputs: columns[0]![1] };
     return { outputs: { ...Object.fromEntries(columns), ...request.keys } };
   }
@@ -208,7 +208,7 @@ function encodeTree(
     const rowShape = tensor.shape.slice(1);
     const size = elementCount(rowShape);
     const leaves = leavesOf(output);
-    return { name: spec.name, row: (i: number) => nest(leaves.slice(i * size, (i + 1) * size), rowShape) };
+    return { name: spec.name, row: (i: number) => render(leaves.slice(i * size, (i + 1) * size), rowShape) };
   });
   const predictions = request.keys.map((key, i) => {
     if (perOutput.length === 1 && !keyed) return perOutput[0]!.row(i);
