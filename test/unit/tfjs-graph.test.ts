@@ -83,6 +83,21 @@ describe("graph models that need executeAsync", () => {
   );
 });
 
+it("leave no tensor behind when a run fails", async () => {
+  const { model } = await load(dirOf("tiny_detect"));
+  const before = tf.memory().numTensors;
+  const bad = model.run(
+    {
+      boxes: { dtype: "float32", shape: [2, 3], values: new Float32Array(6) },
+      scores: { dtype: "float32", shape: [2], values: new Float32Array(2) },
+    },
+    ["Identity", "Identity_3"],
+  );
+  await expect(bad).rejects.toThrow();
+  expect(tf.memory().numTensors).toBe(before);
+  model.dispose();
+});
+
 describe("output shapes a graph signature leaves out", () => {
   it("are learned at load: the real rank, -1 where the dimension varies, and the real dtype", async () => {
     const { model } = await load(dirOf("tiny_detect"));

@@ -136,14 +136,16 @@ async function wrapGraph(model: GraphModel, async: boolean, label: string): Prom
       ? runAsync(inputs, outputNames, (feeds, names) => model.executeAsync(feeds, [...names]))
       : runTidy(inputs, outputNames, (feeds, names) => model.execute(feeds, [...names]));
   const inputs = model.inputs.map(spec);
-  const silent = model.outputs.some((t) => t.shape === undefined || t.dtype === undefined);
-  return {
-    format: "graph-model",
-    inputs,
-    outputs: silent ? await learnOutputs(model.outputs, inputs, run, label) : model.outputs.map(spec),
-    run,
-    dispose: () => model.dispose(),
-  };
+  let outputs = model.outputs.map(spec);
+  if (model.outputs.some((t) => t.shape === undefined || t.dtype === undefined)) {
+    try {
+      outputs = await learnOutputs(model.outputs, inputs, run, label);
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+  }
+  return { format: "graph-model", inputs, outputs, run, dispose: () => model.dispose() };
 }
 
 function toTensor(t: HostTensor): tf.Tensor {
