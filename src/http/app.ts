@@ -13,7 +13,7 @@ import { rateLimit } from "./middleware/rate-limit.ts";
 import { docs } from "./routes/docs.ts";
 import { index } from "./routes/index.ts";
 import { v1 } from "./routes/v1.ts";
-import { v2 } from "./routes/v2.ts";
+import { serverMetadata, v2 } from "./routes/v2.ts";
 import { settingsOf } from "./settings.ts";
 
 /** The routes themselves: what a service-binding caller reaches (Predictor.fetch, no access hop). */
@@ -29,6 +29,7 @@ routes.route("/", index);
 routes.route("/", docs);
 routes.route("/v1", v1);
 routes.route("/v2", v2);
+routes.get("/v2/", serverMetadata);
 routes.notFound(notFound);
 routes.onError(onError);
 

@@ -1,9 +1,12 @@
 /**
  * Reading a JSON request body with the checks every bad input deserves a 4xx for:
- * content type (415), size (413, before and while reading), UTF-8, and JSON syntax (400);
+ * content type (415; not on TF Serving's v1 routes, which read any body as JSON as TF Serving
+ * does), Content-Encoding (gzip/deflate decoded, others 415: ./encoding.ts), size (413, before
+ * and while reading, counted after decoding), UTF-8, and JSON syntax (400);
  * and the raw bytes of a v2 binary tensor data body under the same size limit.
  */
 import { invalidInput, payloadTooLarge, unsupportedMediaType } from "../core/errors.ts";
+import { codingsOf, decoded } from "./encoding.ts";
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -21,21 +24,31 @@ function checkContentType(header: string | null): void {
 }
 
 async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const codings = codingsOf(request.headers.get("content-encoding"));
   const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > maxBytes) {
+  // Content-Length counts the bytes on the wire: a bound only when they are the body itself.
+  if (codings.length === 0 && declared !== null && Number(declared) > maxBytes) {
     throw payloadTooLarge(`request body: at most ${maxBytes} bytes are allowed, Content-Length says ${declared}`);
   }
   if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
+  const reader = decoded(request.body, codings).getReader();
+  const decodedText = codings.length > 0 ? ` once decoded (${codings.join(", ")})` : "";
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (err) {
+      if (codings.length === 0) throw err;
+      throw invalidInput(`request body: not valid ${codings.join(", ")} data (${(err as Error).message})`);
+    }
+    const { done, value } = chunk;
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel();
-      throw payloadTooLarge(`request body: at most ${maxBytes} bytes are allowed, got more`);
+      await reader.cancel().catch(() => undefined);
+      throw payloadTooLarge(`request body: at most ${maxBytes} bytes are allowed${decodedText}, got more`);
     }
     chunks.push(value);
   }
@@ -48,8 +61,13 @@ async function readCapped(request: Request, maxBytes: number): Promise<Uint8Arra
   return body;
 }
 
-export async function readJson(request: Request, maxBytes: number): Promise<unknown> {
-  checkContentType(request.headers.get("content-type"));
+export interface JsonBodyOptions {
+  /** Read the body as JSON whatever its Content-Type (TF Serving never checks it; its curl examples send none or a form type). */
+  anyContentType?: boolean;
+}
+
+export async function readJson(request: Request, maxBytes: number, options: JsonBodyOptions = {}): Promise<unknown> {
+  if (!options.anyContentType) checkContentType(request.headers.get("content-type"));
   const bytes = await readCapped(request, maxBytes);
   if (bytes.byteLength === 0) throw invalidInput("request body: expected a JSON object, got an empty body");
   let text: string;

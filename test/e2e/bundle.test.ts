@@ -4,6 +4,7 @@
  */
 
 import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CASES } from "../support/cases.ts";
@@ -44,6 +45,19 @@ describe("built bundle", () => {
     const res = await client(fetcher(memo)).call(request.method ?? "POST", request.path, request.body, request.headers);
     expect(res.status, res.text.slice(0, 200)).toBe(c.status);
     if (c.error) expect(res.json.error).toMatch(c.error);
+  });
+
+  it("decodes a gzip request body, as tritonclient sends it, to the plain body's answer", async () => {
+    const api = client(fetcher(memo));
+    const body = { instances: [{ features: [0.1, 0.2, 0.3, 0.4], extra: [1, 2] }] };
+    const plain = await api.post("/v1/models/tiny_layers/versions/1:predict", body);
+    const packed = gzipSync(JSON.stringify(body)); // Node's zlib: an encoder independent of the Worker
+    const res = await api.post("/v1/models/tiny_layers/versions/1:predict", new Uint8Array(packed), {
+      "content-type": "application/json",
+      "content-encoding": "gzip",
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.text).toBe(plain.text);
   });
 
   it("matches the Node reference outputs for every fixture model", async () => {

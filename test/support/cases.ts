@@ -75,15 +75,59 @@ export const CASES: Case[] = [
     error: /outside the range of FP32/,
   },
   {
-    name: "a wrong content type",
+    name: "a wrong content type (v2; v1 reads any body as JSON, below)",
+    v2: { path: V2, body: JSON.stringify({ inputs: goodV2 }), headers: { "content-type": "text/csv" } },
+    status: 415,
+    error: /Content-Type: expected application\/json, got/,
+  },
+  {
+    name: "a JSON body sent as a form, as curl -d does (TF Serving reads it)",
     v1: {
       path: V1,
       body: JSON.stringify({ instances: [row] }),
       headers: { "content-type": "application/x-www-form-urlencoded" },
     },
-    v2: { path: V2, body: JSON.stringify({ inputs: goodV2 }), headers: { "content-type": "text/csv" } },
+    status: 200,
+  },
+  {
+    name: "unknown top-level fields such as Vertex-style parameters (TF Serving ignores them)",
+    v1: { path: V1, body: { instances: [row], parameters: { confidence: 0.5 }, client: "x" } },
+    status: 200,
+  },
+  {
+    name: "an empty signature_name (the default signature)",
+    v1: { path: V1, body: { instances: [row], signature_name: "" } },
+    status: 200,
+  },
+  {
+    name: "an unknown Content-Encoding",
+    v1: {
+      path: V1,
+      body: JSON.stringify({ instances: [row] }),
+      headers: { "content-type": "application/json", "content-encoding": "br" },
+    },
+    v2: {
+      path: V2,
+      body: JSON.stringify({ inputs: goodV2 }),
+      headers: { "content-type": "application/json", "content-encoding": "br" },
+    },
     status: 415,
-    error: /Content-Type: expected application\/json, got/,
+    error: /Content-Encoding: expected gzip, deflate or identity, got 'br'/,
+  },
+  {
+    name: "a body that says gzip but is not",
+    v1: {
+      path: V1,
+      body: JSON.stringify({ instances: [row] }),
+      headers: { "content-type": "application/json", "content-encoding": "gzip" },
+    },
+    v2: {
+      path: V2,
+      body: JSON.stringify({ inputs: goodV2 }),
+      headers: { "content-type": "application/json", "content-encoding": "gzip" },
+    },
+    status: 400,
+    error: /request body: not valid gzip data/,
   },
   {
     name: "a body that is not UTF-8",
@@ -209,6 +253,12 @@ export const CASES: Case[] = [
     v2: { path: V2, body: { inputs: goodV2, outputs: [{ name: "logits" }] } },
     status: 400,
     error: /unknown output 'logits'/,
+  },
+  {
+    name: "a class count that is not a count (classification extension)",
+    v2: { path: V2, body: { inputs: goodV2, outputs: [{ name: "probs", parameters: { classification: 1.5 } }] } },
+    status: 400,
+    error: /outputs\[0\]\.parameters\.classification: expected a non-negative integer, got the number 1\.5/,
   },
   {
     name: "an unknown model",

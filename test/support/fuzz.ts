@@ -16,7 +16,10 @@ export const V2_PATHS = MODELS.flatMap((m) => [`/v2/models/${m}/infer`, `/v2/mod
 /** Valid requests, per protocol: from the case table (status 200) plus one per fixture model. */
 export const VALID: Array<{ path: string; body: unknown }> = [
   ...CASES.filter((c) => c.status === 200).flatMap((c) =>
-    [c.v1, c.v2].filter((r) => r !== undefined).map((r) => ({ path: r.path, body: r.body })),
+    // A case may send its body as JSON text (with a content type of its own): mutate the value.
+    [c.v1, c.v2]
+      .filter((r) => r !== undefined)
+      .map((r) => ({ path: r.path, body: typeof r.body === "string" ? JSON.parse(r.body) : r.body })),
   ),
   {
     path: "/v1/models/tiny_graph:predict",

@@ -10,6 +10,8 @@ export interface ReferenceModel {
   name: string;
   version: number;
   format: string;
+  /** False when the outputs have no batch axis (so v1 row format cannot answer them). */
+  rows?: boolean;
   cases: ReferenceCase[];
 }
 

@@ -88,6 +88,8 @@ describe("route names and error codes", () => {
     ["GET", "/v2/models/tiny_text/ready", "v2.model_ready"],
     ["GET", "/v2/models/tiny_text", "v2.model"],
     ["GET", "/v2/health/ready", "v2.ready"],
+    ["GET", "/v2/", "v2.server"],
+    ["POST", "/v2/repository/models/tiny_text/load", "v2.model_control"],
     ["GET", "/openapi.json", "openapi"],
     ["OPTIONS", "/v1/models/flights:predict", "preflight"],
     ["GET", "/nowhere/at/all", "other"],

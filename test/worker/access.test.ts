@@ -235,8 +235,19 @@ describe("CORS", () => {
     );
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("https://b.example");
-    expect(preflight.headers.get("access-control-allow-headers")).toBe("Authorization,Content-Type");
+    // What browsers need for the v2 binary extension, compressed bodies and tracing (tritonclient's headers).
+    expect(preflight.headers.get("access-control-allow-headers")?.split(",")).toEqual([
+      "Authorization",
+      "Content-Type",
+      "Content-Encoding",
+      "Inference-Header-Content-Length",
+      "x-request-id",
+      "traceparent",
+    ]);
     expect(preflight.headers.get("access-control-allow-credentials")).toBeNull();
+    expect(denied.headers.get("access-control-expose-headers")?.split(",")).toContain(
+      "Inference-Header-Content-Length",
+    );
   });
 
   it("allows any origin with '*', and refuses a value that is not an origin", async () => {

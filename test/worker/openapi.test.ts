@@ -108,7 +108,12 @@ describe("GET /openapi.json", () => {
         /inputs: expected a non-empty array of tensors/,
       ],
       ["V1PredictRequest", "/v1/models/flights:predict", { instances: [{ origin: "SFO" }], inputs: {} }, /got both/],
-      ["V1PredictRequest", "/v1/models/flights:predict", { rows: [] }, /request body: unknown field 'rows'/],
+      [
+        "V1PredictRequest",
+        "/v1/models/flights:predict",
+        { rows: [] },
+        /request body: expected exactly one of 'instances'.*got neither/,
+      ],
       ["V1PredictRequest", "/v1/models/flights:predict", { instances: [] }, /instances: expected a non-empty array/],
     ];
     for (const [schema, path, body, message] of bad) {

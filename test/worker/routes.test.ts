@@ -1,6 +1,7 @@
 /** Status, metadata, health and repository routes, per the TF Serving and KServe v2 specs. */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { Predictor as PredictorContract } from "../../src/client.ts";
 import { client } from "../support/client.ts";
 
 const api = client((url, init) => exports.default.fetch(url, init));
@@ -66,6 +67,20 @@ describe("TF Serving v1", () => {
     expect(res.json.predictions[0].score).toHaveLength(1);
   });
 
+  it("prints whole float outputs as TF Serving does (1.0 and 0.0, not 1 and 0)", async () => {
+    // Inputs far out saturate the sigmoid and softmax heads to exactly 0 and 1 in float32.
+    const far = { features: [1000, -1000, 1000, -1000], extra: [1000, -1000] };
+    const res = await api.post("/v1/models/tiny_layers/versions/1:predict", { instances: [far] });
+    expect(res.status, res.text).toBe(200);
+    const numbers = res.text.match(/-?\d[\d.e+-]*/g) ?? [];
+    expect(numbers.length).toBe(4); // score[1] + probs[3]
+    expect(numbers.filter((n) => n === "1.0" || n === "0.0").length).toBeGreaterThan(0);
+    expect(
+      numbers.every((n) => /[.e]/.test(n)),
+      res.text,
+    ).toBe(true);
+  });
+
   it("refuses unknown paths with a JSON 404", async () => {
     const res = await api.get("/v1/nothing");
     expect(res.status).toBe(404);
@@ -76,11 +91,15 @@ describe("TF Serving v1", () => {
 describe("Open Inference Protocol v2", () => {
   it("answers server metadata, liveness and readiness", async () => {
     const meta = await api.get("/v2");
+    // Only whole extensions: the repository's load/unload cannot exist in a stateless server (below).
     expect(meta.json).toEqual({
       name: "stateless-serve",
       version: expect.any(String),
-      extensions: ["model_repository", "binary_tensor_data"],
+      extensions: ["binary_tensor_data", "classification"],
     });
+    const slash = await api.get("/v2/");
+    expect(slash.status).toBe(200);
+    expect(slash.json).toEqual(meta.json);
     expect((await api.get("/v2/health/live")).json).toEqual({ live: true });
     expect((await api.get("/v2/health/ready")).json).toEqual({ ready: true });
   });
@@ -123,6 +142,49 @@ describe("Open Inference Protocol v2", () => {
     expect(res.json.outputs.map((o: { name: string }) => o.name)).toEqual(["class"]);
     expect(res.json.outputs[0]).toMatchObject({ datatype: "INT32", shape: [2] });
     expect("id" in res.json).toBe(false);
+  });
+
+  it("answers the classification extension: top-k as BYTES value:index:label, labels from the manifest", async () => {
+    const inputs = [
+      { name: "text", shape: [3], datatype: "BYTES" as const, data: ["hello", "world", "café"] },
+      { name: "count", shape: [3], datatype: "INT32" as const, data: [1, -2, 7] },
+    ];
+    const plain = await api.post("/v2/models/tiny_text/infer", { inputs });
+    const probs: number[] = plain.json.outputs.find((o: { name: string }) => o.name === "probs").data;
+    const argmax: number[] = plain.json.outputs.find((o: { name: string }) => o.name === "class").data;
+    const res = await api.post("/v2/models/tiny_text/infer", {
+      inputs,
+      outputs: [{ name: "probs", parameters: { classification: 2 } }],
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.outputs).toHaveLength(1);
+    expect(res.json.outputs[0]).toMatchObject({ name: "probs", datatype: "BYTES", shape: [3, 2] });
+    const labels = ["negative", "positive"];
+    res.json.outputs[0].data.forEach((entry: string, i: number) => {
+      const row = Math.floor(i / 2);
+      // The first class of each row is the model's own argmax output; the second is the other one.
+      const index = i % 2 === 0 ? argmax[row]! : 1 - argmax[row]!;
+      const [value, at, label] = entry.split(":");
+      expect([Number(at), label]).toEqual([index, labels[index]]);
+      expect(Math.fround(Number(value))).toBe(Math.fround(probs[row * 2 + index]!));
+    });
+    // Over RPC, the same request gives the same tensor.
+    const bound = (env as unknown as { SELF_RPC: Service<PredictorContract> }).SELF_RPC;
+    const viaRpc = await bound.infer("tiny_text", {
+      inputs,
+      outputs: [{ name: "probs", parameters: { classification: 2 } }],
+    });
+    expect(viaRpc.outputs[0]).toEqual(res.json.outputs[0]);
+  });
+
+  it("explains that models load on demand when asked to load or unload one", async () => {
+    for (const action of ["load", "unload"]) {
+      const res = await api.post(`/v2/repository/models/tiny_graph/${action}`, {});
+      expect(res.status).toBe(400);
+      expect(Object.keys(res.json)).toEqual(["error"]);
+      expect(res.json.error).toMatch(new RegExp(`^${action}: .*load on demand.*stateless`));
+    }
+    expect((await api.post("/v2/repository/models/tiny_graph/load")).status).toBe(400);
   });
 
   it("indexes the repository, one row per version", async () => {

@@ -3,26 +3,30 @@ import type { BundledModel } from "./source.ts";
 import f0 from "../../../model/artifacts/flights/1/model.json";
 import f1 from "../../../model/artifacts/flights/1/manifest.json";
 import f2 from "../../../model/artifacts/flights/1/group1-shard1of1.bin";
-import f3 from "../../../model/artifacts/tiny_graph/1/model.json";
-import f4 from "../../../model/artifacts/tiny_graph/1/manifest.json";
-import f5 from "../../../model/artifacts/tiny_graph/1/group1-shard1of1.bin";
-import f6 from "../../../model/artifacts/tiny_graph/2/model.json";
-import f7 from "../../../model/artifacts/tiny_graph/2/manifest.json";
-import f8 from "../../../model/artifacts/tiny_graph/2/group1-shard1of1.bin";
-import f9 from "../../../model/artifacts/tiny_graph/labels.json";
-import f10 from "../../../model/artifacts/tiny_layers/1/model.json";
-import f11 from "../../../model/artifacts/tiny_layers/1/manifest.json";
-import f12 from "../../../model/artifacts/tiny_layers/1/group1-shard1of2.bin";
-import f13 from "../../../model/artifacts/tiny_layers/1/group1-shard2of2.bin";
-import f14 from "../../../model/artifacts/tiny_layers/2/model.json";
-import f15 from "../../../model/artifacts/tiny_layers/2/manifest.json";
-import f16 from "../../../model/artifacts/tiny_layers/2/group1-shard1of2.bin";
-import f17 from "../../../model/artifacts/tiny_layers/2/group1-shard2of2.bin";
-import f18 from "../../../model/artifacts/tiny_layers/labels.json";
-import f19 from "../../../model/artifacts/tiny_text/1/model.json";
-import f20 from "../../../model/artifacts/tiny_text/1/manifest.json";
-import f21 from "../../../model/artifacts/tiny_text/1/group1-shard1of1.bin";
-import f22 from "../../../model/artifacts/tiny_text/labels.json";
+import f3 from "../../../model/artifacts/tiny_detect/1/model.json";
+import f4 from "../../../model/artifacts/tiny_detect/1/manifest.json";
+import f5 from "../../../model/artifacts/tiny_detect/1/group1-shard1of1.bin";
+import f6 from "../../../model/artifacts/tiny_detect/labels.json";
+import f7 from "../../../model/artifacts/tiny_graph/1/model.json";
+import f8 from "../../../model/artifacts/tiny_graph/1/manifest.json";
+import f9 from "../../../model/artifacts/tiny_graph/1/group1-shard1of1.bin";
+import f10 from "../../../model/artifacts/tiny_graph/2/model.json";
+import f11 from "../../../model/artifacts/tiny_graph/2/manifest.json";
+import f12 from "../../../model/artifacts/tiny_graph/2/group1-shard1of1.bin";
+import f13 from "../../../model/artifacts/tiny_graph/labels.json";
+import f14 from "../../../model/artifacts/tiny_layers/1/model.json";
+import f15 from "../../../model/artifacts/tiny_layers/1/manifest.json";
+import f16 from "../../../model/artifacts/tiny_layers/1/group1-shard1of2.bin";
+import f17 from "../../../model/artifacts/tiny_layers/1/group1-shard2of2.bin";
+import f18 from "../../../model/artifacts/tiny_layers/2/model.json";
+import f19 from "../../../model/artifacts/tiny_layers/2/manifest.json";
+import f20 from "../../../model/artifacts/tiny_layers/2/group1-shard1of2.bin";
+import f21 from "../../../model/artifacts/tiny_layers/2/group1-shard2of2.bin";
+import f22 from "../../../model/artifacts/tiny_layers/labels.json";
+import f23 from "../../../model/artifacts/tiny_text/1/model.json";
+import f24 from "../../../model/artifacts/tiny_text/1/manifest.json";
+import f25 from "../../../model/artifacts/tiny_text/1/group1-shard1of1.bin";
+import f26 from "../../../model/artifacts/tiny_text/labels.json";
 
 export const BUNDLED_MODELS: BundledModel[] = [
   {
@@ -37,47 +41,58 @@ export const BUNDLED_MODELS: BundledModel[] = [
     ],
   },
   {
-    name: "tiny_graph",
-    labels: f9 as unknown as ArrayBuffer,
+    name: "tiny_detect",
+    labels: f6 as unknown as ArrayBuffer,
     versions: [
-      { version: 1, sha256: "d836d4fa633e3bf99d0637e415b2809340c0ae414fa7901fba690929731a4425", files: {
+      { version: 1, sha256: "313842161d6541d7f42326eab7bf2ecefb343390a6fcf2b6fcce9ec83470b5af", files: {
         "model.json": f3 as unknown as ArrayBuffer,
         "manifest.json": f4 as unknown as ArrayBuffer,
         "group1-shard1of1.bin": f5 as unknown as ArrayBuffer,
       } },
+    ],
+  },
+  {
+    name: "tiny_graph",
+    labels: f13 as unknown as ArrayBuffer,
+    versions: [
+      { version: 1, sha256: "d836d4fa633e3bf99d0637e415b2809340c0ae414fa7901fba690929731a4425", files: {
+        "model.json": f7 as unknown as ArrayBuffer,
+        "manifest.json": f8 as unknown as ArrayBuffer,
+        "group1-shard1of1.bin": f9 as unknown as ArrayBuffer,
+      } },
       { version: 2, sha256: "1675db0faa53486c9f4ec42b30d9a5bf17a7952fc18cfc559511743c9b535b42", files: {
-        "model.json": f6 as unknown as ArrayBuffer,
-        "manifest.json": f7 as unknown as ArrayBuffer,
-        "group1-shard1of1.bin": f8 as unknown as ArrayBuffer,
+        "model.json": f10 as unknown as ArrayBuffer,
+        "manifest.json": f11 as unknown as ArrayBuffer,
+        "group1-shard1of1.bin": f12 as unknown as ArrayBuffer,
       } },
     ],
   },
   {
     name: "tiny_layers",
-    labels: f18 as unknown as ArrayBuffer,
+    labels: f22 as unknown as ArrayBuffer,
     versions: [
       { version: 1, sha256: "031dcdabb170edea8c9226aba23c1ce0648d7ecb1fb51a97996ac669c142a8db", files: {
-        "model.json": f10 as unknown as ArrayBuffer,
-        "manifest.json": f11 as unknown as ArrayBuffer,
-        "group1-shard1of2.bin": f12 as unknown as ArrayBuffer,
-        "group1-shard2of2.bin": f13 as unknown as ArrayBuffer,
-      } },
-      { version: 2, sha256: "61cb7f8e130cf7d58527dd10288ff115d8511ff1e889f00b3ab48eb117edc1db", files: {
         "model.json": f14 as unknown as ArrayBuffer,
         "manifest.json": f15 as unknown as ArrayBuffer,
         "group1-shard1of2.bin": f16 as unknown as ArrayBuffer,
         "group1-shard2of2.bin": f17 as unknown as ArrayBuffer,
       } },
+      { version: 2, sha256: "61cb7f8e130cf7d58527dd10288ff115d8511ff1e889f00b3ab48eb117edc1db", files: {
+        "model.json": f18 as unknown as ArrayBuffer,
+        "manifest.json": f19 as unknown as ArrayBuffer,
+        "group1-shard1of2.bin": f20 as unknown as ArrayBuffer,
+        "group1-shard2of2.bin": f21 as unknown as ArrayBuffer,
+      } },
     ],
   },
   {
     name: "tiny_text",
-    labels: f22 as unknown as ArrayBuffer,
+    labels: f26 as unknown as ArrayBuffer,
     versions: [
-      { version: 1, sha256: "df47ee5b6cec14262038b3ec8ccf556959f9603907795d0760e48aa893868523", files: {
-        "model.json": f19 as unknown as ArrayBuffer,
-        "manifest.json": f20 as unknown as ArrayBuffer,
-        "group1-shard1of1.bin": f21 as unknown as ArrayBuffer,
+      { version: 1, sha256: "bdbbfadcd97fb1d18d8c0758da372f3dbc1563f6e5c2f6b927904b61acd263d3", files: {
+        "model.json": f23 as unknown as ArrayBuffer,
+        "manifest.json": f24 as unknown as ArrayBuffer,
+        "group1-shard1of1.bin": f25 as unknown as ArrayBuffer,
       } },
     ],
   },

@@ -53,10 +53,13 @@ export function jsonLeaves(t: HostTensor, spec: Pick<TensorSpec, "name" | "json"
   }
 }
 
+/** Arrays of arrays … of `T`. */
+export type NestedArray<T> = Array<T | NestedArray<T> | null>;
+
 /** Re-nests row-major leaves into arrays of `shape` (a scalar shape gives the single leaf). */
-export function nest(leaves: readonly Json[], shape: readonly number[]): Json {
+export function nest<T = Json>(leaves: readonly T[], shape: readonly number[]): T | NestedArray<T> | null {
   const strides = shape.map((_, axis) => shape.slice(axis + 1).reduce((n, d) => n * d, 1));
-  const build = (offset: number, axis: number): Json =>
+  const build = (offset: number, axis: number): T | NestedArray<T> | null =>
     axis === shape.length
       ? (leaves[offset] ?? null)
       : Array.from({ length: shape[axis] ?? 0 }, (_, i) => build(offset + i * (strides[axis] ?? 1), axis + 1));

@@ -39,32 +39,36 @@ const bothOrNeither = (body: unknown) => {
   return "instances" in b ? "both" : "neither";
 };
 
-export const V1PredictRequest = closed(
-  {
-    instances: z
-      .array(z.unknown(), { error: expected("a non-empty array") })
-      .min(1, { error: expected("a non-empty array") })
-      .exactOptional()
-      .meta({
-        description:
-          'Row format: one entry per example. An object of named inputs (plus the model\'s pass-through key fields), or the bare value when the model has one input. Binary strings as {"b64": …}.',
-      }),
-    inputs: z
-      .unknown()
-      .refine((value) => value !== undefined, { error: expected("a tensor or an object of named tensors") })
-      .exactOptional()
-      .meta({
-        description:
-          "Columnar format: an object of named tensors (plus pass-through key fields), or the bare tensor when the model has one input; the first axis is the batch.",
-      }),
-    signature_name: z
-      .string({ error: expected("a string") })
-      .optional()
-      .meta({ description: "Must be the model's signature name when given." }),
-  },
-  "a JSON object",
-  (field) => `unknown field '${field}'; expected 'instances' or 'inputs', and optionally 'signature_name'`,
-)
+/**
+ * Open like TF Serving's parser (json_tensor.cc reads the keys it knows and ignores the rest): Vertex-style
+ * clients send `parameters`, and others send fields of their own.
+ */
+export const V1PredictRequest = z
+  .object(
+    {
+      instances: z
+        .array(z.unknown(), { error: expected("a non-empty array") })
+        .min(1, { error: expected("a non-empty array") })
+        .exactOptional()
+        .meta({
+          description:
+            'Row format: one entry per example. An object of named inputs (plus the model\'s pass-through key fields), or the bare value when the model has one input. Binary strings as {"b64": …}.',
+        }),
+      inputs: z
+        .unknown()
+        .refine((value) => value !== undefined, { error: expected("a tensor or an object of named tensors") })
+        .exactOptional()
+        .meta({
+          description:
+            "Columnar format: an object of named tensors (plus pass-through key fields), or the bare tensor when the model has one input; the first axis is the batch.",
+        }),
+      signature_name: z
+        .string({ error: expected("a string") })
+        .optional()
+        .meta({ description: "The model's signature name; absent or empty means the default signature." }),
+    },
+    { error: expected("a JSON object") },
+  )
   .refine((body) => "instances" in body !== "inputs" in body, {
     error: (issue) =>
       `expected exactly one of 'instances' (row format) or 'inputs' (columnar format), got ${bothOrNeither(issue.input)}`,
@@ -113,7 +117,10 @@ export const V2InputTensor = closed(
 export const V2RequestedOutput = z.object(
   {
     name: z.string({ error: expected("a string") }),
-    parameters: parameters.optional(),
+    parameters: parameters.optional().meta({
+      description:
+        '`binary_data` (answer this output as raw bytes) and `classification` (a class count: answer the top k as BYTES "value:index[:label]"); others are ignored.',
+    }),
   },
   { error: expected('an object like {"name": …}') },
 );

@@ -16,6 +16,7 @@ import {
   stackRows,
   toHostTensor,
 } from "../tensors/tensors.ts";
+import { float32Text, nestText, type Tree, writeJson } from "./json-text.ts";
 import { type Json, jsonLeaves, nest } from "./json-values.ts";
 import { checkPassthrough } from "./passthrough.ts";
 import { parseEnvelope, V1PredictRequest } from "./schemas.ts";
@@ -49,7 +50,7 @@ const listNames = (specs: readonly TensorSpec[]) => specs.map((s) => `'${s.name}
 export function decodeV1(body: unknown, sig: Signature, opts: V1Options): V1Request {
   const request = parseEnvelope(V1PredictRequest, body);
   const name = request.signature_name;
-  if (name !== undefined && name !== opts.signatureName) {
+  if (name !== undefined && name !== "" && name !== opts.signatureName) {
     throw invalidInput(
       `signature_name: this model has the signature '${opts.signatureName}', got ${describeValue(name)}`,
     );
@@ -107,7 +108,11 @@ function decodeRows(instances: readonly unknown[], sig: Signature, opts: V1Optio
   return { format: "row", inputs, batch: instances.length, keys };
 }
 
-/** Separates an instance object into input values and pass-through keys, refusing unknown fields. */
+/**
+ * Separates an instance object into input values and pass-through keys. Other fields are refused in
+ * a row (TF Serving wants exactly the inputs there) and ignored in the columnar `inputs` object (as
+ * TF Serving reads only the inputs it knows from it).
+ */
 function splitNamed(
   instance: Fields,
   sig: Signature,
@@ -117,12 +122,13 @@ function splitNamed(
 ): Fields {
   const values: Fields = {};
   const passed: Record<string, Json> = {};
+  const columnar = where === "inputs";
   for (const [field, value] of Object.entries(instance)) {
     if (sig.inputs.some((s) => s.name === field)) values[field] = value;
     else if (opts.passthrough.includes(field)) {
       checkPassthrough(value, `${where}.${field}`);
       passed[field] = value;
-    } else
+    } else if (!columnar)
       throw invalidInput(`${where}: unknown input ${quoted(field)}; this model's inputs are ${listNames(sig.inputs)}`);
   }
   for (const spec of sig.inputs) {
@@ -167,17 +173,39 @@ export interface NamedOutput {
   tensor: HostTensor;
 }
 
-/** Encodes outputs as TF Serving does: `predictions` for rows, `outputs` for columns. */
+/** Encodes outputs as TF Serving does: `predictions` for rows, `outputs` for columns (numbers as numbers: RPC). */
 export function encodeV1(request: V1Request, outputs: readonly NamedOutput[]): V1Response {
+  return encodeTree(request, outputs, (o) => jsonLeaves(o.tensor, o.spec, "v1"), nest) as V1Response;
+}
+
+/**
+ * The same answer as JSON text, written as TF Serving writes it (util/json_tensor.cc `WriteDecimal`):
+ * float32 outputs keep a decimal point on whole numbers (`1.0`: typed clients read `1` as an
+ * integer), and NaN and ±Infinity are the bare tokens `NaN`, `Infinity`, `-Infinity`.
+ */
+export function encodeV1Text(request: V1Request, outputs: readonly NamedOutput[]): string {
+  const leavesOf = (o: NamedOutput): string[] =>
+    o.tensor.dtype === "float32"
+      ? Array.from(o.tensor.values as Float32Array, float32Text)
+      : jsonLeaves(o.tensor, o.spec, "v1").map((leaf) => JSON.stringify(leaf));
+  return writeJson(encodeTree(request, outputs, leavesOf, nestText));
+}
+
+/** The answer's structure over each output's leaves, `render` nesting a tensor's (or a row's) leaves. */
+function encodeTree<L>(
+  request: V1Request,
+  outputs: readonly NamedOutput[],
+  leavesOf: (output: NamedOutput) => L[],
+  render: (leaves: L[], shape: readonly number[]) => Tree,
+): Tree {
   if (request.format === "columnar") {
-    const columns = outputs.map(
-      ({ spec, tensor }) => [spec.name, nest(jsonLeaves(tensor, spec, "v1"), tensor.shape)] as const,
-    );
+    const columns = outputs.map((o) => [o.spec.name, render(leavesOf(o), o.tensor.shape)] as const);
     if (columns.length === 1 && Object.keys(request.keys).length === 0) return { outputs: columns[0]![1] };
     return { outputs: { ...Object.fromEntries(columns), ...request.keys } };
   }
   const keyed = request.keys.some((k) => Object.keys(k).length > 0);
-  const perOutput = outputs.map(({ spec, tensor }) => {
+  const perOutput = outputs.map((output) => {
+    const { spec, tensor } = output;
     if (tensor.shape[0] !== request.batch) {
       throw invalidInput(
         `instances: output '${spec.name}' has shape ${formatShape(tensor.shape)}, which has no batch dimension of ${request.batch}; use the columnar 'inputs' format for this model`,
@@ -185,8 +213,8 @@ export function encodeV1(request: V1Request, outputs: readonly NamedOutput[]): V
     }
     const rowShape = tensor.shape.slice(1);
     const size = elementCount(rowShape);
-    const leaves = jsonLeaves(tensor, spec, "v1");
-    return { name: spec.name, row: (i: number) => nest(leaves.slice(i * size, (i + 1) * size), rowShape) };
+    const leaves = leavesOf(output);
+    return { name: spec.name, row: (i: number) => render(leaves.slice(i * size, (i + 1) * size), rowShape) };
   });
   const predictions = request.keys.map((key, i) => {
     if (perOutput.length === 1 && !keyed) return perOutput[0]!.row(i);

@@ -29,6 +29,8 @@ export interface V2Request {
   outputs?: string[];
   /** Outputs the client asked to get as raw bytes (binary tensor data extension); undefined = none. */
   binaryOutputs?: string[];
+  /** Classification extension: output name → number of top classes; undefined = none. */
+  classify?: Record<string, number>;
 }
 
 export interface V2Response {
@@ -134,6 +136,8 @@ export function requestOf(envelope: Omit<V2InferRequest, "inputs">, inputs: Name
   }
   if (parameters !== undefined) request.parameters = parameters;
   if (outputs !== undefined) request.outputs = decodeRequestedOutputs(outputs, sig);
+  const classify = outputs === undefined ? undefined : classificationsOf(outputs, sig);
+  if (classify !== undefined) request.classify = classify;
   const binary = binaryOutputsOf(envelope, sig);
   if (binary.length > 0) request.binaryOutputs = binary;
   return request;
@@ -154,6 +158,34 @@ function binaryOutputsOf(envelope: Omit<V2InferRequest, "inputs">, sig: Signatur
   return envelope.outputs
     .filter((output, i) => flag(output.parameters?.binary_data, `outputs[${i}].parameters.binary_data`) ?? all)
     .map((output) => output.name);
+}
+
+/**
+ * Triton's classification extension: `parameters.classification` (what tritonclient's `class_count`
+ * sends; `class_count` itself is read too) on a requested output; 0 means none.
+ */
+function classificationsOf(
+  outputs: ReadonlyArray<{ name: string; parameters?: Record<string, unknown> | undefined }>,
+  sig: Signature,
+): Record<string, number> | undefined {
+  const counts: Record<string, number> = {};
+  outputs.forEach((output, i) => {
+    const key = output.parameters?.classification !== undefined ? "classification" : "class_count";
+    const value = output.parameters?.[key];
+    if (value === undefined) return;
+    const where = `outputs[${i}].parameters.${key}`;
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+      throw invalidInput(`${where}: expected a non-negative integer, got ${describeValue(value)}`);
+    }
+    const spec = sig.outputs.find((s) => s.name === output.name);
+    if (spec && spec.dtype !== "float32" && spec.dtype !== "int32") {
+      throw invalidInput(
+        `${where}: output '${output.name}' is ${v2DatatypeOf(spec.dtype)}; only numeric outputs can be classified`,
+      );
+    }
+    if (value > 0) counts[output.name] = value;
+  });
+  return Object.keys(counts).length > 0 ? counts : undefined;
 }
 
 function decodeRequestedOutputs(outputs: ReadonlyArray<{ name: string }>, sig: Signature): string[] {

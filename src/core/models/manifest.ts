@@ -27,6 +27,8 @@ export const ManifestSchema = z.object({
       params: z.record(z.string(), z.unknown()).default({}),
     })
     .optional(),
+  /** Class labels by public output name, index by index (the v2 classification extension answers "value:index:label"). */
+  labels: z.record(z.string(), z.array(z.string())).optional(),
   /** v1 row fields that are not inputs but are echoed back with each prediction. */
   passthrough: z.array(z.string()).default(["key"]),
   created: z.string().optional(),

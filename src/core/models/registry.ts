@@ -39,6 +39,8 @@ export interface ServedModel {
   modelSignature: Signature;
   model: LoadedModel;
   pipeline?: Pipeline;
+  /** Class labels by public output name (manifest `labels`), for the classification extension. */
+  labels?: Readonly<Record<string, readonly string[]>>;
 }
 
 const LOADED = new Map<string, Promise<ServedModel>>();
@@ -247,6 +249,7 @@ export class Registry {
         model,
       };
       if (pipeline) served.pipeline = pipeline;
+      if (manifest?.labels) served.labels = checkLabels(manifest.labels, served.signature, label);
       return served;
     } catch (err) {
       model.dispose();
@@ -348,4 +351,16 @@ function checkSignature(signature: Signature, model: LoadedModel, label: string)
     inputs: check(signature.inputs, model.inputs, "input"),
     outputs: check(signature.outputs, model.format === "layers-model" ? model.outputs : undefined, "output"),
   };
+}
+
+/** Manifest labels must name public outputs (a typo would silently answer without labels). */
+function checkLabels(labels: Record<string, string[]>, signature: Signature, label: string): Record<string, string[]> {
+  for (const name of Object.keys(labels)) {
+    if (!signature.outputs.some((o) => o.name === name)) {
+      throw modelNotReady(
+        `${label}: the manifest has labels for output '${name}', which the model does not have (it has ${signature.outputs.map((o) => `'${o.name}'`).join(", ")})`,
+      );
+    }
+  }
+  return labels;
 }

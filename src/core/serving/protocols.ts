@@ -3,8 +3,9 @@
  * model's signature, predict, encode. HTTP routes and RPC methods are thin wrappers around these.
  */
 
+import { classifyOutputs } from "../codecs/classification.ts";
 import type { NamedOutput } from "../codecs/v1.ts";
-import { decodeV1, encodeV1, type V1Response } from "../codecs/v1.ts";
+import { decodeV1, encodeV1, encodeV1Text, type V1Request, type V1Response } from "../codecs/v1.ts";
 import { decodeV2, encodeV2, type V2Request, type V2Response } from "../codecs/v2.ts";
 import { decodeV2Binary, encodeV2Binary, type V2BinaryBody } from "../codecs/v2-binary.ts";
 import type { ModelRef, ServedModel } from "../models/registry.ts";
@@ -17,8 +18,22 @@ export interface Answered<T> {
   body: T;
 }
 
-/** TF Serving `:predict`: `{instances}` or `{inputs}` in, `{predictions}` or `{outputs}` out. */
+/** TF Serving `:predict`: `{instances}` or `{inputs}` in, `{predictions}` or `{outputs}` out (RPC: plain numbers). */
 export function predictV1(deps: Deps, ref: ModelRef, body: unknown): Promise<Answered<V1Response>> {
+  return predictV1As(deps, ref, body, encodeV1);
+}
+
+/** `:predict` over HTTP: the answer as JSON text with floats printed as TF Serving prints them (`1.0`, `NaN`). */
+export function predictV1Text(deps: Deps, ref: ModelRef, body: unknown): Promise<Answered<string>> {
+  return predictV1As(deps, ref, body, encodeV1Text);
+}
+
+function predictV1As<T>(
+  deps: Deps,
+  ref: ModelRef,
+  body: unknown,
+  encode: (request: V1Request, outputs: NamedOutput[]) => T,
+): Promise<Answered<T>> {
   return withModel(deps, { ...ref, routingKey: () => routingKeyOf(body) }, async (model) => {
     const request = decodeV1(body, model.signature, {
       signatureName: model.signatureName,
@@ -27,7 +42,7 @@ export function predictV1(deps: Deps, ref: ModelRef, body: unknown): Promise<Ans
     });
     const rowName = request.format === "row" ? (i: number) => `instances[${i}]` : (i: number) => `inputs row ${i}`;
     const outputs = await predict(deps, model, request.inputs, undefined, rowName);
-    return { model: { name: model.name, version: model.version }, body: encodeV1(request, outputs) };
+    return { model: { name: model.name, version: model.version }, body: encode(request, outputs) };
   });
 }
 
@@ -70,7 +85,8 @@ function infer<T>(
 ): Promise<Answered<T>> {
   return withModel(deps, { ...ref, routingKey: () => routingKeyOf(body) }, async (model) => {
     const request = decode(model);
-    const outputs = await predict(deps, model, request.inputs, request.outputs, (i) => `inputs row ${i}`);
+    const predicted = await predict(deps, model, request.inputs, request.outputs, (i) => `inputs row ${i}`);
+    const outputs = classifyOutputs(predicted, request.classify, model.labels);
     const answered = { name: model.name, version: model.version };
     return { model: answered, body: encode(answered, request, outputs) };
   });

@@ -16,8 +16,24 @@ const policy = cors({
     return corsOrigins.includes(origin) ? origin : null;
   },
   allowMethods: ["GET", "POST", "OPTIONS"],
-  allowHeaders: ["Authorization", "Content-Type"],
-  exposeHeaders: ["Retry-After", "x-model-version", "x-auth", "x-request-id", "Server-Timing", "x-prediction-cache"],
+  // The v2 binary extension's header, compressed request bodies, and the ids clients send for tracing.
+  allowHeaders: [
+    "Authorization",
+    "Content-Type",
+    "Content-Encoding",
+    "Inference-Header-Content-Length",
+    "x-request-id",
+    "traceparent",
+  ],
+  exposeHeaders: [
+    "Retry-After",
+    "x-model-version",
+    "x-auth",
+    "x-request-id",
+    "Server-Timing",
+    "x-prediction-cache",
+    "Inference-Header-Content-Length",
+  ],
   maxAge: 600,
   credentials: false,
 });

@@ -191,6 +191,15 @@ export function routeTable(): Route[] {
     },
     {
       method: "get",
+      path: "/v2/",
+      tag: V2,
+      summary: "Server metadata (the same as GET /v2)",
+      response: "V2ServerMetadata",
+      errors: [],
+      examples: [],
+    },
+    {
+      method: "get",
       path: "/v2/health/live",
       tag: V2,
       summary: "Liveness",
@@ -261,6 +270,17 @@ export function routeTable(): Route[] {
         { key: "ready", summary: "Only versions that load", body: { ready: true } },
       ],
     },
+    ...(["load", "unload"] as const).map(
+      (action): Route => ({
+        method: "post",
+        path: `/v2/repository/models/{name}/${action}`,
+        tag: V2,
+        summary: `Repository ${action}: always 400, as models load on demand in a stateless server`,
+        response: "ErrorBody",
+        errors: [400],
+        examples: [],
+      }),
+    ),
     {
       method: "get",
       path: "/_internal/memory",
@@ -347,7 +367,8 @@ function operation(route: Route, origin: string): Json {
       },
     };
   }
-  const responses: Json = { 200: ok };
+  // A route that only refuses (repository load/unload) documents no 200.
+  const responses: Json = route.response === "ErrorBody" ? {} : { 200: ok };
   const errors = route.open ? route.errors : [...route.errors, 401, 429];
   for (const status of errors.sort((a, b) => a - b)) {
     const error: Json = { description: ERROR_TEXT[status] ?? "Error", content: json("ErrorBody") };

@@ -7,7 +7,7 @@
  */
 import { Hono } from "hono";
 import { withModel } from "../../core/serving/dataplane.ts";
-import { predictV1 } from "../../core/serving/protocols.ts";
+import { predictV1Text } from "../../core/serving/protocols.ts";
 import { modelStatus } from "../../core/serving/status.ts";
 import { tfServingDtypeOf } from "../../core/tensors/dtypes.ts";
 import type { TensorSpec } from "../../core/tensors/spec.ts";
@@ -38,10 +38,10 @@ v1.on(["GET", "POST"], "/models/*", async (c) => {
   const { deps, settings } = c.var.scope;
 
   if (route.action === "predict") {
-    const body = await readJson(c.req.raw, settings.maxBodyBytes);
-    const answer = await predictV1(deps, route.ref, body);
+    const body = await readJson(c.req.raw, settings.maxBodyBytes, { anyContentType: true });
+    const answer = await predictV1Text(deps, route.ref, body);
     c.header("x-model-version", String(answer.model.version));
-    return c.json(answer.body);
+    return c.body(answer.body, 200, { "content-type": "application/json" });
   }
 
   if (route.action === "metadata") {

@@ -4,7 +4,8 @@
  *   GET  /v2/models/{name}[/versions/{v}]          model metadata
  *   GET  /v2/models/{name}[/versions/{v}]/ready    model readiness
  *   POST /v2/models/{name}[/versions/{v}]/infer    inference (JSON, or the binary tensor data extension)
- *   POST /v2/repository/index                      repository extension
+ *   POST /v2/repository/index                      the repository index
+ *   POST /v2/repository/models/{name}/load|unload  400: models load on demand (a stateless server holds none)
  */
 import { type Context, Hono } from "hono";
 import { parseEnvelope, V2RepositoryIndexRequest } from "../../core/codecs/schemas.ts";
@@ -23,9 +24,17 @@ export const v2 = new Hono<AppEnv>();
 const refOf = (c: Context<AppEnv>): ModelRef =>
   parseModelRef({ name: c.req.param("name") ?? "", version: c.req.param("version") });
 
-v2.get("/", (c) =>
-  c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: ["model_repository", "binary_tensor_data"] }),
-);
+/**
+ * Only whole extensions are advertised: `model_repository` is not, as its load/unload cannot mean
+ * anything here (the index route still answers, for clients that call it regardless).
+ */
+export const EXTENSIONS = ["binary_tensor_data", "classification"];
+
+/** `GET /v2` (and `GET /v2/`, mounted by the app): server metadata. */
+export const serverMetadata = (c: Context<AppEnv>) =>
+  c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: EXTENSIONS });
+
+v2.get("/", serverMetadata);
 v2.get("/health/live", (c) => c.json({ live: true }));
 v2.get("/health/ready", async (c) => {
   const ready = await serverReady(c.var.scope.deps);
@@ -77,3 +86,12 @@ v2.post("/repository/index", async (c) => {
     })),
   );
 });
+
+for (const action of ["load", "unload"] as const) {
+  v2.post(`/repository/models/:name/${action}`, () =>
+    errorResponse(
+      400,
+      `${action}: models load on demand in this stateless server: each version loads on its first request, on any isolate, and is never held between requests by contract; publish or retire versions in the registry instead (npm run models)`,
+    ),
+  );
+}

@@ -1,15 +1,21 @@
 /**
  * Loading TF.js models from converter-format artifacts (model.json + weight shards, float32
  * or quantized) and running them with tensor hygiene: every tensor a run creates is disposed
- * before it returns, so `tf.memory().numTensors` is where the request found it.
+ * before it returns, so `tf.memory().numTensors` is where the request found it. Graph models
+ * with control flow or dynamic-shape ops run with `executeAsync` (./graph-ops.ts); output
+ * shapes a graph signature leaves out are learned at load (./graph-shapes.ts).
  */
 
 import { type GraphModel, loadGraphModel } from "@tensorflow/tfjs-converter";
 import * as tf from "@tensorflow/tfjs-core";
 import { type LayersModel, loadLayersModel } from "@tensorflow/tfjs-layers";
-import { modelNotReady } from "../../core/errors.ts";
+import { modelNotReady, ServeError } from "../../core/errors.ts";
 import type { LoadedModel, ModelRuntime } from "../../core/models/runtime.ts";
 import type { HostTensor, ModelFormat, NamedTensors, TensorSpec, TfDtype } from "../../core/tensors/spec.ts";
+import { needsExecuteAsync } from "./graph-ops.ts";
+import { learnOutputs } from "./graph-shapes.ts";
+
+export { needsExecuteAsync } from "./graph-ops.ts";
 
 interface ModelJson {
   format?: string;
@@ -81,8 +87,9 @@ export async function loadModel(
   try {
     return format === "layers-model"
       ? wrapLayers(await loadLayersModel(tf.io.fromMemory(artifacts)))
-      : wrapGraph(await loadGraphModel(tf.io.fromMemory(artifacts)));
+      : await wrapGraph(await loadGraphModel(tf.io.fromMemory(artifacts)), needsExecuteAsync(modelJson), label);
   } catch (err) {
+    if (err instanceof ServeError) throw err;
     throw modelNotReady(`${label}: the ${format} could not be loaded (${(err as Error).message})`);
   }
 }
@@ -118,19 +125,27 @@ function wrapLayers(model: LayersModel): LoadedModel {
   };
 }
 
-function wrapGraph(model: GraphModel): LoadedModel {
+async function wrapGraph(model: GraphModel, async: boolean, label: string): Promise<LoadedModel> {
   const spec = (t: tf.ModelTensorInfo): TensorSpec => ({
     name: t.name,
     dtype: asDtype(t.dtype),
     shape: asDims(t.shape),
   });
-  return {
-    format: "graph-model",
-    inputs: model.inputs.map(spec),
-    outputs: model.outputs.map(spec),
-    run: (inputs, outputNames) => runTidy(inputs, outputNames, (feeds, names) => model.execute(feeds, [...names])),
-    dispose: () => model.dispose(),
-  };
+  const run: LoadedModel["run"] = (inputs, outputNames) =>
+    async
+      ? runAsync(inputs, outputNames, (feeds, names) => model.executeAsync(feeds, [...names]))
+      : runTidy(inputs, outputNames, (feeds, names) => model.execute(feeds, [...names]));
+  const inputs = model.inputs.map(spec);
+  let outputs = model.outputs.map(spec);
+  if (model.outputs.some((t) => t.shape === undefined || t.dtype === undefined)) {
+    try {
+      outputs = await learnOutputs(model.outputs, inputs, run, label);
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+  }
+  return { format: "graph-model", inputs, outputs, run, dispose: () => model.dispose() };
 }
 
 function toTensor(t: HostTensor): tf.Tensor {
@@ -174,5 +189,28 @@ async function runTidy(
     return host;
   } finally {
     tf.dispose(outputs);
+  }
+}
+
+/**
+ * Runs a graph model that needs `executeAsync` (control flow, dynamic shapes): no `tf.tidy` across
+ * an await, so the inputs and outputs are disposed here; the executor disposes its intermediates.
+ */
+async function runAsync(
+  inputs: NamedTensors,
+  outputNames: readonly string[],
+  execute: (feeds: tf.NamedTensorMap, names: readonly string[]) => Promise<tf.Tensor | tf.Tensor[]>,
+): Promise<NamedTensors> {
+  const feeds: tf.NamedTensorMap = {};
+  let outputs: tf.Tensor[] = [];
+  try {
+    for (const [name, t] of Object.entries(inputs)) feeds[name] = toTensor(t);
+    const result = await execute(feeds, outputNames);
+    outputs = Array.isArray(result) ? result : [result];
+    const host: NamedTensors = {};
+    for (const [i, name] of outputNames.entries()) host[name] = await toHost(outputs[i]!);
+    return host;
+  } finally {
+    tf.dispose([...Object.values(feeds), ...outputs]);
   }
 }

@@ -1,0 +1,57 @@
+/**
+ * Output shapes a graph model's signature leaves out (the converter omits what TensorFlow could not
+ * infer): learned at load from two warm-up runs on zeros, every variable input dimension set to 2
+ * and then 3. A dimension that differs between the runs, or is 0, is variable (-1); the rest are
+ * fixed. The rank and dtype are the model's own. Metadata then never claims a scalar (`[]`) for a
+ * tensor it does not know. A model that cannot run on zeros is not ready, naming the output.
+ */
+import type * as tf from "@tensorflow/tfjs-core";
+import { modelNotReady } from "../../core/errors.ts";
+import type { LoadedModel } from "../../core/models/runtime.ts";
+import type { HostTensor, NamedTensors, TensorSpec } from "../../core/tensors/spec.ts";
+
+function zeros(spec: TensorSpec, n: number): HostTensor {
+  const shape = spec.shape.map((d) => (d < 0 ? n : d));
+  const count = shape.reduce((a, b) => a * b, 1);
+  switch (spec.dtype) {
+    case "string":
+      return { dtype: "string", shape, values: Array.from({ length: count }, () => new Uint8Array()) };
+    case "bool":
+      return { dtype: "bool", shape, values: new Array<boolean>(count).fill(false) };
+    case "int32":
+      return { dtype: "int32", shape, values: new Int32Array(count) };
+    default:
+      return { dtype: "float32", shape, values: new Float32Array(count) };
+  }
+}
+
+export async function learnOutputs(
+  outputs: readonly tf.ModelTensorInfo[],
+  inputs: readonly TensorSpec[],
+  run: LoadedModel["run"],
+  label: string,
+): Promise<TensorSpec[]> {
+  const names = outputs.map((o) => o.name);
+  const probe = (n: number) => {
+    const feeds: NamedTensors = {};
+    for (const spec of inputs) feeds[spec.name] = zeros(spec, n);
+    return run(feeds, names);
+  };
+  let runs: NamedTensors[];
+  try {
+    runs = [await probe(2), await probe(3)];
+  } catch (err) {
+    const silent = outputs.filter((o) => o.shape === undefined).map((o) => `'${o.name}'`);
+    throw modelNotReady(
+      `${label}: the graph's signature gives no shape for output ${silent.join(", ")}, and a warm-up run on zeros to learn it failed (${(err as Error).message}); give the shapes in manifest.json`,
+    );
+  }
+  return outputs.map((info) => {
+    const [a, b] = runs.map((r) => r[info.name]!);
+    const shape =
+      info.shape !== undefined
+        ? info.shape.map((d) => (d == null || d < 0 ? -1 : d))
+        : a!.shape.map((d, i) => (d === 0 || d !== b!.shape[i] ? -1 : d));
+    return { name: info.name, dtype: a!.dtype, shape };
+  });
+}
