@@ -100,12 +100,9 @@ export const ServerIndex = z.object({
       versions: z.array(z.int()),
       labels: z.record(z.string(), z.int()),
       canaryPercent: z.number().optional(),
-      error: z
-        .string()
-        .optional()
-        .meta({
-          description: "Why the model is unavailable (e.g. its pointer record is malformed); the others serve.",
-        }),
+      error: z.string().optional().meta({
+        description: "Why the model is unavailable (e.g. its pointer record is malformed); the others serve.",
+      }),
     }),
   ),
   endpoints: z.record(z.string(), z.string()),
