@@ -1,7 +1,7 @@
 /**
  * `npm run build`: the Worker exactly as `wrangler deploy` would upload it, without uploading
  * (`wrangler deploy --dry-run --outdir`), then a size report: the gzip total against the 600 KiB
- * budget, the largest files, and what takes the room inside index.js (esbuild's metafile).
+ * budget, the largest files, and what takes the room inside worker.js (esbuild's metafile).
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -22,7 +22,7 @@ exitOnHelp({
 would upload it (wrangler deploy --dry-run --outdir DIR: nothing is uploaded, no account needed),
 prints the bindings it would get, and a size report: the gzip total against the ${kib(GZIP_BUDGET_BYTES)}
 budget (each file gzipped alone, as the e2e guard counts; wrangler's own count is a little smaller),
-the largest files, and the largest packages inside index.js.`,
+the largest files, and the largest packages inside worker.js.`,
   options: [
     [
       "--env NAME",
@@ -87,7 +87,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
   });
 }
 
-/** Inside index.js: minified bytes per package (node_modules/<pkg>) or source folder. */
+/** Inside worker.js: minified bytes per package (node_modules/<pkg>) or source folder. */
 function packages(metafile: string, script: string): Array<{ name: string; bytes: number }> {
   const meta = JSON.parse(readFileSync(metafile, "utf8")) as {
     outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;

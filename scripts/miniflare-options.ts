@@ -28,7 +28,7 @@ export function productionWorkerOptions(dir: string, options: ProductionOptions 
     ratelimits,
     name: "stateless-serve",
     modules: true,
-    scriptPath: `${dir}/index.js`,
+    scriptPath: `${dir}/worker.js`,
     modulesRoot: dir,
     modulesRules: [
       { type: "Data", include: ["**/*.bin", "**/*.json"] },

@@ -27,7 +27,7 @@ function newest(path: string): number {
 
 export default function setup(project: TestProject): void {
   project.provide("chromiumPath", ensureChromium());
-  const bundle = join(BUNDLE_DIR, "index.js");
+  const bundle = join(BUNDLE_DIR, "worker.js");
   if (existsSync(bundle) && statSync(bundle).mtimeMs > Math.max(newest("src"), newest("wrangler.toml"))) {
     console.log(`browser tests: reusing the bundle in ${BUNDLE_DIR} (newer than src/ and wrangler.toml)`);
     return;

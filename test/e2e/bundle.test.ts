@@ -32,7 +32,7 @@ describe("built bundle", () => {
     expect((await api.get("/_internal/memory")).json.backend).toBe("wasm");
     // The one literal require("fs") left is inside the threaded backend's pthread worker script,
     // a string tfjs-backend-wasm carries and never runs here (no threads in Workers).
-    const code = readFileSync(`${BUNDLE_DIR}/index.js`, "utf8").replace(/wasmWorkerContents=`[^`]*`/, "");
+    const code = readFileSync(`${BUNDLE_DIR}/worker.js`, "utf8").replace(/wasmWorkerContents=`[^`]*`/, "");
     expect(code).not.toMatch(/require\("fs"\)/);
   });
 

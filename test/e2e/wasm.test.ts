@@ -79,7 +79,7 @@ describe("the bundle", () => {
 
   it(`stays under its gzip budget (${kib(GZIP_BUDGET_BYTES)})`, () => {
     const size = bundleSize(BUNDLE_DIR);
-    expect(size.files.some((f) => f.file === "index.js")).toBe(true);
+    expect(size.files.some((f) => f.file === "worker.js")).toBe(true);
     expect(size.gzipBytes, `bundle is ${kib(size.gzipBytes)} gzip`).toBeLessThanOrEqual(GZIP_BUDGET_BYTES);
   });
 });
