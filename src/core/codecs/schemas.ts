@@ -59,9 +59,24 @@ export const V1PredictRequest = closed(
       .string({ error: expected("a string") })
       .optional()
       .meta({ description: "Must be the model's signature name when given." }),
+    as_of: z
+      .string({ error: expected("a string") })
+      .optional()
+      .meta({
+        description:
+          "When the prediction is made (ISO 8601 instant with Z or an offset): context known after it is not used (docs/context-time.md). Default: when the request arrives.",
+      }),
+    context: z
+      .boolean({ error: expected("a boolean") })
+      .optional()
+      .meta({
+        description:
+          "Models with a declared context: answer each row's context too (per lookup: key, status, values used, updated_at). Default false.",
+      }),
   },
   "a JSON object",
-  (field) => `unknown field '${field}'; expected 'instances' or 'inputs', and optionally 'signature_name'`,
+  (field) =>
+    `unknown field '${field}'; expected 'instances' or 'inputs', and optionally 'signature_name', 'as_of', 'context'`,
 )
   .refine((body) => "instances" in body !== "inputs" in body, {
     error: (issue) =>

@@ -1,6 +1,7 @@
 /** A version's manifest.json: its schema, and reading it (the same for every source). */
 
 import { z } from "zod";
+import { ContextSpecSchema } from "../context/spec.ts";
 import { modelNotReady } from "../errors.ts";
 import { MODEL_FORMATS, SignatureSchema } from "../tensors/spec.ts";
 
@@ -27,6 +28,11 @@ export const ManifestSchema = z.object({
       params: z.record(z.string(), z.unknown()).default({}),
     })
     .optional(),
+  /**
+   * Declarative context (src/core/context/spec.ts, docs/byo-model-with-context.md): raw request
+   * fields, KV lookups and the feature vector, served with no plug-in. Ignored when `preprocess` is set.
+   */
+  context: ContextSpecSchema.optional(),
   /** v1 row fields that are not inputs but are echoed back with each prediction. */
   passthrough: z.array(z.string()).default(["key"]),
   created: z.string().optional(),

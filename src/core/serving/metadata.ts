@@ -23,6 +23,8 @@ export interface ModelMetadata {
   platform: string;
   inputs: TensorMetadata[];
   outputs: TensorMetadata[];
+  /** What the model declares beyond tensors, e.g. `context` (its manifest's context section). */
+  parameters?: Record<string, unknown>;
 }
 
 export interface ModelReadiness {
@@ -51,6 +53,7 @@ export async function modelMetadata(deps: Deps, ref: ModelRef): Promise<ModelMet
     platform: platformOf(model),
     inputs: model.signature.inputs.map(tensorMetadata),
     outputs: model.signature.outputs.map(tensorMetadata),
+    ...(model.pipeline?.metadata ? { parameters: model.pipeline.metadata } : {}),
   }));
 }
 
