@@ -71,6 +71,10 @@ export const V2ModelMetadata = z.object({
           description:
             "The model's declared context (manifest `context` section): request fields, KV lookups with their freshness policy, and the feature vector with its transforms (docs/byo-model-with-context.md).",
         }),
+      input_descriptions: z
+        .record(z.string(), z.string())
+        .optional()
+        .meta({ description: "What each input means, by name (when the model says)." }),
     })
     .optional(),
 });
