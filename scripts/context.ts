@@ -3,7 +3,6 @@
  * (model/artifacts/flights/context.json, `[{key, value}]`) into the CONTEXT KV namespace,
  * locally (the state `wrangler dev` reads) or in a deployed environment (wrangler kv bulk put).
  */
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -103,23 +102,27 @@ if (mode === "local") {
     if (!args["dry-run"]) fail(problem);
     process.stdout.write(`warning: ${problem}\n`);
   }
-  const command = ["wrangler", "kv", "bulk", "put", file, "--binding", "CONTEXT", "--remote", "--env", env];
   const mb = (statSync(file).size / 1e6).toFixed(1);
   process.stdout.write(
     `uploading ${entries.length.toLocaleString("en-US")} keys (${mb} MB) from ${file} to CONTEXT (${namespace?.id}) of ${config.name} [env ${env}]\n`,
   );
-  process.stdout.write(`  npx ${command.join(" ")}\n`);
-  if (args["dry-run"]) {
-    process.stdout.write("--dry-run: nothing uploaded\n");
-  } else {
-    const started = performance.now();
-    const code = await new Promise<number>((resolve) => {
-      const child = spawn("npx", command, { stdio: "inherit" });
-      child.on("exit", (c) => resolve(c ?? 1));
-    });
-    if (code !== 0) process.exit(code);
+  // The generic loader (npm run context -- put --remote), in chunks, without stamping updated_at.
+  const { readContextFile } = await import("./context/entries.ts");
+  const { putRemote } = await import("./context/stores.ts");
+  const started = performance.now();
+  try {
+    await putRemote(
+      { remote: true, env, defaulted: false },
+      readContextFile(file),
+      (done, total) => process.stdout.write(`${done}/${total} keys\n`),
+      args["dry-run"] === true,
+    );
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  if (args["dry-run"]) process.stdout.write("--dry-run: nothing uploaded\n");
+  else
     process.stdout.write(
       `done in ${((performance.now() - started) / 1000).toFixed(1)} s; visible everywhere within about 60 s\n`,
     );
-  }
 }

@@ -5,8 +5,9 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { Miniflare } from "miniflare";
+import { dirname, join } from "node:path";
+import { readContextFile } from "./context/entries.ts";
+import { putLocal } from "./context/stores.ts";
 
 export const CONTEXT_FILE = "model/artifacts/flights/context.json";
 export const KV_NAMESPACE_ID = "00000000000000000000000000000000"; // as in wrangler.toml
@@ -49,24 +50,14 @@ export async function seedLocal(
   const sha = createHash("sha256").update(bytes).digest("hex");
   const marker = join(persistRoot, "context.sha256");
   if (existsSync(marker) && readFileSync(marker, "utf8").trim() === sha) return "current";
-  const entries = JSON.parse(bytes.toString("utf8")) as Entry[];
+  // The generic loader (npm run context -- put), without stamping: flights values carry their own time.
+  const entries = readContextFile(file);
   mkdirSync(persistRoot, { recursive: true });
-  const mf = new Miniflare({
-    modules: true,
-    script: "export default { fetch() { return new Response('') } }",
-    kvNamespaces: { CONTEXT: KV_NAMESPACE_ID },
-    defaultPersistRoot: persistRoot,
-  });
-  try {
-    const kv = await mf.getKVNamespace("CONTEXT");
-    const started = Date.now();
-    await putAll(kv, entries, (done) =>
-      process.stdout.write(`\rseeding local KV context: ${done}/${entries.length} keys`),
-    );
-    process.stdout.write(` in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  } finally {
-    await mf.dispose();
-  }
+  const started = Date.now();
+  await putLocal({ remote: false, persistTo: dirname(persistRoot), defaulted: false }, entries, (done, total) =>
+    process.stdout.write(`\rseeding local KV context: ${done}/${total} keys`),
+  );
+  process.stdout.write(` in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   writeFileSync(marker, `${sha}\n`);
   return "seeded";
 }

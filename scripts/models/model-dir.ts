@@ -10,6 +10,7 @@ import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { artifactFiles, MANIFEST_JSON, MODEL_JSON, type ModelDir, readModelDir } from "../../model/lib/artifacts.ts";
+import { contextPipeline } from "../../src/core/context/pipeline.ts";
 import { type Manifest, ManifestSchema } from "../../src/core/models/manifest.ts";
 import type { ModelFormat } from "../../src/core/tensors/spec.ts";
 import { detectFormat } from "../../src/runtime/tfjs/model.ts";
@@ -114,6 +115,13 @@ export async function readExistingManifest(
     );
   }
   const manifest = parsed.data;
+  if (manifest.context && !manifest.preprocess) {
+    try {
+      contextPipeline(manifest.context, manifest.signature, `${name} version ${version}`);
+    } catch (err) {
+      throw refuse(dir, `its ${MANIFEST_JSON} context section does not fit the model: ${(err as Error).message}`);
+    }
+  }
   if (manifest.name !== name || manifest.version !== version) {
     throw refuse(
       dir,

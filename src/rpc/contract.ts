@@ -34,6 +34,10 @@ export interface PredictOptions {
   label?: string;
   /** Must equal the model's signature name when given (TF Serving's `signature_name`). */
   signatureName?: string;
+  /** When the prediction is made (ISO 8601 instant): context known later is not used (v1 `as_of`). */
+  asOf?: string;
+  /** Models with a declared context: each prediction carries its row's context (v1 `context`). */
+  context?: boolean;
 }
 
 /** TF Serving row format: one prediction per instance, in order, with pass-through keys echoed. */
@@ -95,6 +99,8 @@ export interface ModelMetadata {
   platform: string;
   inputs: TensorMetadata[];
   outputs: TensorMetadata[];
+  /** What the model declares beyond tensors, e.g. `context` (its manifest's context section). */
+  parameters?: Record<string, unknown>;
 }
 
 /** `ready()`: the server has a model to serve. `ready(model)`: that model loads. */

@@ -5,7 +5,7 @@
  * Any request that leaves loopback is blocked and fails the test. Screenshots go to
  * test-artifacts/ (gitignored).
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
@@ -15,6 +15,7 @@ import { putAll, readEntries } from "../../scripts/local-context.ts";
 import { FLIGHT } from "../../src/http/openapi/examples.ts";
 import { contextKeys, parseFlight } from "../../src/pipelines/flights/index.ts";
 import { serverOptions } from "../e2e/worker.ts";
+import { DEMO_CONTEXT, publishWithContext } from "../support/context-model.ts";
 
 const ARTIFACTS = "test-artifacts";
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
@@ -79,6 +80,17 @@ afterEach(async () => {
   expect(pageErrors, "errors in the page").toEqual([]);
 });
 
+/** A bundled fixture version's files, from model/artifacts. */
+function loadFixture(model: string, version: number): Record<string, ArrayBuffer> {
+  const dir = join("model/artifacts", model, String(version));
+  return Object.fromEntries(
+    readdirSync(dir).map((file) => {
+      const bytes = readFileSync(join(dir, file));
+      return [file, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer];
+    }),
+  );
+}
+
 /** The API's own answer to the request the page sends, for comparison. */
 async function apiPredict(row: Record<string, unknown>) {
   const res = await fetch(`${base}/v1/models/flights:predict`, {
@@ -100,31 +112,43 @@ async function openPlayground() {
 }
 
 describe("the playground at /", () => {
-  it("predicts the README flight in two clicks: the probability, its KV context, the version and the timings", async () => {
-    await openPlayground(); // click 1: open the page
+  it("predicts the README flight from a form built from the metadata: the probability, its KV context, the version and the timings", async () => {
+    await openPlayground();
     expect(await page.locator("#model").inputValue()).toBe("flights");
-    expect(await page.getByLabel("Origin").inputValue()).toBe("SFO");
-    expect(await page.getByLabel("Destination").inputValue()).toBe("LAX");
-    expect(await page.getByLabel("Scheduled departure").inputValue()).toBe("2001-06-15T08:30");
-    expect(await page.getByLabel("Distance").inputValue()).toBe("337");
-    await page.getByRole("button", { name: "Predict" }).click(); // click 2
-    await page.waitForSelector("#probability");
+    // One labelled field per input the metadata names, with its description as the hint.
+    const fields = await page
+      .locator("#fields [data-field]")
+      .evaluateAll((nodes) =>
+        nodes.map((n) => [n.getAttribute("data-field"), n.getAttribute("data-datatype"), n.getAttribute("type")]),
+      );
+    expect(fields).toEqual([
+      ["origin", "BYTES", "text"],
+      ["destination", "BYTES", "text"],
+      ["departure", "BYTES", "text"],
+      ["distance", "FP32", "number"],
+    ]);
+    expect(await page.locator("label[for=field-departure]").textContent()).toContain("local wall time");
+    await page.locator("#field-origin").fill(FLIGHT.origin);
+    await page.locator("#field-destination").fill(FLIGHT.destination);
+    await page.locator("#field-departure").fill(FLIGHT.departure);
+    await page.locator("#field-distance").fill(String(FLIGHT.distance));
+    await page.getByRole("button", { name: "Predict" }).click();
+    await page.waitForSelector("[data-output=delay_probability]");
 
     const expected = await apiPredict(FLIGHT);
     expect(expected.status).toBe(200);
     const prediction = expected.json.predictions[0];
-    expect(await page.locator("#probability").textContent()).toBe(String(prediction.delay_probability));
-    expect(await page.locator("#prediction").textContent()).toContain(
-      `${(prediction.delay_probability * 100).toFixed(1)} %`,
+    expect(await page.locator("[data-output=delay_probability]").textContent()).toBe(
+      String(prediction.delay_probability),
     );
+    expect(await page.locator("[data-output=delayed]").textContent()).toBe(String(prediction.delayed));
 
     // The context block: shown, and holding what KV gave (not the defaults of a missing context).
     expect(prediction.context.missing).toEqual([]);
     await expect.poll(() => page.locator("#context-block").isVisible()).toBe(true);
     const contextText = (await page.locator("#context").textContent()) ?? "";
-    expect(contextText).toContain(`${(prediction.context.origin.late_rate * 100).toFixed(1)} %`);
-    expect(contextText).toContain(prediction.context.route.flights.toLocaleString("en-US"));
-    expect(contextText).toContain("missing keys: none");
+    expect(contextText).toContain(JSON.stringify(prediction.context.origin));
+    expect(contextText).toContain(JSON.stringify(prediction.context.route));
 
     expect(await page.locator("#version-used").textContent()).toBe(expected.version);
     expect(await page.locator("#rtt").textContent()).toMatch(/^\d+(\.\d)? ms/);
@@ -139,7 +163,10 @@ describe("the playground at /", () => {
 
   it("shows the API's own message when the API refuses the input", async () => {
     await openPlayground();
-    await page.getByLabel("Destination").fill("SFO");
+    await page.locator("#field-origin").fill("SFO");
+    await page.locator("#field-destination").fill("SFO");
+    await page.locator("#field-departure").fill(FLIGHT.departure);
+    await page.locator("#field-distance").fill(String(FLIGHT.distance));
     await page.getByRole("button", { name: "Predict" }).click();
     await page.waitForSelector("#error:not([hidden])");
     const refused = await apiPredict({ ...FLIGHT, destination: "SFO" });
@@ -194,6 +221,43 @@ describe("the playground with a malformed pointer record", () => {
     } finally {
       await registry.delete("model:broken_record");
     }
+  });
+});
+
+describe("the playground with a model that declares its context", () => {
+  it("builds the form from the declared fields and shows each lookup's status", async () => {
+    const kv = await mf.getKVNamespace("REGISTRY");
+    const bucket = await mf.getR2Bucket("MODELS");
+    await publishWithContext(
+      { kv, bucket: { put: (key, value) => bucket.put(key, new Uint8Array(value)) }, load: loadFixture },
+      "ctx_playground",
+      DEMO_CONTEXT,
+    );
+    const context = await mf.getKVNamespace("CONTEXT");
+    await context.put("demo:user:ann", JSON.stringify({ spend: 30, updated_at: "2026-01-01T00:00:00Z" }));
+    await openPlayground();
+    await page.locator("#model").selectOption("ctx_playground");
+    await page.waitForSelector("#field-tier");
+    // The declared vocabulary becomes a select, the range the number's bounds.
+    expect(await page.locator("#field-tier option").allTextContents()).toEqual(["basic", "gold"]);
+    expect(await page.locator("#field-amount").getAttribute("max")).toBe("1000");
+    expect(await page.locator("#lookups-declared").textContent()).toContain("demo:user:{id}");
+    await page.locator("#field-id").fill("ann");
+    await page.locator("#field-amount").fill("20");
+    await page.locator("#field-tier").selectOption("gold");
+    await page.locator("#as-of").fill("2026-02-01T00:00:00Z");
+    await page.getByRole("button", { name: "Predict" }).click();
+    await page.waitForSelector("[data-lookup=user]");
+    expect(await page.locator("[data-lookup=user] [data-status]").textContent()).toBe("present");
+    expect(await page.locator("[data-lookup=region] [data-status]").textContent()).toBe("missing");
+    const res = await fetch(`${base}/v1/models/ctx_playground:predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ as_of: "2026-02-01T00:00:00Z", instances: [{ id: "ann", amount: 20, tier: "gold" }] }),
+    });
+    const api = (await res.json()) as { predictions: number[][] };
+    expect(await page.locator("[data-output=score]").textContent()).toBe(JSON.stringify(api.predictions[0]));
+    await page.screenshot({ path: join(ARTIFACTS, "playground-context.png"), fullPage: true });
   });
 });
 

@@ -1,8 +1,9 @@
 /**
- * Workers KV as the context store. All keys of a batch are read together, each with the edge
- * `cacheTtl`, under one timeout. A KV error, a timeout or a malformed value never fails the
- * request: the key counts as missing and the result is flagged `degraded` (pipelines then
- * apply their documented defaults and say so in the response).
+ * Workers KV as the context store. The keys of a batch are deduplicated and read with KV's
+ * multi-key `get` (at most 100 keys per call, so chunks of 100 run together), each with the edge
+ * `cacheTtl`, all under ONE `timeoutMs` bound for the whole request. A KV error, a timeout or a
+ * value that is not JSON never fails the request: those keys are reported in `failed` and the
+ * result is `degraded` (pipelines then apply their documented defaults and say so).
  */
 import type { ContextResult, ContextStore } from "../../core/pipeline/context-store.ts";
 
@@ -11,18 +12,47 @@ export interface KvContextOptions {
   timeoutMs: number;
 }
 
+/** KV's limit on keys per multi-key `get`. */
+export const KV_MAX_KEYS_PER_GET = 100;
+
+/** The part of the KV binding this adapter uses: the multi-key `get` as text. */
+type MultiGet = (keys: string[], options: { type: "text"; cacheTtl: number }) => Promise<Map<string, string | null>>;
+
 export function kvContext(kv: KVNamespace | undefined, options: KvContextOptions): ContextStore {
   return {
-    async getMany(keys): Promise<ContextResult> {
+    async getMany(requested): Promise<ContextResult> {
+      const keys = [...new Set(requested)];
       const values = new Map<string, unknown>();
-      if (!kv) return { values, degraded: keys.length > 0 };
-      let degraded = false;
-      const reads = keys.map(async (key) => {
+      const failed = new Set<string>();
+      if (keys.length === 0) return { values, degraded: false, failed };
+      if (!kv) return { values, degraded: true, failed: new Set(keys) };
+      const get = kv.get.bind(kv) as unknown as MultiGet;
+      const pending = new Set(keys);
+      const chunks: string[][] = [];
+      for (let i = 0; i < keys.length; i += KV_MAX_KEYS_PER_GET) chunks.push(keys.slice(i, i + KV_MAX_KEYS_PER_GET));
+      let timedOut = false;
+      const reads = chunks.map(async (chunk) => {
+        let found: Map<string, string | null>;
         try {
-          const text = await kv.get(key, { type: "text", cacheTtl: options.cacheTtl });
-          if (text !== null) values.set(key, JSON.parse(text));
+          found = await get(chunk, { type: "text", cacheTtl: options.cacheTtl });
         } catch {
-          degraded = true;
+          if (timedOut) return;
+          for (const key of chunk) {
+            pending.delete(key);
+            failed.add(key);
+          }
+          return;
+        }
+        if (timedOut) return; // the answer is already given: a late chunk changes nothing
+        for (const key of chunk) {
+          pending.delete(key);
+          const text = found.get(key);
+          if (text === null || text === undefined) continue;
+          try {
+            values.set(key, JSON.parse(text));
+          } catch {
+            failed.add(key);
+          }
         }
       });
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -31,8 +61,11 @@ export function kvContext(kv: KVNamespace | undefined, options: KvContextOptions
       });
       const outcome = await Promise.race([Promise.all(reads), timeout]);
       clearTimeout(timer);
-      // A timeout keeps what arrived so far; the map is copied so late reads cannot change it.
-      return outcome === "timeout" ? { values: new Map(values), degraded: true } : { values, degraded };
+      if (outcome === "timeout") {
+        timedOut = true;
+        for (const key of pending) failed.add(key);
+      }
+      return { values, degraded: failed.size > 0, failed };
     },
   };
 }

@@ -66,6 +66,20 @@ export const V1PredictRequest = z
         .string({ error: expected("a string") })
         .optional()
         .meta({ description: "The model's signature name; absent or empty means the default signature." }),
+      as_of: z
+        .string({ error: expected("a string") })
+        .optional()
+        .meta({
+          description:
+            "When the prediction is made (ISO 8601 instant with Z or an offset): context known after it is not used (docs/context-time.md). Default: when the request arrives.",
+        }),
+      context: z
+        .boolean({ error: expected("a boolean") })
+        .optional()
+        .meta({
+          description:
+            "Models with a declared context: answer each row's context too (per lookup: key, status, values used, updated_at). Default false.",
+        }),
     },
     { error: expected("a JSON object") },
   )

@@ -1,6 +1,7 @@
 /** A version's manifest.json: its schema, and reading it (the same for every source). */
 
 import { z } from "zod";
+import { ContextSpecSchema } from "../context/spec.ts";
 import { modelNotReady } from "../errors.ts";
 import { MODEL_FORMATS, SignatureSchema } from "../tensors/spec.ts";
 
@@ -29,6 +30,11 @@ export const ManifestSchema = z.object({
     .optional(),
   /** Class labels by public output name, index by index (the v2 classification extension answers "value:index:label"). */
   labels: z.record(z.string(), z.array(z.string())).optional(),
+  /**
+   * Declarative context (src/core/context/spec.ts, docs/byo-model-with-context.md): raw request
+   * fields, KV lookups and the feature vector, served with no plug-in. Ignored when `preprocess` is set.
+   */
+  context: ContextSpecSchema.optional(),
   /** v1 row fields that are not inputs but are echoed back with each prediction. */
   passthrough: z.array(z.string()).default(["key"]),
   created: z.string().optional(),

@@ -9,6 +9,7 @@
  * is stored: each request loads the model and disposes it afterwards. Storing the promise makes
  * loading single-flight: concurrent first requests share one load.
  */
+import { contextPipeline } from "../context/pipeline.ts";
 import { sha256Hex } from "../digest.ts";
 import { modelNotFound, modelNotReady, ServeError } from "../errors.ts";
 import type { Pipeline, PipelineFactory } from "../pipeline/plugin.ts";
@@ -234,7 +235,11 @@ export class Registry {
     const model = await this.options.runtime.load(files.files, label);
     try {
       const modelSignature = manifest ? checkSignature(manifest.signature, model, label) : derived(model);
-      const pipeline = manifest?.preprocess ? this.pipeline(manifest.preprocess, modelSignature, label) : undefined;
+      const pipeline = manifest?.preprocess
+        ? this.pipeline(manifest.preprocess, modelSignature, label)
+        : manifest?.context
+          ? contextPipeline(manifest.context, modelSignature, label)
+          : undefined;
       const served: ServedModel = {
         name,
         version,

@@ -7,6 +7,12 @@ export interface ContextResult {
   values: ReadonlyMap<string, unknown>;
   /** True when the store errored or timed out; the values found so far are still usable. */
   degraded: boolean;
+  /**
+   * Keys whose value could not be read (store error, timeout, or a stored value that is not
+   * JSON): unlike a key absent from `values` and from here, their absence says nothing about
+   * the store. Optional, so a plain Map-backed store need not fill it.
+   */
+  failed?: ReadonlySet<string>;
 }
 
 /** An external key-value store of context (KV in the Worker, a Map in unit tests). */

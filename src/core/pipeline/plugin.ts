@@ -22,7 +22,26 @@ export interface Pipeline {
    * Validates raw inputs (400 naming the row and field), reads their context and builds the
    * model inputs. `rowName(i)` says how the client addressed row i (e.g. `instances[3]`).
    */
-  prepare(inputs: NamedTensors, context: ContextStore, rowName?: (row: number) => string): Promise<PreparedBatch>;
+  prepare(
+    inputs: NamedTensors,
+    context: ContextStore,
+    rowName?: (row: number) => string,
+    options?: PrepareOptions,
+  ): Promise<PreparedBatch>;
+  /** What the model's metadata shows besides its signature (v2 metadata `parameters`), e.g. its context spec. */
+  metadata?: Record<string, unknown>;
+}
+
+/** What a request says beyond its tensors (v1 top-level fields, v2 `parameters`, the same over RPC). */
+export interface PrepareOptions {
+  /** The request's `as_of`, unparsed (each pipeline documents the forms it takes). */
+  asOf?: string;
+  /** Whether the client asked for each row's context (v1 `"context": true`, v2 `parameters.context`). */
+  explain?: boolean;
+  /** Output names the client asked for explicitly (v2 `outputs`); undefined = the default set. */
+  outputs?: readonly string[];
+  /** When the request arrived (epoch ms): the `as_of` of a request that names none. */
+  now?: number;
 }
 
 /** Builds a pipeline from a manifest's `preprocess.params` and the model's own signature. */

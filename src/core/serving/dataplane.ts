@@ -8,7 +8,7 @@ import type { NamedOutput } from "../codecs/v1.ts";
 import { invalidInput, ServeError } from "../errors.ts";
 import type { ModelRef, Registry, ServedModel } from "../models/registry.ts";
 import type { Span, Trace } from "../observability/trace.ts";
-import type { ContextStore } from "../pipeline/plugin.ts";
+import type { ContextStore, PrepareOptions } from "../pipeline/plugin.ts";
 import type { NamedTensors, Signature } from "../tensors/spec.ts";
 import type { Limits } from "../tensors/tensors.ts";
 
@@ -63,10 +63,12 @@ export async function predict(
   deps: Deps,
   model: ServedModel,
   inputs: NamedTensors,
-  outputNames: readonly string[] = model.signature.outputs.map((s) => s.name),
+  requested?: readonly string[],
   rowName?: (row: number) => string,
+  options: PrepareOptions = {},
 ): Promise<NamedOutput[]> {
   checkBatch(model.signature, inputs);
+  const outputNames = requested ?? model.signature.outputs.map((s) => s.name);
   const specs = outputNames.map((name) => {
     const spec = model.signature.outputs.find((s) => s.name === name);
     if (!spec) throw invalidInput(`outputs: unknown output '${name}'`);
@@ -76,7 +78,10 @@ export async function predict(
   try {
     if (model.pipeline) {
       const context: ContextStore = { getMany: (keys) => measure(deps, "kv", () => deps.context.getMany(keys)) };
-      const prepared = await model.pipeline.prepare(inputs, context, rowName);
+      const prepared = await model.pipeline.prepare(inputs, context, rowName, {
+        ...options,
+        ...(requested ? { outputs: requested } : {}),
+      });
       const raw = await run(
         deps,
         model,
@@ -84,7 +89,8 @@ export async function predict(
         model.modelSignature.outputs.map((s) => s.tensor ?? s.name),
       );
       const outputs = prepared.finish(raw);
-      return specs.map((spec) => ({ spec, tensor: outputs[spec.name]! }));
+      // Outputs a pipeline gives only on request (declarative `context`) are left out when not asked for.
+      return specs.filter((spec) => outputs[spec.name]).map((spec) => ({ spec, tensor: outputs[spec.name]! }));
     }
     const feeds: NamedTensors = {};
     for (const spec of model.signature.inputs) feeds[spec.tensor ?? spec.name] = inputs[spec.name]!;

@@ -23,6 +23,8 @@ export interface ModelMetadata {
   platform: string;
   inputs: TensorMetadata[];
   outputs: TensorMetadata[];
+  /** What the model declares beyond tensors, e.g. `context` (its manifest's context section). */
+  parameters?: Record<string, unknown>;
 }
 
 export interface ModelReadiness {
@@ -51,7 +53,17 @@ export async function modelMetadata(deps: Deps, ref: ModelRef): Promise<ModelMet
     platform: platformOf(model),
     inputs: model.signature.inputs.map(tensorMetadata),
     outputs: model.signature.outputs.map(tensorMetadata),
+    ...parametersOf(model),
   }));
+}
+
+/** `parameters`: the pipeline's declarations (e.g. `context`) and the inputs' descriptions, when there are any. */
+function parametersOf(model: ServedModel): { parameters?: Record<string, unknown> } {
+  const described = model.signature.inputs.filter((s) => s.description);
+  const parameters: Record<string, unknown> = { ...model.pipeline?.metadata };
+  if (described.length > 0)
+    parameters.input_descriptions = Object.fromEntries(described.map((s) => [s.name, s.description]));
+  return Object.keys(parameters).length > 0 ? { parameters } : {};
 }
 
 /** Whether a model (resolved as `ref` names it) loads. An unknown model is an error, not "not ready". */

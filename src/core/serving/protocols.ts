@@ -8,9 +8,27 @@ import type { NamedOutput } from "../codecs/v1.ts";
 import { decodeV1, encodeV1, encodeV1Text, type V1Request, type V1Response } from "../codecs/v1.ts";
 import { decodeV2, encodeV2, type V2Request, type V2Response } from "../codecs/v2.ts";
 import { decodeV2Binary, encodeV2Binary, type V2BinaryBody } from "../codecs/v2-binary.ts";
+import { describeValue, invalidInput } from "../errors.ts";
 import type { ModelRef, ServedModel } from "../models/registry.ts";
 import { routingKeyOf } from "../models/routing.ts";
+import type { PrepareOptions } from "../pipeline/plugin.ts";
 import { type Deps, predict, withModel } from "./dataplane.ts";
+
+/** v1 top-level `as_of` and `context` (already type-checked by the envelope schema). */
+function v1Options(body: unknown): PrepareOptions {
+  const { as_of, context } = body as { as_of?: string; context?: boolean };
+  return { now: Date.now(), explain: context === true, ...(as_of !== undefined ? { asOf: as_of } : {}) };
+}
+
+/** v2 request `parameters.as_of` (a string) and `parameters.context` (a boolean). */
+function v2Options(parameters: Record<string, unknown> | undefined): PrepareOptions {
+  const { as_of, context } = parameters ?? {};
+  if (as_of !== undefined && typeof as_of !== "string")
+    throw invalidInput(`parameters.as_of: expected an ISO 8601 instant string, got ${describeValue(as_of)}`);
+  if (context !== undefined && typeof context !== "boolean")
+    throw invalidInput(`parameters.context: expected a boolean, got ${describeValue(context)}`);
+  return { now: Date.now(), explain: context === true, ...(as_of !== undefined ? { asOf: as_of } : {}) };
+}
 
 export interface Answered<T> {
   /** The version that answered (for a header, or the RPC response). */
@@ -41,7 +59,7 @@ function predictV1As<T>(
       limits: deps.limits,
     });
     const rowName = request.format === "row" ? (i: number) => `instances[${i}]` : (i: number) => `inputs row ${i}`;
-    const outputs = await predict(deps, model, request.inputs, undefined, rowName);
+    const outputs = await predict(deps, model, request.inputs, undefined, rowName, v1Options(body));
     return { model: { name: model.name, version: model.version }, body: encode(request, outputs) };
   });
 }
@@ -85,7 +103,14 @@ function infer<T>(
 ): Promise<Answered<T>> {
   return withModel(deps, { ...ref, routingKey: () => routingKeyOf(body) }, async (model) => {
     const request = decode(model);
-    const predicted = await predict(deps, model, request.inputs, request.outputs, (i) => `inputs row ${i}`);
+    const predicted = await predict(
+      deps,
+      model,
+      request.inputs,
+      request.outputs,
+      (i) => `inputs row ${i}`,
+      v2Options(request.parameters),
+    );
     const outputs = classifyOutputs(predicted, request.classify, model.labels);
     const answered = { name: model.name, version: model.version };
     return { model: answered, body: encode(answered, request, outputs) };

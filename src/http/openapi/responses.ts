@@ -2,7 +2,9 @@
  * What the routes answer, as zod schemas: the OpenAPI document is generated from them, and
  * the tests parse real answers with them (test/worker/openapi.test.ts), so the two stay in step.
  */
+
 import { z } from "zod";
+import { ContextSpecObject } from "../../core/context/spec.ts";
 import { V2_DATATYPES } from "../../core/tensors/dtypes.ts";
 
 export const ErrorBody = z.object({
@@ -61,6 +63,20 @@ export const V2ModelMetadata = z.object({
   platform: z.string().meta({ examples: ["tensorflowjs_layers", "tensorflowjs_graph"] }),
   inputs: z.array(V2TensorMetadata),
   outputs: z.array(V2TensorMetadata),
+  parameters: z
+    .object({
+      context: ContextSpecObject.extend({ feature_names: z.array(z.string()) })
+        .optional()
+        .meta({
+          description:
+            "The model's declared context (manifest `context` section): request fields, KV lookups with their freshness policy, and the feature vector with its transforms (docs/byo-model-with-context.md).",
+        }),
+      input_descriptions: z
+        .record(z.string(), z.string())
+        .optional()
+        .meta({ description: "What each input means, by name (when the model says)." }),
+    })
+    .optional(),
 });
 export const V2ModelReady = z.object({ name: z.string(), ready: z.boolean(), error: z.string().optional() });
 

@@ -1,8 +1,8 @@
 /**
- * `/` for browsers: the playground. Pick a model and version, fill the inputs (a form for
- * `flights`, prefilled with the README's SFO→LAX flight; a v2 JSON body built from the model's
- * metadata for others), press Predict, and see the prediction, the KV context, the version that
- * answered and the timings. One static page; its script (playground-script.ts) calls the API.
+ * `/` for browsers: the playground. Pick a model and version, fill the inputs (a form built from
+ * the model's metadata when each input is one value per row, with the declared context's
+ * vocabularies and ranges; else a v2 JSON body to edit), press Predict, and see the prediction,
+ * the per-lookup context statuses, the version that answered and the timings. One static page; its script (playground-script.ts) calls the API.
  */
 import { PLAYGROUND_SCRIPT } from "./playground-script.ts";
 import { STYLE } from "./style.ts";
@@ -21,14 +21,11 @@ export const PLAYGROUND_PAGE = `<!doctype html>
     <div><label for="version">Version</label><select id="version" name="version"><option value="">latest</option></select></div>
     <div><label for="apikey">API key <span class="hint">(only when API_KEYS is set)</span></label><input id="apikey" name="apikey" type="password" autocomplete="off" placeholder="Bearer key"></div>
   </div>
-  <fieldset id="flight-fields" hidden>
-    <legend>Flight</legend>
-    <div class="grid">
-      <div><label for="origin">Origin <span class="hint">IATA code</span></label><input id="origin" name="origin" value="SFO" maxlength="3" pattern="[A-Za-z]{3}" required autocapitalize="characters"></div>
-      <div><label for="destination">Destination <span class="hint">IATA code</span></label><input id="destination" name="destination" value="LAX" maxlength="3" pattern="[A-Za-z]{3}" required autocapitalize="characters"></div>
-      <div><label for="departure">Scheduled departure <span class="hint">local time</span></label><input id="departure" name="departure" type="datetime-local" step="60" value="2001-06-15T08:30" required></div>
-      <div><label for="distance">Distance <span class="hint">miles</span></label><input id="distance" name="distance" type="number" min="1" max="12500" step="any" value="337" required></div>
-    </div>
+  <fieldset id="form-fields" hidden>
+    <legend>Request fields <span class="hint">(from the model's metadata)</span></legend>
+    <div id="fields" class="grid"></div>
+    <div class="grid"><div><label for="as-of">as_of <span class="hint">optional ISO 8601 instant, e.g. 2015-06-01T12:00:00Z: context known later is not used</span></label><input id="as-of" name="as_of" type="text" autocomplete="off"></div></div>
+    <p id="lookups-declared" class="muted"></p>
   </fieldset>
   <fieldset id="json-fields" hidden>
     <legend><label for="body">Inference request <span class="hint">(Open Inference Protocol v2 body, prefilled from the model's metadata)</span></label></legend>
@@ -46,7 +43,7 @@ export const PLAYGROUND_PAGE = `<!doctype html>
     <dt>Server timing</dt><dd id="timings">–</dd>
     <dt>Request</dt><dd><code id="request-line"></code></dd>
   </dl>
-  <div id="context-block" hidden><h2 class="spaced">Context found in KV</h2><div id="context"></div></div>
+  <div id="context-block" hidden><h2 class="spaced">Context</h2><div id="context"></div></div>
   <details><summary>Raw response</summary><pre id="raw"></pre></details>
 </section>
 </main>

@@ -1,7 +1,9 @@
 /**
  * The playground's browser script (plain ES2017, no build step, no dependencies). It reads the
- * model index from `GET /` (JSON), asks `GET /v2/models/{name}[/versions/{v}]` for the inputs of
- * models other than flights, and predicts over v1 (flights) or v2 (the JSON editor).
+ * model index from `GET /` (JSON) and each picked model's metadata (v2: inputs, their descriptions
+ * and the declared context). Models whose inputs are one scalar per row get a form built
+ * from that metadata and predict over v1 with `"context": true` (per-lookup statuses shown); others
+ * get a v2 JSON body to edit. No model is named here.
  * Kept free of backticks and dollar-brace so it can live in a template string.
  */
 export const PLAYGROUND_SCRIPT = String.raw`
@@ -10,6 +12,7 @@ export const PLAYGROUND_SCRIPT = String.raw`
   var $ = function (id) { return document.getElementById(id); };
   var models = [];
   var formRequests = 0;
+  var mode = "";
   var form = $("form"), modelSel = $("model"), versionSel = $("version");
 
   function headers(extra) {
@@ -77,18 +80,68 @@ export const PLAYGROUND_SCRIPT = String.raw`
     return { name: input.name, shape: shape, datatype: input.datatype, data: data };
   }
 
+  /** A form fits models whose every input is one scalar per row ([-1]); others get the JSON editor. */
+  function formFits(meta) {
+    return meta.inputs.length > 0 && meta.inputs.every(function (i) { return i.shape.length === 1 && i.shape[0] === -1; });
+  }
+  /** What the model declares about each request field (its context section), by name. */
+  function declaredFields(meta) {
+    var ctx = meta.parameters && meta.parameters.context;
+    var out = {};
+    ((ctx && ctx.fields) || []).forEach(function (f) { out[f.name] = f; });
+    return out;
+  }
+  function fieldInput(input, declared) {
+    var id = "field-" + input.name, node;
+    if (declared && declared.vocabulary) {
+      node = el("select", { id: id, name: input.name }, declared.vocabulary.map(function (v) { return el("option", { value: v, text: v }); }));
+    } else if (input.datatype === "BOOL") {
+      node = el("input", { id: id, name: input.name, type: "checkbox" });
+    } else if (input.datatype === "BYTES") {
+      node = el("input", { id: id, name: input.name, type: "text", autocomplete: "off" });
+    } else {
+      node = el("input", { id: id, name: input.name, type: "number", step: /INT/.test(input.datatype) ? "1" : "any" });
+      if (declared && declared.range) { node.setAttribute("min", declared.range[0]); node.setAttribute("max", declared.range[1]); }
+    }
+    node.setAttribute("data-field", input.name);
+    node.setAttribute("data-datatype", input.datatype);
+    var hint = (declared && declared.description) || input.description || input.datatype.toLowerCase();
+    if (declared && declared.range) hint += " [" + declared.range[0] + ", " + declared.range[1] + "]";
+    return el("div", {}, [el("label", { for: id }, [input.name + " ", el("span", { class: "hint", text: hint })]), node]);
+  }
+  function buildForm(meta) {
+    var declared = declaredFields(meta);
+    var described = (meta.parameters && meta.parameters.input_descriptions) || {};
+    var fields = clear($("fields"));
+    meta.inputs.forEach(function (input) {
+      fields.appendChild(fieldInput({ name: input.name, datatype: input.datatype, description: described[input.name] }, declared[input.name]));
+    });
+    var ctx = meta.parameters && meta.parameters.context;
+    $("lookups-declared").textContent = ctx && ctx.lookups && ctx.lookups.length
+      ? "Context from KV: " + ctx.lookups.map(function (l) { return l.name + " (" + l.key + (l.required ? ", required" : "") + ")"; }).join(", ")
+      : "";
+  }
+
   function showForm() {
     var s = selected();
-    var isFlights = !!s.model && s.model.name === "flights";
-    $("flight-fields").hidden = !isFlights;
-    $("json-fields").hidden = isFlights || !s.model;
-    if (isFlights || !s.model) return Promise.resolve();
+    $("form-fields").hidden = true;
+    $("json-fields").hidden = true;
+    mode = "";
+    if (!s.model) return Promise.resolve();
     setStatus("reading the model's inputs…");
     var asked = ++formRequests;
     return api("GET", v2Path(s.model, s.version)).then(function (r) {
       if (asked !== formRequests) return; // a later pick is on its way
       setStatus("");
       if (!r.res.ok) { $("body").value = ""; return showError(r); }
+      if (formFits(r.json)) {
+        buildForm(r.json);
+        mode = "form";
+        $("form-fields").hidden = false;
+        return;
+      }
+      mode = "json";
+      $("json-fields").hidden = false;
       var tensors = r.json.inputs.map(function (input) { return JSON.stringify(exampleData(input)); });
       $("body").value = '{\n  "id": "playground-1",\n  "inputs": [\n    ' + tensors.join(",\n    ") + "\n  ]\n}";
     });
@@ -114,33 +167,32 @@ export const PLAYGROUND_SCRIPT = String.raw`
     }).filter(function (t) { return t.name; });
   }
 
-  function pct(x) { return typeof x === "number" ? (x * 100).toFixed(1) + " %" : "–"; }
-  function num(x) { return typeof x === "number" ? x.toLocaleString("en-US") : "–"; }
+  function cell(v) { return typeof v === "string" ? v : JSON.stringify(v); }
 
+  /** Declared context: one row per lookup with its status; any other context: its fields as given. */
   function contextTable(ctx) {
-    var rows = [["origin", ctx.origin], ["destination", ctx.destination], ["route", ctx.route]].map(function (r) {
-      var v = r[1] || {};
-      return el("tr", {}, [el("th", { scope: "row", text: r[0] }), el("td", { class: "num", text: pct(v.late_rate) }), el("td", { class: "num", text: num(v.flights) })]);
-    });
-    var table = el("table", {}, [
-      el("caption", { class: "sr-only", text: "Historic late rates" }),
-      el("thead", {}, [el("tr", {}, [el("th", { text: "Jan–Mar history" }), el("th", { class: "num", text: "late" }), el("th", { class: "num", text: "flights" })])]),
-      el("tbody", {}, rows),
-    ]);
-    var cong = [["origin", ctx.origin_congestion], ["destination", ctx.destination_congestion]].map(function (r) {
-      var c = r[1] || {}, dep = c.departures || {}, arr = c.arrivals || {};
-      var hours = c.hours ? c.hours[0] + ":00–" + c.hours[1] + ":00" : "–";
-      return el("tr", {}, [el("th", { scope: "row", text: r[0] }), el("td", { text: hours }),
-        el("td", { class: "num", text: num(dep.flights) + " (" + num(dep.late) + " late)" }),
-        el("td", { class: "num", text: num(arr.flights) + " (" + num(arr.late) + " late)" })]);
-    });
-    var table2 = el("table", {}, [
-      el("caption", { class: "sr-only", text: "Same-day congestion before the flight" }),
-      el("thead", {}, [el("tr", {}, [el("th", { text: "Same day, before departure" }), el("th", { text: "window" }), el("th", { class: "num", text: "departures" }), el("th", { class: "num", text: "arrivals" })])]),
-      el("tbody", {}, cong),
-    ]);
-    var note = el("p", { class: "muted", text: "missing keys: " + ((ctx.missing || []).join(", ") || "none") + (ctx.degraded ? " · KV degraded (defaults used)" : "") });
-    return el("div", {}, [table, el("br"), table2, note, el("details", {}, [el("summary", { text: "Context JSON" }), el("pre", { text: JSON.stringify(ctx, null, 2) })])]);
+    var parts = [];
+    if (ctx && ctx.lookups) {
+      var rows = Object.keys(ctx.lookups).map(function (name) {
+        var l = ctx.lookups[name];
+        return el("tr", { "data-lookup": name }, [el("th", { scope: "row", text: name }), el("td", {}, [el("code", { text: l.key })]),
+          el("td", {}, [el("span", { class: "tag status-" + l.status, "data-status": l.status, text: l.status })]),
+          el("td", { text: l.updated_at || "–" }), el("td", {}, [el("code", { text: JSON.stringify(l.values) })])]);
+      });
+      parts.push(el("table", {}, [
+        el("caption", { class: "sr-only", text: "Context lookups" }),
+        el("thead", {}, [el("tr", {}, ["lookup", "key", "status", "updated_at", "values used"].map(function (h) { return el("th", { text: h }); }))]),
+        el("tbody", {}, rows),
+      ]));
+      parts.push(el("p", { class: "muted", text: "as of " + ctx.as_of + (ctx.degraded ? " · KV degraded (defaults used)" : "") }));
+    } else {
+      var kv = Object.keys(ctx || {}).map(function (k) {
+        return el("tr", {}, [el("th", { scope: "row", text: k }), el("td", {}, [el("code", { text: cell(ctx[k]) })])]);
+      });
+      parts.push(el("table", {}, [el("caption", { class: "sr-only", text: "Context" }), el("tbody", {}, kv)]));
+    }
+    parts.push(el("details", {}, [el("summary", { text: "Context JSON" }), el("pre", { text: JSON.stringify(ctx, null, 2) })]));
+    return el("div", {}, parts);
   }
 
   function showAnswer(r, versionFromBody) {
@@ -158,28 +210,37 @@ export const PLAYGROUND_SCRIPT = String.raw`
     });
   }
 
-  function predictFlight(s) {
-    var row = {
-      origin: $("origin").value.trim().toUpperCase(),
-      destination: $("destination").value.trim().toUpperCase(),
-      departure: $("departure").value.slice(0, 16),
-      distance: Number($("distance").value),
-    };
-    var path = v1Path("flights", s.version) + ":predict";
-    var body = { instances: [row] };
+  function formRow() {
+    var row = {};
+    Array.prototype.forEach.call($("fields").querySelectorAll("[data-field]"), function (node) {
+      var type = node.getAttribute("data-datatype"), name = node.getAttribute("data-field");
+      if (type === "BOOL") row[name] = node.checked;
+      else if (type === "BYTES") row[name] = node.value;
+      else row[name] = node.value.trim() === "" ? node.value : Number(node.value);
+    });
+    return row;
+  }
+
+  function predictForm(s) {
+    var path = v1Path(s.model.name, s.version) + ":predict";
+    var body = { instances: [formRow()], context: true };
+    var asOf = $("as-of").value.trim();
+    if (asOf) body.as_of = asOf;
     $("request-line").textContent = "POST " + path + " " + JSON.stringify(body);
     return api("POST", path, body).then(function (r) {
       clear($("prediction")); $("context-block").hidden = true;
-      if (!r.res.ok) { showAnswer(r); return showError(r); }
       showAnswer(r);
+      if (!r.res.ok) return showError(r);
       var p = r.json.predictions[0];
-      var late = p.delayed === true;
-      $("prediction").appendChild(el("p", {}, [
-        el("span", { class: "big", text: pct(p.delay_probability) }), " chance of arriving more than 15 minutes late ",
-        el("span", { class: "tag " + (late ? "late" : "ontime"), text: late ? "likely late" : "likely on time" }),
+      var outputs = p !== null && typeof p === "object" && !Array.isArray(p) ? p : { prediction: p };
+      var rows = Object.keys(outputs).filter(function (k) { return k !== "context"; }).map(function (k) {
+        return el("tr", {}, [el("th", { scope: "row" }, [el("code", { text: k })]), el("td", {}, [el("code", { "data-output": k, text: cell(outputs[k]) })])]);
+      });
+      $("prediction").appendChild(el("table", {}, [
+        el("thead", {}, [el("tr", {}, [el("th", { text: "output" }), el("th", { text: "value" })])]),
+        el("tbody", {}, rows),
       ]));
-      $("prediction").appendChild(el("p", { class: "muted" }, ["delay_probability = ", el("code", { id: "probability", text: String(p.delay_probability) })]));
-      if (p.context) { clear($("context")).appendChild(contextTable(p.context)); $("context-block").hidden = false; }
+      if (outputs.context) { clear($("context")).appendChild(contextTable(outputs.context)); $("context-block").hidden = false; }
     });
   }
 
@@ -206,7 +267,7 @@ export const PLAYGROUND_SCRIPT = String.raw`
     var s = selected();
     if (!s.model) return;
     $("predict").disabled = true; setStatus("predicting…");
-    (s.model.name === "flights" ? predictFlight(s) : predictJson(s))
+    (mode === "form" ? predictForm(s) : predictJson(s))
       .catch(function (err) { showError({ res: { status: 0 }, text: String(err), json: undefined }); })
       .then(function () { $("predict").disabled = false; setStatus(""); });
   });
@@ -226,8 +287,7 @@ export const PLAYGROUND_SCRIPT = String.raw`
         modelSel.appendChild(el("option", attrs));
       });
       var usable = models.filter(function (m) { return !m.error; });
-      var preferred = usable.some(function (m) { return m.name === "flights"; }) ? "flights" : (usable[0] && usable[0].name);
-      modelSel.value = preferred || "";
+      modelSel.value = (usable[0] && usable[0].name) || "";
       fillVersions();
       return showForm();
     }).then(function () { document.body.setAttribute("data-ready", "true"); });

@@ -21,6 +21,7 @@ button[disabled]{opacity:.6;cursor:progress}button.quiet{background:transparent;
 .actions{display:flex;align-items:center;gap:1rem;margin-top:1rem}
 .big{font-size:2.2rem;font-weight:700;line-height:1.1}.tag{display:inline-block;border-radius:1rem;padding:.05rem .65rem;font-size:.85rem;font-weight:600;border:1px solid currentColor}
 .late{color:var(--warn)}.ontime{color:var(--ok)}.error{color:var(--bad);border-color:var(--bad)}
+.status-present{color:var(--ok)}.status-stale,.status-future,.status-missing{color:var(--warn)}.status-error{color:var(--bad)}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.75rem 0 0}dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line)}th{color:var(--muted);font-weight:600}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
