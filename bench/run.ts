@@ -41,6 +41,7 @@ import { exitOnHelp } from "../scripts/help.ts";
 import { ensureImageModel, IMAGE_MODEL } from "./image-model.ts";
 import { type Summary, summarize } from "./stats.ts";
 import {
+  WORKER_DIR as BUILT_WORKER_DIR,
   buildImageWorker,
   buildWorker,
   cpuMs,
@@ -50,7 +51,6 @@ import {
   startFloor,
   startPeer,
   startWorker,
-  WORKER_DIR,
 } from "./targets.ts";
 import { flightsContext, type Workload, workloads } from "./workloads.ts";
 
@@ -75,6 +75,10 @@ Progress goes to stderr (one line per row and round), the tables to stdout; writ
       ["--only RE", "run only the workloads whose id matches RE (case-insensitive), e.g. 'pred. cache'"],
       ["--targets RE", "run only the targets whose name matches RE, e.g. '^floor|worker-wasm|node-cpu'"],
       ["--out FILE", "where to write the results (default bench/results.json)"],
+      [
+        "--bundle DIR",
+        "serve this built bundle (wrangler deploy --dry-run --outdir DIR of some checkout) instead of building",
+      ],
     ],
     examples: [
       "npm run bench",
@@ -103,6 +107,9 @@ const text = (name: string) => {
 const ONLY = text("only");
 const TARGETS_RE = text("targets");
 const OUT = text("out") ?? "bench/results.json";
+/** A bundle built elsewhere (e.g. another branch's checkout) instead of building this one. */
+const BUNDLE = text("bundle");
+const WORKER_DIR = BUNDLE ?? BUILT_WORKER_DIR;
 
 /** One measurement of one target on one workload. */
 interface Sample extends Summary {
@@ -461,8 +468,11 @@ log(
 );
 loadAverages.push(loadavg());
 
-log("building the production bundle (dist/bench/worker) ...");
-buildWorker();
+if (BUNDLE) log(`using the bundle in ${BUNDLE} (not building)`);
+else {
+  log("building the production bundle (dist/bench/worker) ...");
+  buildWorker();
+}
 const size = bundleSize(WORKER_DIR);
 let imageDir: string | undefined;
 if (!flag("no-image")) {

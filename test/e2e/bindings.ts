@@ -42,7 +42,7 @@ export async function startPair(options: PairOptions = {}): Promise<Miniflare> {
     ...workerOptions,
     name: "flight-status",
     modules: true,
-    scriptPath: `${dir}/worker.js`,
+    scriptPath: `${dir}/index.js`,
     modulesRoot: dir,
     bindings: { ...(workerOptions.bindings ?? {}), ...(options.consumerVars ?? {}) },
     ...(options.consumerCompatibilityDate ? { compatibilityDate: options.consumerCompatibilityDate } : {}),
