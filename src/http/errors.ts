@@ -4,11 +4,14 @@
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { ServeError } from "../core/errors.ts";
+import { MAX_MESSAGE_CHARS, ServeError } from "../core/errors.ts";
 import { log } from "../core/observability/log.ts";
 
+/** The error body; a message that quotes the request (a path, a method) is cut like a ServeError's. */
 export function errorResponse(status: number, message: string, headers?: Record<string, string>): Response {
-  return Response.json({ error: message }, { status, headers });
+  const bounded =
+    message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}… (message cut)` : message;
+  return Response.json({ error: bounded }, { status, headers });
 }
 
 export function onError(err: Error, c: Context): Response {

@@ -45,6 +45,7 @@ describe("built bundle", () => {
     const res = await client(fetcher(memo)).call(request.method ?? "POST", request.path, request.body, request.headers);
     expect(res.status, res.text.slice(0, 200)).toBe(c.status);
     if (c.error) expect(res.json.error).toMatch(c.error);
+    expect(res.text.length, "a bounded message").toBeLessThan(1200);
   });
 
   it("decodes a gzip request body, as tritonclient sends it, to the plain body's answer", async () => {

@@ -400,6 +400,13 @@ export const CASES: Case[] = [
     error: /^label: expected a label of 1-128 letters, digits/,
   },
   {
+    name: "a path of 8 KB (a short error)",
+    v1: { method: "GET", path: `/v1/models/${"p".repeat(8_000)}/nowhere/else` },
+    v2: { method: "GET", path: `/v2/${"p".repeat(8_000)}` },
+    status: 404,
+    error: /^no route for .*… \(message cut\)$/,
+  },
+  {
     name: "a body over the size limit",
     v1: { path: V1, body: `{"instances": [${"0,".repeat(4_200_000)}0]}` },
     status: 413,
