@@ -87,6 +87,11 @@ export async function publish(options: PublishOptions, store: RepositoryStore, l
     manifest = existing.manifest;
     manifestBytes = existing.bytes;
   } else {
+    if (tfjs.unknownShapes) {
+      throw new CliError(
+        `refused ${dir}: the model does not say the shape of output ${tfjs.unknownShapes.outputs.map((o) => `'${o}'`).join(", ")} and ${tfjs.unknownShapes.reason}; write a ${MANIFEST_JSON} that gives the shapes. Nothing was written.`,
+      );
+    }
     manifest = newManifest(checked, name, version, tfjs.signature, options.now ?? new Date());
     manifestBytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
     await writeFile(join(dir, MANIFEST_JSON), manifestBytes);

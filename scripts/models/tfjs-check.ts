@@ -16,6 +16,8 @@ import type { CheckedDir } from "./model-dir.ts";
 export interface TfjsCheck {
   /** The model's own inputs and outputs (public name = tensor name), as a manifest signature. */
   signature: Signature;
+  /** Outputs whose shape neither the model says nor a warm-up could learn (a manifest must give them). */
+  unknownShapes?: { outputs: string[]; reason: string };
   /** The backend the example ran on, and how long it took (undefined when not run). */
   ran?: { backend: "wasm" | "cpu"; ms: number };
   warnings: string[];
@@ -80,6 +82,7 @@ export async function checkWithTfjs(checked: CheckedDir, options: { run: boolean
   try {
     const withTensor = (s: TensorSpec): TensorSpec => ({ ...s, tensor: s.name });
     const signature: Signature = { inputs: model.inputs.map(withTensor), outputs: model.outputs.map(withTensor) };
+    if (model.unknownShapes) return { signature, unknownShapes: model.unknownShapes, warnings };
     if (!options.run) return { signature, warnings };
     try {
       return { signature, ran: { backend, ms: await runOnce(model) }, warnings };

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ManifestSchema } from "../../src/core/models/manifest.ts";
 import { Registry } from "../../src/core/models/registry.ts";
 import type { ModelSource } from "../../src/core/models/source.ts";
 import { modelMetadata } from "../../src/core/serving/metadata.ts";
@@ -132,29 +133,65 @@ describe("output shapes a graph signature leaves out", () => {
   });
 });
 
+/** tiny_detect's files, optionally with its model.json edited and its manifest, as a source serves them. */
+function detectSource(edit?: (json: Record<string, any>) => void, withManifest = false): ModelSource {
+  const dir = dirOf("tiny_detect");
+  const bytesOf = (name: string) => {
+    const b = readFileSync(join(dir, name));
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+  };
+  return {
+    kind: "fake",
+    index: async () => [{ name: "tiny_detect", versions: [1], labels: {} }],
+    async open() {
+      const json = JSON.parse(readFileSync(join(dir, "model.json"), "utf8"));
+      edit?.(json);
+      const files = new Map<string, ArrayBuffer>([
+        ["model.json", new TextEncoder().encode(JSON.stringify(json)).buffer as ArrayBuffer],
+        ["group1-shard1of1.bin", bytesOf("group1-shard1of1.bin")],
+      ]);
+      if (!withManifest) return { files };
+      const manifest = ManifestSchema.parse(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")));
+      return { files, manifest: { ...manifest, files: {} } };
+    },
+  };
+}
+const context = { getMany: async () => ({ values: new Map(), degraded: false }) };
+const depsOf = (source: ModelSource) => ({
+  registry: new Registry([source], { memo: false, runtime: tfjsRuntime, pipelines: {} }),
+  context,
+  limits: DEFAULT_LIMITS,
+});
+/** Boxes of 3 columns: non-max suppression refuses them, so no warm-up on zeros can run. */
+const threeColumnBoxes = (json: Record<string, any>) => {
+  const boxes = json.modelTopology.node.find((n: { name: string }) => n.name === "boxes");
+  boxes.attr.shape.shape.dim[1].size = "3";
+};
+
 describe("v2 model metadata of a graph model published without a manifest", () => {
   it("reports the outputs' real ranks (it said [], a scalar, before)", async () => {
-    const dir = dirOf("tiny_detect");
-    const source: ModelSource = {
-      kind: "fake",
-      index: async () => [{ name: "tiny_detect", versions: [1], labels: {} }],
-      async open() {
-        const files = new Map<string, ArrayBuffer>();
-        for (const name of ["model.json", "group1-shard1of1.bin"]) {
-          const b = readFileSync(join(dir, name));
-          files.set(name, b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-        }
-        return { files };
-      },
-    };
-    const registry = new Registry([source], { memo: false, runtime: tfjsRuntime, pipelines: {} });
-    const context = { getMany: async () => ({ values: new Map(), degraded: false }) };
-    const meta = await modelMetadata({ registry, context, limits: DEFAULT_LIMITS }, { name: "tiny_detect" });
+    const meta = await modelMetadata(depsOf(detectSource()), { name: "tiny_detect" });
     expect(meta.outputs).toEqual([
       { name: "Identity", datatype: "FP32", shape: [-1, 4] },
       { name: "Identity_1", datatype: "FP32", shape: [-1] },
       { name: "Identity_2", datatype: "INT32", shape: [-1, 1] },
       { name: "Identity_3", datatype: "FP32", shape: [-1] },
     ]);
+  });
+
+  it("is not ready, saying why, when the shapes can be neither read nor learned", async () => {
+    const { model } = await load(dirOf("tiny_detect"), threeColumnBoxes);
+    expect(model.unknownShapes?.outputs).toEqual(["Identity", "Identity_1", "Identity_2", "Identity_3"]);
+    model.dispose();
+    const err = await modelMetadata(depsOf(detectSource(threeColumnBoxes)), { name: "tiny_detect" }).catch((e) => e);
+    expect(err.status).toBe(503);
+    expect(err.message).toMatch(
+      /does not say the shape of output 'Identity', .*a warm-up run on zeros to learn it failed.*publish it with a manifest\.json that gives the shapes/,
+    );
+  });
+
+  it("serves the manifest's shapes when it has a manifest", async () => {
+    const meta = await modelMetadata(depsOf(detectSource(threeColumnBoxes, true)), { name: "tiny_detect" });
+    expect(meta.outputs.map((o) => o.shape)).toEqual([[-1, 4], [-1], [-1, 1], [-1]]);
   });
 });

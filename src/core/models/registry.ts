@@ -234,7 +234,7 @@ export class Registry {
     if (manifest) await verify(files, manifest, label);
     const model = await this.options.runtime.load(files.files, label);
     try {
-      const modelSignature = manifest ? checkSignature(manifest.signature, model, label) : derived(model);
+      const modelSignature = manifest ? checkSignature(manifest.signature, model, label) : derived(model, label);
       const pipeline = manifest?.preprocess
         ? this.pipeline(manifest.preprocess, modelSignature, label)
         : manifest?.context
@@ -331,7 +331,13 @@ async function verify(files: ModelVersionFiles, manifest: Manifest, label: strin
 }
 
 /** Signature read from the model itself: public names are the model's own tensor names. */
-function derived(model: LoadedModel): Signature {
+function derived(model: LoadedModel, label: string): Signature {
+  if (model.unknownShapes) {
+    const names = model.unknownShapes.outputs.map((n) => `'${n}'`).join(", ");
+    throw modelNotReady(
+      `${label}: the model does not say the shape of output ${names} (${model.unknownShapes.reason}); publish it with a manifest.json that gives the shapes`,
+    );
+  }
   const withTensor = (s: TensorSpec): TensorSpec => ({ ...s, tensor: s.name });
   return { inputs: model.inputs.map(withTensor), outputs: model.outputs.map(withTensor) };
 }

@@ -10,6 +10,11 @@ export interface LoadedModel {
   /** The tensors the model itself declares (internal names, -1 for unknown dims). */
   inputs: TensorSpec[];
   outputs: TensorSpec[];
+  /**
+   * Set when the model does not say some outputs' shapes and they could not be learned (their
+   * `shape` here means nothing): a manifest must give them. `reason` says what was tried.
+   */
+  unknownShapes?: { outputs: string[]; reason: string };
   /** Runs the model on inputs keyed by internal tensor name; returns outputs keyed likewise. */
   run(inputs: NamedTensors, outputNames: readonly string[]): Promise<NamedTensors>;
   dispose(): void;

@@ -3,12 +3,12 @@
  * infer): learned at load from two warm-up runs on zeros, every variable input dimension set to 2
  * and then 3. A dimension that differs between the runs, or is 0, is variable (-1); the rest are
  * fixed. The rank and dtype are the model's own. Metadata then never claims a scalar (`[]`) for a
- * tensor it does not know. A model that cannot run on zeros is not ready, naming the output.
+ * tensor it does not know. When the model cannot run on zeros, the outputs are marked unknown
+ * (`LoadedModel.unknownShapes`): served with a manifest that gives them, not ready without one.
  */
 import type * as tf from "@tensorflow/tfjs-core";
-import { modelNotReady } from "../../core/errors.ts";
 import type { LoadedModel } from "../../core/models/runtime.ts";
-import type { HostTensor, NamedTensors, TensorSpec } from "../../core/tensors/spec.ts";
+import type { HostTensor, NamedTensors, TensorSpec, TfDtype } from "../../core/tensors/spec.ts";
 
 function zeros(spec: TensorSpec, n: number): HostTensor {
   const shape = spec.shape.map((d) => (d < 0 ? n : d));
@@ -25,12 +25,19 @@ function zeros(spec: TensorSpec, n: number): HostTensor {
   }
 }
 
+const asDtype = (dtype: string | undefined): TfDtype =>
+  dtype === "int32" || dtype === "bool" || dtype === "string" ? dtype : "float32";
+
+export interface LearnedOutputs {
+  outputs: TensorSpec[];
+  unknownShapes?: NonNullable<LoadedModel["unknownShapes"]>;
+}
+
 export async function learnOutputs(
   outputs: readonly tf.ModelTensorInfo[],
   inputs: readonly TensorSpec[],
   run: LoadedModel["run"],
-  label: string,
-): Promise<TensorSpec[]> {
+): Promise<LearnedOutputs> {
   const names = outputs.map((o) => o.name);
   const probe = (n: number) => {
     const feeds: NamedTensors = {};
@@ -41,12 +48,15 @@ export async function learnOutputs(
   try {
     runs = [await probe(2), await probe(3)];
   } catch (err) {
-    const silent = outputs.filter((o) => o.shape === undefined).map((o) => `'${o.name}'`);
-    throw modelNotReady(
-      `${label}: the graph's signature gives no shape for output ${silent.join(", ")}, and a warm-up run on zeros to learn it failed (${(err as Error).message}); give the shapes in manifest.json`,
-    );
+    return {
+      outputs: outputs.map((o) => ({ name: o.name, dtype: asDtype(o.dtype), shape: [] })),
+      unknownShapes: {
+        outputs: outputs.filter((o) => o.shape === undefined).map((o) => o.name),
+        reason: `a warm-up run on zeros to learn it failed: ${(err as Error).message}`,
+      },
+    };
   }
-  return outputs.map((info) => {
+  const learned = outputs.map((info): TensorSpec => {
     const [a, b] = runs.map((r) => r[info.name]!);
     const shape =
       info.shape !== undefined
@@ -54,4 +64,5 @@ export async function learnOutputs(
         : a!.shape.map((d, i) => (d === 0 || d !== b!.shape[i] ? -1 : d));
     return { name: info.name, dtype: a!.dtype, shape };
   });
+  return { outputs: learned };
 }

@@ -9,7 +9,7 @@
 import { type GraphModel, loadGraphModel } from "@tensorflow/tfjs-converter";
 import * as tf from "@tensorflow/tfjs-core";
 import { type LayersModel, loadLayersModel } from "@tensorflow/tfjs-layers";
-import { modelNotReady, ServeError } from "../../core/errors.ts";
+import { modelNotReady } from "../../core/errors.ts";
 import type { LoadedModel, ModelRuntime } from "../../core/models/runtime.ts";
 import type { HostTensor, ModelFormat, NamedTensors, TensorSpec, TfDtype } from "../../core/tensors/spec.ts";
 import { needsExecuteAsync } from "./graph-ops.ts";
@@ -87,9 +87,8 @@ export async function loadModel(
   try {
     return format === "layers-model"
       ? wrapLayers(await loadLayersModel(tf.io.fromMemory(artifacts)))
-      : await wrapGraph(await loadGraphModel(tf.io.fromMemory(artifacts)), needsExecuteAsync(modelJson), label);
+      : await wrapGraph(await loadGraphModel(tf.io.fromMemory(artifacts)), needsExecuteAsync(modelJson));
   } catch (err) {
-    if (err instanceof ServeError) throw err;
     throw modelNotReady(`${label}: the ${format} could not be loaded (${(err as Error).message})`);
   }
 }
@@ -125,7 +124,8 @@ function wrapLayers(model: LayersModel): LoadedModel {
   };
 }
 
-async function wrapGraph(model: GraphModel, async: boolean, label: string): Promise<LoadedModel> {
+async function wrapGraph(model: GraphModel, async: boolean): Promise<LoadedModel> {
+  const dispose = () => model.dispose();
   const spec = (t: tf.ModelTensorInfo): TensorSpec => ({
     name: t.name,
     dtype: asDtype(t.dtype),
@@ -136,16 +136,13 @@ async function wrapGraph(model: GraphModel, async: boolean, label: string): Prom
       ? runAsync(inputs, outputNames, (feeds, names) => model.executeAsync(feeds, [...names]))
       : runTidy(inputs, outputNames, (feeds, names) => model.execute(feeds, [...names]));
   const inputs = model.inputs.map(spec);
-  let outputs = model.outputs.map(spec);
+  const loaded: LoadedModel = { format: "graph-model", inputs, outputs: model.outputs.map(spec), run, dispose };
   if (model.outputs.some((t) => t.shape === undefined || t.dtype === undefined)) {
-    try {
-      outputs = await learnOutputs(model.outputs, inputs, run, label);
-    } catch (err) {
-      model.dispose();
-      throw err;
-    }
+    const learned = await learnOutputs(model.outputs, inputs, run);
+    loaded.outputs = learned.outputs;
+    if (learned.unknownShapes) loaded.unknownShapes = learned.unknownShapes;
   }
-  return { format: "graph-model", inputs, outputs, run, dispose: () => model.dispose() };
+  return loaded;
 }
 
 function toTensor(t: HostTensor): tf.Tensor {
