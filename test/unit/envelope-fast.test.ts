@@ -120,6 +120,14 @@ describe("the fast envelope checks", () => {
   });
 
   it("give parseEnvelope exactly zod's answer on the case table and on seeded mutations", () => {
+    // The case table nests arrays thousands deep; JSON.stringify of those overflows the stack.
+    const label = (body: unknown) => {
+      try {
+        return JSON.stringify(body).slice(0, 200);
+      } catch {
+        return "(a body too deeply nested to print)";
+      }
+    };
     const bodies = (p: "v1" | "v2") =>
       CASES.flatMap((c) => {
         const b = c[p]?.body;
@@ -136,11 +144,11 @@ describe("the fast envelope checks", () => {
     let fast = 0;
     for (const body of v1) {
       if (isPlainV1(body)) fast++;
-      expect(viaParse(V1PredictRequest, body), JSON.stringify(body)).toEqual(reference(V1PredictRequest, body));
+      expect(viaParse(V1PredictRequest, body), label(body)).toEqual(reference(V1PredictRequest, body));
     }
     for (const body of v2) {
       if (isPlainV2(body)) fast++;
-      expect(viaParse(V2InferRequest, body), JSON.stringify(body)).toEqual(reference(V2InferRequest, body));
+      expect(viaParse(V2InferRequest, body), label(body)).toEqual(reference(V2InferRequest, body));
     }
     // Both paths were exercised: many bodies took the fast path, many went to zod.
     expect(fast).toBeGreaterThan(100);
