@@ -60,7 +60,7 @@ export const V1PredictRequest = closed(
       .optional()
       .meta({ description: "Must be the model's signature name when given." }),
     as_of: z
-      .string({ error: expected("a string") })
+      .string({ error: expected("an ISO 8601 instant string") })
       .optional()
       .meta({
         description:
