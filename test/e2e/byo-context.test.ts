@@ -1,7 +1,8 @@
 /**
  * docs/byo-model-with-context.md, step by step: train the Seattle rain model with the project's
  * script, publish it with `npm run models -- publish`, validate and load its context with
- * `npm run context`, and ask the built bundle (Miniflare, production config) over v1 and v2.
+ * `npm run context`, and ask the built bundle (Miniflare, production config, started before the
+ * model was published: no restart) over v1 and v2.
  * The answers are checked against this file's own computation of the declared features (from
  * the CSV and the manifest's parameters, not the serving code) run through TF.js in Node.
  */
@@ -98,6 +99,10 @@ function localModel(dir: string): Promise<tf.LayersModel> {
 const score = (x: number[]) => tf.tidy(() => (model.predict(tf.tensor2d([x])) as tf.Tensor).dataSync()[0]!);
 
 beforeAll(async () => {
+  // The Worker runs first, on the local state the CLIs write (as `npm start` does): no restart after.
+  mf = await startWorker({ persistTo: join(STATE, "v3") });
+  api = client(fetcher(mf));
+  expect((await api.get("/v2/models/seattle_weather")).status).toBe(404);
   // Step 1: train (writes OUT/1 with manifest.json and its context section, OUT/context.jsonl).
   const trained = await npmRun("model/seattle_weather/train.ts", "--out", OUT);
   expect(trained.code, trained.stderr).toBe(0);
@@ -119,9 +124,6 @@ beforeAll(async () => {
   expect(validated.code, validated.stderr).toBe(0);
   const put = await npmRun("scripts/context-cli.ts", "put", join(OUT, "context.jsonl"), "--persist-to", STATE);
   expect(put.code, put.stderr).toBe(0);
-  // Step 4: the Worker on that state (what `npm start` serves).
-  mf = await startWorker({ persistTo: join(STATE, "v3") });
-  api = client(fetcher(mf));
   await tf.setBackend("cpu");
   model = await localModel(join(OUT, "1"));
 }, 600_000);
