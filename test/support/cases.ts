@@ -431,6 +431,22 @@ export const CASES: Case[] = [
     error: /options: unknown field 'versoin'; expected 'version', 'label', 'signatureName'/,
   },
   {
+    name: "a context flag that is not a boolean",
+    v1: { path: V1, body: { instances: [row], context: "yes" } },
+    v2: { path: V2, body: { parameters: { context: "yes" }, inputs: goodV2 } },
+    rpc: { method: "predict", args: ["tiny_layers", [row], { version: 1, context: "yes" }] },
+    status: 400,
+    error: /context: expected a boolean, got the string "yes"/,
+  },
+  {
+    name: "an as_of that is not a string",
+    v1: { path: V1, body: { instances: [row], as_of: 5 } },
+    v2: { path: V2, body: { parameters: { as_of: 5 }, inputs: goodV2 } },
+    rpc: { method: "predict", args: ["tiny_layers", [row], { version: 1, asOf: 5 }] },
+    status: 400,
+    error: /as_of: expected an ISO 8601 instant string, got the number 5/,
+  },
+  {
     name: "predict with GET",
     v1: { method: "GET", path: V1 },
     v2: { method: "GET", path: V2 },

@@ -4,7 +4,7 @@
  * (namespace 0…0, state in <dir>/v3, as `wrangler dev` keeps it).
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Miniflare } from "miniflare";
@@ -138,6 +138,42 @@ describe("npm run context", () => {
     expect(refused.stderr).toContain(`user:a (lookup 'user'): field 'spend' should be a float32, the value has "1"`);
     expect(refused.stderr).toContain("acct:a: matches no lookup's key template (user:{id})");
     expect(refused.stderr).toContain("user:b (lookup 'user'): updated_at is not an ISO 8601 instant");
+  });
+
+  it("models publish refuses a context section that does not fit the model, before writing anything", async () => {
+    const dir = join(scratch, "tiny-ctx");
+    cpSync(join(ROOT, "model/artifacts/tiny_graph/1"), dir, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    manifest.name = "tiny_ctx";
+    manifest.context = {
+      fields: [{ name: "id", dtype: "string" }],
+      lookups: [{ name: "user", key: "user:{id}", fields: [{ name: "spend", dtype: "float32", default: 0 }] }],
+      features: [{ from: "user.spend" }], // 1 feature; tiny_graph takes 4
+    };
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
+    const publish = (...args: string[]) =>
+      new Promise<{ code: number; stderr: string }>((done) =>
+        execFile(
+          process.execPath,
+          ["--import", "tsx", "scripts/models.ts", "publish", dir, "--name", "tiny_ctx", "--version", "1", ...args],
+          { cwd: ROOT, timeout: 120_000 },
+          (error, _stdout, stderr) =>
+            done({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stderr }),
+        ),
+      );
+    const state = join(scratch, "publish-state");
+    const wide = await publish("--persist-to", state);
+    expect(wide.code).toBe(1);
+    expect(wide.stderr).toMatch(
+      /context section does not fit the model: .*builds 1 float32 features, the model input 'x' is float32 \[-1, 4\]/,
+    );
+    manifest.context.lookups[0].key = "user:{uid}";
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
+    const template = await publish("--persist-to", state);
+    expect(template.code).toBe(1);
+    expect(template.stderr).toContain(
+      "context.lookups.0.key: key template 'user:{uid}' names 'uid', which is not a field",
+    );
   });
 
   it("refuses a missing command or file format with a usage error (exit 2)", async () => {

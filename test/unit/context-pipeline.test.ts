@@ -10,6 +10,7 @@ import { type ContextSpec, ContextSpecSchema, type Feature, FeatureSchema } from
 import { applyTransforms } from "../../src/core/context/transforms.ts";
 import { ServeError } from "../../src/core/errors.ts";
 import type { ContextResult, ContextStore } from "../../src/core/pipeline/context-store.ts";
+import type { PrepareOptions } from "../../src/core/pipeline/plugin.ts";
 import type { NamedTensors, Signature } from "../../src/core/tensors/spec.ts";
 
 const enc = new TextEncoder();
@@ -80,7 +81,7 @@ function mapStore(data: Record<string, unknown>, extra: Partial<ContextResult> =
 async function run(
   data: Record<string, unknown>,
   list = [{ user_id: "u1", amount: 99, country: "FR" }],
-  options: { asOf?: string; explain?: boolean } = { asOf: AS_OF, explain: true },
+  options: PrepareOptions = { asOf: AS_OF, explain: true },
   s = spec(),
   extra: Partial<ContextResult> = {},
 ) {
@@ -306,6 +307,9 @@ describe("lookup statuses at as_of", () => {
     const quiet = await run({}, undefined, { asOf: AS_OF });
     expect(quiet.context).toBeUndefined();
     expect(quiet.outputs).toEqual(["score"]);
+    // Asking for the context output by name (v2 `outputs`) turns it on as well.
+    const named = await run({}, undefined, { asOf: AS_OF, outputs: ["context"] });
+    expect(named.context?.[0].lookups.user.status).toBe("missing");
     const badAsOf = await run({}, undefined, { asOf: "2026-01-01 12:00" }).catch((e) => e);
     expect(badAsOf.message).toBe(
       'as_of: expected an ISO 8601 instant with Z or an offset, like 2015-06-01T12:00:00Z, got the string "2026-01-01 12:00"',

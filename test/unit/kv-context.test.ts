@@ -38,6 +38,15 @@ describe("KV context store", () => {
     expect(result.degraded).toBe(false);
     expect([...result.values]).toEqual([["a", { x: 1 }]]);
     expect(seen).toEqual([{ keys: ["a", "b"], opts: { type: "text", cacheTtl: 60 } }]);
+    // KV refuses a cacheTtl under 60 s: a shorter setting is raised rather than failing every read.
+    await kvContext(
+      fakeKv(async (keys, opts) => {
+        seen.push({ keys, opts });
+        return new Map();
+      }),
+      { cacheTtl: 30, timeoutMs: 50 },
+    ).getMany(["c"]);
+    expect(seen[1]).toEqual({ keys: ["c"], opts: { type: "text", cacheTtl: 60 } });
   });
 
   it("splits 1,024 distinct keys into gets of at most 100 keys (11 calls), run together", async () => {

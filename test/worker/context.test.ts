@@ -4,11 +4,13 @@
  * over v1, v2 and RPC, with no Worker code. Each lookup status has its documented outcome; the
  * scores are checked against the bare model (bundled tiny_graph) fed features computed here.
  */
+import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BUNDLED_MODELS } from "../../src/adapters/bundled/models.generated.ts";
 import type { Predictor as PredictorContract } from "../../src/client.ts";
-import { appWith } from "../support/app-with.ts";
+import { Predictor } from "../../src/rpc/predictor.ts";
+import { appWith, envWith } from "../support/app-with.ts";
 import { client } from "../support/client.ts";
 import { distinctFiles, identityOf } from "../support/repository.ts";
 
@@ -159,6 +161,31 @@ describe("a model with a declared context", () => {
     expect(bad.context.degraded).toBe(true); // an unparsable stored value
     expect(missing.score[0]).toBeCloseTo(await bare(features(1, undefined, 1)), 5);
     expect(stale.score[0]).toBeCloseTo(await bare(features(1, undefined, 0.5)), 5);
+
+    // The same rows over v2 and RPC: the same statuses.
+    const ids = ["missing", "stale", "future", "bad"];
+    const v2 = await api.post("/v2/models/ctx_status/infer", {
+      parameters: { as_of: AS_OF, context: true },
+      inputs: [
+        { name: "id", shape: [4], datatype: "BYTES", data: ids },
+        { name: "amount", shape: [4], datatype: "FP32", data: [1, 1, 1, 1] },
+      ],
+    });
+    expect(v2.status, v2.text).toBe(200);
+    const v2Statuses = v2.json.outputs[1].data.map((c: string) => {
+      const { lookups } = JSON.parse(c);
+      return [lookups.user.status, lookups.region.status];
+    });
+    expect(v2Statuses).toEqual(statuses);
+    const viaRpc = await rpc().predict(
+      "ctx_status",
+      ids.map((id) => ({ id, amount: 1 })),
+      { asOf: AS_OF, context: true },
+    );
+    const rpcStatuses = (viaRpc.predictions as Array<{ context: { lookups: Record<string, { status: string }> } }>).map(
+      (p) => [p.context.lookups.user!.status, p.context.lookups.region!.status],
+    );
+    expect(rpcStatuses).toEqual(statuses);
   });
 
   it("a required lookup that is missing is a 400 naming the key, over v1, v2 and RPC", async () => {
@@ -221,5 +248,11 @@ describe("a model with a declared context", () => {
     });
     expect(v2.status, v2.text).toBe(200);
     expect(JSON.parse(v2.json.outputs[1].data[0]).degraded).toBe(true);
+    // …and over RPC, the entrypoint class on the same failing KV.
+    const direct = new Predictor(createExecutionContext(), envWith({ CONTEXT: kv, KV_TIMEOUT_MS: "50" }));
+    const viaRpc = await direct.predict("ctx_kvfail", [{ id: "a", amount: 20 }], { context: true });
+    const [p] = viaRpc.predictions as Array<{ score: number[]; context: { degraded: boolean } }>;
+    expect(p!.context.degraded).toBe(true);
+    expect(p!.score[0]).toBeCloseTo(row.score[0], 6);
   });
 });

@@ -14,6 +14,8 @@ export interface KvContextOptions {
 
 /** KV's limit on keys per multi-key `get`. */
 export const KV_MAX_KEYS_PER_GET = 100;
+/** KV refuses a smaller `cacheTtl` (which would fail every read); shorter settings are raised to it. */
+export const KV_MIN_CACHE_TTL = 60;
 
 /** The part of the KV binding this adapter uses: the multi-key `get` as text. */
 type MultiGet = (keys: string[], options: { type: "text"; cacheTtl: number }) => Promise<Map<string, string | null>>;
@@ -27,6 +29,7 @@ export function kvContext(kv: KVNamespace | undefined, options: KvContextOptions
       if (keys.length === 0) return { values, degraded: false, failed };
       if (!kv) return { values, degraded: true, failed: new Set(keys) };
       const get = kv.get.bind(kv) as unknown as MultiGet;
+      const cacheTtl = Math.max(KV_MIN_CACHE_TTL, options.cacheTtl);
       const pending = new Set(keys);
       const chunks: string[][] = [];
       for (let i = 0; i < keys.length; i += KV_MAX_KEYS_PER_GET) chunks.push(keys.slice(i, i + KV_MAX_KEYS_PER_GET));
@@ -34,7 +37,7 @@ export function kvContext(kv: KVNamespace | undefined, options: KvContextOptions
       const reads = chunks.map(async (chunk) => {
         let found: Map<string, string | null>;
         try {
-          found = await get(chunk, { type: "text", cacheTtl: options.cacheTtl });
+          found = await get(chunk, { type: "text", cacheTtl });
         } catch {
           if (timedOut) return;
           for (const key of chunk) {

@@ -91,6 +91,7 @@ export function contextPipeline(spec: ContextSpec, model: Signature, label: stri
     );
   }
   const sources = spec.features.map((f) => sourceOf(spec, f.from)!);
+  const lookupAt = sources.map((s) => (s.kind === "lookup" ? spec.lookups.indexOf(s.lookup) : -1));
   const signature = contextSignature(spec, model);
   return {
     signature,
@@ -105,14 +106,23 @@ export function contextPipeline(spec: ContextSpec, model: Signature, label: stri
         }
         return row;
       });
-      const asOf = rows.map((row, i) => asOfOf(spec, row, options, rowName(i)));
+      // The request's as_of is parsed once; a per-row field, per row.
+      const shared = spec.as_of_field === undefined ? asOfOf(spec, {}, options, "") : undefined;
+      const asOf = rows.map((row, i) => shared ?? asOfOf(spec, row, options, rowName(i)));
       const keys = rows.map((row) => spec.lookups.map((l) => lookupKey(l, row)));
       const unique = [...new Set(keys.flat())];
       const found: ContextResult =
         unique.length > 0 ? await store.getMany(unique) : { values: new Map(), degraded: false };
+      // Rows sharing a key and an as_of share its outcome (resolved once per batch).
+      const resolved = new Map<string, LookupOutcome>();
       const outcomes = rows.map((_, i) =>
         spec.lookups.map((l, j) => {
-          const outcome = resolveLookup(l, keys[i]![j]!, found, asOf[i]!);
+          const memo = `${j}\n${asOf[i]}\n${keys[i]![j]}`;
+          let outcome = resolved.get(memo);
+          if (!outcome) {
+            outcome = resolveLookup(l, keys[i]![j]!, found, asOf[i]!);
+            resolved.set(memo, outcome);
+          }
           if (l.required && (outcome.status === "missing" || outcome.status === "future")) {
             throw invalidInput(
               `${rowName(i)}: required context '${outcome.key}' (lookup '${l.name}') ${outcome.status === "missing" ? "is not in the store" : `was only known after as_of (updated_at ${outcome.updated_at})`}`,
@@ -122,16 +132,17 @@ export function contextPipeline(spec: ContextSpec, model: Signature, label: stri
         }),
       );
       const features = new Float32Array(batch * width);
-      const vectors = rows.map((row, i) => {
-        const vector = spec.features.flatMap((feature, k) => {
+      let offset = 0;
+      rows.forEach((row, i) => {
+        spec.features.forEach((feature, k) => {
           const source = sources[k]!;
-          if (source.kind === "field") return applyTransforms(feature, row[source.field.name]!, false);
-          const outcome = outcomes[i]![spec.lookups.indexOf(source.lookup)]!;
-          return applyTransforms(feature, outcome.values[source.field.name]!, outcome.defaulted);
+          const outcome = source.kind === "lookup" ? outcomes[i]![lookupAt[k]!]! : undefined;
+          const value = outcome ? outcome.values[source.field.name]! : row[source.field.name]!;
+          for (const v of applyTransforms(feature, value, outcome?.defaulted ?? false)) features[offset++] = v;
         });
-        features.set(vector, i * width);
-        return Array.from(features.subarray(i * width, (i + 1) * width)); // what the model sees: float32
       });
+      // What the model sees (float32), for the rows' context.
+      const vectorOf = (i: number) => Array.from(features.subarray(i * width, (i + 1) * width));
       const explain = options.explain === true || (options.outputs?.includes(CONTEXT_OUTPUT) ?? false);
       const rowDegraded = (i: number) =>
         found.failed ? outcomes[i]!.some((o) => found.failed!.has(o.key)) : found.degraded;
@@ -145,7 +156,7 @@ export function contextPipeline(spec: ContextSpec, model: Signature, label: stri
               dtype: "string",
               shape: [batch],
               values: rows.map((_, i) =>
-                encoder.encode(JSON.stringify(explained(spec, outcomes[i]!, asOf[i]!, vectors[i]!, rowDegraded(i)))),
+                encoder.encode(JSON.stringify(explained(spec, outcomes[i]!, asOf[i]!, vectorOf(i), rowDegraded(i)))),
               ),
             };
           }

@@ -105,8 +105,8 @@ export const PLAYGROUND_SCRIPT = String.raw`
     }
     node.setAttribute("data-field", input.name);
     node.setAttribute("data-datatype", input.datatype);
-    var hint = (declared && declared.description) || input.description || input.datatype.toLowerCase();
-    if (declared && declared.range) hint += " [" + declared.range[0] + ", " + declared.range[1] + "]";
+    // The metadata's description already says a declared field's range and vocabulary.
+    var hint = input.description || (declared && declared.description) || input.datatype.toLowerCase();
     return el("div", {}, [el("label", { for: id }, [input.name + " ", el("span", { class: "hint", text: hint })]), node]);
   }
   function buildForm(meta) {
