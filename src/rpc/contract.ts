@@ -34,6 +34,8 @@ export interface PredictOptions {
   label?: string;
   /** Must equal the model's signature name when given (TF Serving's `signature_name`). */
   signatureName?: string;
+  /** The prediction time (v1's `as_of`): an ISO 8601 instant, or the flights origin's local "YYYY-MM-DDTHH:MM". */
+  asOf?: string;
 }
 
 /** TF Serving row format: one prediction per instance, in order, with pass-through keys echoed. */

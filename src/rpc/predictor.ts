@@ -105,9 +105,10 @@ export class Predictor extends WorkerEntrypoint<Env> implements PredictorApi {
       this.env,
       "predict",
       async (deps) => {
-        const opts = optionsOf<PredictOptions>(options, ["version", "label", "signatureName"]);
+        const opts = optionsOf<PredictOptions>(options, ["version", "label", "signatureName", "asOf"]);
         const body: Record<string, unknown> = { instances };
         if (opts.signatureName !== undefined) body.signature_name = opts.signatureName;
+        if (opts.asOf !== undefined) body.as_of = opts.asOf;
         const { model: served, body: answer } = await predictV1(deps, refOf(model, opts.version, opts.label), body);
         // `instances` in, so the answer is in row format.
         if (!("predictions" in answer))

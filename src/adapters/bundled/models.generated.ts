@@ -29,7 +29,7 @@ export const BUNDLED_MODELS: BundledModel[] = [
     name: "flights",
     labels: undefined,
     versions: [
-      { version: 1, sha256: "6b9ec2731b9f3c673e27bb2e07c93bd3c6af85e9db81fdf3155d21a771ac5a6a", files: {
+      { version: 1, sha256: "02e5a0564762916a988fe6cb6a14f559cc6c45da4d443ad2267fe29e62246844", files: {
         "model.json": f0 as unknown as ArrayBuffer,
         "manifest.json": f1 as unknown as ArrayBuffer,
         "group1-shard1of1.bin": f2 as unknown as ArrayBuffer,

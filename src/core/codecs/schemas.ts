@@ -59,9 +59,16 @@ export const V1PredictRequest = closed(
       .string({ error: expected("a string") })
       .optional()
       .meta({ description: "Must be the model's signature name when given." }),
+    as_of: z
+      .string({ error: expected("a string") })
+      .optional()
+      .meta({
+        description:
+          'The prediction time (docs/context-time.md): an ISO 8601 instant, or for the flights model the origin\'s local time "YYYY-MM-DDTHH:MM". Context known after it is not used.',
+      }),
   },
   "a JSON object",
-  (field) => `unknown field '${field}'; expected 'instances' or 'inputs', and optionally 'signature_name'`,
+  (field) => `unknown field '${field}'; expected 'instances' or 'inputs', and optionally 'signature_name' and 'as_of'`,
 )
   .refine((body) => "instances" in body !== "inputs" in body, {
     error: (issue) =>

@@ -15,6 +15,12 @@ export interface PreparedBatch {
   finish(modelOutputs: NamedTensors): NamedTensors;
 }
 
+/** What a request says besides its inputs. */
+export interface PrepareOptions {
+  /** The prediction time as sent (`as_of` in v1 and RPC, `parameters.as_of` in v2) and the field that carried it. */
+  asOf?: { value: unknown; field: string };
+}
+
 export interface Pipeline {
   /** The public signature clients see (raw fields in, friendly outputs out). */
   signature: Signature;
@@ -22,7 +28,12 @@ export interface Pipeline {
    * Validates raw inputs (400 naming the row and field), reads their context and builds the
    * model inputs. `rowName(i)` says how the client addressed row i (e.g. `instances[3]`).
    */
-  prepare(inputs: NamedTensors, context: ContextStore, rowName?: (row: number) => string): Promise<PreparedBatch>;
+  prepare(
+    inputs: NamedTensors,
+    context: ContextStore,
+    rowName?: (row: number) => string,
+    options?: PrepareOptions,
+  ): Promise<PreparedBatch>;
 }
 
 /** Builds a pipeline from a manifest's `preprocess.params` and the model's own signature. */

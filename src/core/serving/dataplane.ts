@@ -8,7 +8,7 @@ import type { NamedOutput } from "../codecs/v1.ts";
 import { invalidInput, ServeError } from "../errors.ts";
 import type { ModelRef, Registry, ServedModel } from "../models/registry.ts";
 import type { Span, Trace } from "../observability/trace.ts";
-import type { ContextStore } from "../pipeline/plugin.ts";
+import type { ContextStore, PrepareOptions } from "../pipeline/plugin.ts";
 import type { NamedTensors, Signature } from "../tensors/spec.ts";
 import type { Limits } from "../tensors/tensors.ts";
 
@@ -63,6 +63,7 @@ export async function predict(
   inputs: NamedTensors,
   outputNames: readonly string[] = model.signature.outputs.map((s) => s.name),
   rowName?: (row: number) => string,
+  options?: PrepareOptions,
 ): Promise<NamedOutput[]> {
   checkBatch(model.signature, inputs);
   const specs = outputNames.map((name) => {
@@ -74,7 +75,7 @@ export async function predict(
   try {
     if (model.pipeline) {
       const context: ContextStore = { getMany: (keys) => measure(deps, "kv", () => deps.context.getMany(keys)) };
-      const prepared = await model.pipeline.prepare(inputs, context, rowName);
+      const prepared = await model.pipeline.prepare(inputs, context, rowName, options);
       const raw = await run(
         deps,
         model,

@@ -26,7 +26,9 @@ export function predictV1(deps: Deps, ref: ModelRef, body: unknown): Promise<Ans
       limits: deps.limits,
     });
     const rowName = request.format === "row" ? (i: number) => `instances[${i}]` : (i: number) => `inputs row ${i}`;
-    const outputs = await predict(deps, model, request.inputs, undefined, rowName);
+    const asOf = (body as { as_of?: unknown }).as_of;
+    const options = asOf === undefined ? undefined : { asOf: { value: asOf, field: "as_of" } };
+    const outputs = await predict(deps, model, request.inputs, undefined, rowName, options);
     return { model: { name: model.name, version: model.version }, body: encodeV1(request, outputs) };
   });
 }
@@ -70,7 +72,9 @@ function infer<T>(
 ): Promise<Answered<T>> {
   return withModel(deps, { ...ref, routingKey: () => routingKeyOf(body) }, async (model) => {
     const request = decode(model);
-    const outputs = await predict(deps, model, request.inputs, request.outputs, (i) => `inputs row ${i}`);
+    const asOf = request.parameters?.as_of;
+    const options = asOf === undefined ? undefined : { asOf: { value: asOf, field: "parameters.as_of" } };
+    const outputs = await predict(deps, model, request.inputs, request.outputs, (i) => `inputs row ${i}`, options);
     const answered = { name: model.name, version: model.version };
     return { model: answered, body: encode(answered, request, outputs) };
   });
