@@ -125,7 +125,8 @@ async function post(batch: Event[]): Promise<void> {
 }
 
 const t0 = Date.now();
-const first = events[1]?.at ?? scheduledAt; // the first outcome: the replay clock starts there
+// The replay clock starts at the first outcome (the schedule goes out first, as fast as it can).
+const first = events.find((e) => e.body.type !== "scheduled")?.at ?? scheduledAt;
 let sent = 0;
 while (sent < events.length) {
   const due = events[sent]!.at;
