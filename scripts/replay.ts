@@ -6,8 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { departureOf, loadAirports, loadFlights } from "../model/flights/data.ts";
-import { estimatedKnownAt, flightFacts } from "../src/pipelines/flights/index.ts";
+import { loadAirports, loadFlights } from "../model/flights/data.ts";
+import { dayEvents, type ReplayEvent } from "./replay-events.ts";
 
 const USAGE = `
 usage: npm run replay -- --day YYYY-MM-DD [--speed N] [--url URL] [--key KEY] [--batch N]
@@ -61,49 +61,12 @@ function ingestKey(): string {
 }
 const key = ingestKey();
 
-interface Event {
-  at: number;
-  body: Record<string, unknown>;
-}
-
 const flights = await loadFlights(1);
 const airports = loadAirports([...flights.origin, ...flights.destination]);
-const scheduledAt = Date.parse(`${day}T00:00:00Z`) - 12 * 3_600_000;
-const events: Event[] = [];
-for (let i = 0; i < flights.n; i++) {
-  const minute = flights.minute[i]!;
-  if (Math.abs(minute - Date.parse(`${day}T12:00Z`) / 60_000) > 1.5 * 1440) continue;
-  const origin = airports.get(flights.origin[i]!)!;
-  const destination = airports.get(flights.destination[i]!)!;
-  const f = { origin: origin.code, destination: destination.code, departure: minute, distance: flights.distance[i]! };
-  if (!flightFacts(f, origin, destination).some((x) => x.key.endsWith(day))) continue;
-  const flight = {
-    id: `2001-row-${i}`,
-    origin: f.origin,
-    destination: f.destination,
-    departure: departureOf(flights, i),
-    distance: f.distance,
-  };
-  events.push({
-    at: scheduledAt,
-    body: { id: `${flight.id}:scheduled`, type: "scheduled", time: new Date(scheduledAt).toISOString(), flight },
-  });
-  const at = estimatedKnownAt(f, origin, flights.delay[i]!) * 60_000;
-  events.push({
-    at,
-    body: {
-      id: `${flight.id}:arrived`,
-      type: "arrived",
-      time: new Date(at).toISOString(),
-      delay: flights.delay[i]!,
-      flight,
-    },
-  });
-}
-events.sort((a, b) => a.at - b.at);
+const events = dayEvents(flights, airports, day);
 process.stderr.write(`${events.length / 2} flights touch ${day}: ${events.length} events -> ${opts.url}\n`);
 
-async function post(batch: Event[]): Promise<void> {
+async function post(batch: ReplayEvent[]): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       const res = await fetch(`${opts.url}/ingest/flights/events`, {
@@ -126,7 +89,7 @@ async function post(batch: Event[]): Promise<void> {
 
 const t0 = Date.now();
 // The replay clock starts at the first outcome (the schedule goes out first, as fast as it can).
-const first = events.find((e) => e.body.type !== "scheduled")?.at ?? scheduledAt;
+const first = events.find((e) => e.body.type !== "scheduled")?.at ?? events[0]?.at ?? 0;
 let sent = 0;
 while (sent < events.length) {
   const due = events[sent]!.at;
