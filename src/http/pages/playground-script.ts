@@ -127,17 +127,18 @@ export const PLAYGROUND_SCRIPT = String.raw`
       el("thead", {}, [el("tr", {}, [el("th", { text: "Jan–Mar history" }), el("th", { class: "num", text: "late" }), el("th", { class: "num", text: "flights" })])]),
       el("tbody", {}, rows),
     ]);
-    var cong = [["origin", ctx.origin_congestion], ["destination", ctx.destination_congestion]].map(function (r) {
-      var c = r[1] || {}, dep = c.departures || {}, arr = c.arrivals || {};
-      var hours = c.hours ? c.hours[0] + ":00–" + c.hours[1] + ":00" : "–";
-      return el("tr", {}, [el("th", { scope: "row", text: r[0] }), el("td", { text: hours }),
+    var live = [["origin", ctx.origin_live], ["destination", ctx.destination_live]].map(function (r) {
+      var c = r[1] || {}, dep = c.departures_recent || {}, arr = c.arrivals_recent || {}, s = c.scheduled || {};
+      return el("tr", {}, [el("th", { scope: "row", text: r[0] }),
         el("td", { class: "num", text: num(dep.flights) + " (" + num(dep.late) + " late)" }),
-        el("td", { class: "num", text: num(arr.flights) + " (" + num(arr.late) + " late)" })]);
+        el("td", { class: "num", text: num(arr.flights) + " (" + num(arr.late) + " late)" }),
+        el("td", { class: "num", text: num(s.departures) + " / " + num(s.arrivals) })]);
     });
+    var asOf = "Known at " + (ctx.as_of || "–") + " (" + num(ctx.lead_minutes) + " min before departure)";
     var table2 = el("table", {}, [
-      el("caption", { class: "sr-only", text: "Same-day congestion before the flight" }),
-      el("thead", {}, [el("tr", {}, [el("th", { text: "Same day, before departure" }), el("th", { text: "window" }), el("th", { class: "num", text: "departures" }), el("th", { class: "num", text: "arrivals" })])]),
-      el("tbody", {}, cong),
+      el("caption", { class: "sr-only", text: "Same-day context known at the prediction time" }),
+      el("thead", {}, [el("tr", {}, [el("th", { text: asOf }), el("th", { class: "num", text: "departures landed, last 3 h" }), el("th", { class: "num", text: "arrivals landed, last 3 h" }), el("th", { class: "num", text: "scheduled dep / arr that hour" })])]),
+      el("tbody", {}, live),
     ]);
     var note = el("p", { class: "muted", text: "missing keys: " + ((ctx.missing || []).join(", ") || "none") + (ctx.degraded ? " · KV degraded (defaults used)" : "") });
     return el("div", {}, [table, el("br"), table2, note, el("details", {}, [el("summary", { text: "Context JSON" }), el("pre", { text: JSON.stringify(ctx, null, 2) })])]);
