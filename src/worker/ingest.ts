@@ -42,13 +42,11 @@ export async function ingestFlightEvents(env: Env, body: unknown): Promise<Inges
       byKey.set(key, list);
     }
   });
-  let applied = 0;
-  let duplicates = 0;
+  let results: Array<{ duplicateIds: string[] }>;
   try {
-    const results = await Promise.all(
+    results = await Promise.all(
       [...byKey].map(([key, updates]) => env.AIRPORT_DAY.get(env.AIRPORT_DAY.idFromName(key)).apply(key, updates)),
     );
-    for (const r of results) (applied += r.applied), (duplicates += r.duplicates);
   } catch (err) {
     throw new ServeError(
       503,
@@ -56,6 +54,9 @@ export async function ingestFlightEvents(env: Env, body: unknown): Promise<Inges
       `ingest: an airport-day object failed (${String(err)}); retry: events are idempotent`,
     );
   }
-  // Each event updates two airport-days: an event counts as a duplicate when both saw it before.
-  return { events: events.length, applied: applied / 2, duplicates: duplicates / 2, airport_days: byKey.size };
+  // An event updates its origin's and its destination's day: it is a duplicate when both had seen it.
+  const seen = new Map<string, number>();
+  for (const r of results) for (const id of r.duplicateIds) seen.set(id, (seen.get(id) ?? 0) + 1);
+  const duplicates = events.filter((e) => seen.get(e.id) === 2).length;
+  return { events: events.length, applied: events.length - duplicates, duplicates, airport_days: byKey.size };
 }

@@ -66,10 +66,14 @@ describe("fact aggregator writes", () => {
 
   it("ignores an event id seen before, and writes nothing when nothing changed", async () => {
     await withObject("duplicates", async (object, _state, s) => {
-      expect(await object.apply(K, [update("e1", "a", dep(8, false))])).toEqual({ applied: 1, duplicates: 0 });
+      expect(await object.apply(K, [update("e1", "a", dep(8, false))])).toEqual({
+        applied: 1,
+        duplicates: 0,
+        duplicateIds: [],
+      });
       await object.alarm();
       const again = [update("e1", "a", dep(8, true)), update("e1", "a", dep(8, true))];
-      expect(await object.apply(K, again)).toEqual({ applied: 0, duplicates: 2 });
+      expect(await object.apply(K, again)).toEqual({ applied: 0, duplicates: 2, duplicateIds: ["e1", "e1"] });
       await object.alarm();
       expect(s.writes.map((w) => w.value.dep_settled)).toEqual([[[38, 1, 0]]]);
     });

@@ -26,6 +26,8 @@ export interface Update<F> {
 export interface ApplyResult {
   applied: number;
   duplicates: number;
+  /** The event ids seen before (their updates changed nothing). */
+  duplicateIds: string[];
 }
 
 interface Meta {
@@ -77,11 +79,11 @@ export abstract class FactAggregator<F, E = unknown> extends DurableObject<E> {
     };
     if (meta.key !== key) throw new Error(`fact aggregator for ${meta.key} was sent updates for ${key}`);
     let applied = 0;
-    let duplicates = 0;
+    const duplicateIds: string[] = [];
     for (const u of updates) {
       const seen = `e:${u.eventId}`;
       if ((await storage.get(seen)) !== undefined) {
-        duplicates++;
+        duplicateIds.push(u.eventId);
         continue;
       }
       const factKey = `f:${u.factId}`;
@@ -95,7 +97,7 @@ export abstract class FactAggregator<F, E = unknown> extends DurableObject<E> {
       await storage.put("meta", meta);
       await this.schedule(meta);
     }
-    return { applied, duplicates };
+    return { applied, duplicates: duplicateIds.length, duplicateIds };
   }
 
   /** Writes the value when it changed since the last write; reschedules itself on failure. */
