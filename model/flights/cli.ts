@@ -14,11 +14,11 @@ export const REPO_PATHS = {
 
 export interface Paths {
   cache: string;
-  /** model/artifacts/flights: context.json, metrics.json, evaluation.svg, 1/, ablation-no-context/. */
+  /** model/artifacts/flights: context.json, metrics.json, evaluation.svg, 1/, ablation-static-context/. */
   artifacts: string;
   /** The model version directory (model.json, shard, manifest.json). */
   version: string;
-  /** The ablation model (request features only) used by evaluate.ts. */
+  /** The ablation model (request and static context features only) used by evaluate.ts. */
   ablation: string;
   fixture: string;
 }
@@ -32,7 +32,7 @@ export function pathsFor(out: string | undefined): Paths {
         fixture: join(out, "fixtures/flights-june-sample.json"),
       }
     : REPO_PATHS;
-  return { ...base, version: join(base.artifacts, "1"), ablation: join(base.artifacts, "ablation-no-context") };
+  return { ...base, version: join(base.artifacts, "1"), ablation: join(base.artifacts, "ablation-static-context") };
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;

@@ -5,16 +5,17 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { estimatedKnownAt, flightFacts } from "../../src/pipelines/flights/facts.ts";
 import {
   type AirportValue,
-  type CongestionValue,
   type ContextLookup,
   type FlightsContextParams,
   KV,
+  LiveAccumulator,
+  type LiveValue,
   type RouteValue,
-  utcOffsetOn,
 } from "../../src/pipelines/flights/index.ts";
-import { type Airport, dateOf, type Flights, isLate } from "./data.ts";
+import { type Airport, type Flights, isLate } from "./data.ts";
 
 /** Constants of the context build (documented in MODEL_CARD.md). */
 export const CONTEXT_BUILD = {
@@ -24,8 +25,7 @@ export const CONTEXT_BUILD = {
   route_prior_strength: 50,
   /** Routes with fewer Jan–Mar flights are left out of KV (the origin's rate applies). */
   route_min_flights: 30,
-  /** Scheduled block time estimate: base + per_mile * distance (minutes). */
-  block_minutes: { base: 35, per_mile: 0.125 },
+  /** Scheduled block time estimate and safety margin: BLOCK in src/pipelines/flights/live.ts. */
   /** Feature-time constants (go into the manifest). */
   window_hours: 3,
   recent_prior_strength: 5,
@@ -83,44 +83,41 @@ export function buildStats(f: Flights, statsRows: Uint32Array, airports: Map<str
   return { late_rate: r4(global), flights: statsRows.length, airports: airportValues, routes };
 }
 
-/** Estimated scheduled block time in minutes (the data has no scheduled arrival). */
-export const blockMinutes = (distance: number) =>
-  CONTEXT_BUILD.block_minutes.base + CONTEXT_BUILD.block_minutes.per_mile * distance;
-
 /**
- * cong:<airport>:<date> values from the rows given: departures per local scheduled hour at
- * the origin, and arrivals per local (estimated) scheduled arrival hour at the destination,
- * each with how many arrived > 15 min late.
+ * cong:<airport>:<date> values (src/pipelines/flights/live.ts) from the rows given: every flight
+ * is a departure fact at its origin and an arrival fact at its destination (facts.ts), its
+ * arrival delay known at the estimated landing. Each value's updated_at is the end of its local
+ * day: the value holds everything known by then that a flight of that day may use.
  */
-export function buildCongestion(
-  f: Flights,
-  rows: Uint32Array,
-  airports: Map<string, Airport>,
-): Map<string, CongestionValue> {
-  const out = new Map<string, CongestionValue>();
-  const add = (code: string, localMinute: number, kind: "dep" | "arr", late: boolean) => {
-    const iso = new Date(localMinute * 60_000).toISOString();
-    const key = KV.congestion(code, iso.slice(0, 10));
-    let v = out.get(key);
-    if (!v) {
-      const zeros = () => new Array<number>(24).fill(0);
-      v = { dep: zeros(), dep_late: zeros(), arr: zeros(), arr_late: zeros() };
-      out.set(key, v);
-    }
-    const h = Number(iso.slice(11, 13));
-    v[kind][h]!++;
-    if (late) v[kind === "dep" ? "dep_late" : "arr_late"][h]!++;
-  };
+export function buildCongestion(f: Flights, rows: Uint32Array, airports: Map<string, Airport>): Map<string, LiveValue> {
+  const acc = new Map<string, { midnight: number; a: LiveAccumulator }>();
   for (const i of rows) {
-    const late = isLate(f, i);
-    const m = f.minute[i]!;
-    add(f.origin[i]!, m, "dep", late);
-    const [y, mo, d] = dateOf(f, i).split("-").map(Number) as [number, number, number];
-    const day = { year: y, month: mo, day: d };
-    const shift = utcOffsetOn(airports.get(f.destination[i]!)!, day) - utcOffsetOn(airports.get(f.origin[i]!)!, day);
-    add(f.destination[i]!, m + blockMinutes(f.distance[i]!) + shift * 60, "arr", late);
+    const origin = airports.get(f.origin[i]!)!;
+    const destination = airports.get(f.destination[i]!)!;
+    const flight = {
+      origin: origin.code,
+      destination: destination.code,
+      departure: f.minute[i]!,
+      distance: f.distance[i]!,
+    };
+    const at = estimatedKnownAt(flight, origin, f.delay[i]!);
+    for (const { key, midnight, fact } of flightFacts(
+      { ...flight, arrived: { at, delay: f.delay[i]! } },
+      origin,
+      destination,
+    )) {
+      let e = acc.get(key);
+      if (!e) {
+        e = { midnight, a: new LiveAccumulator() };
+        acc.set(key, e);
+      }
+      e.a.add(fact);
+    }
   }
-  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
+  const out = new Map<string, LiveValue>();
+  for (const [key, { midnight, a }] of [...acc].sort(([x], [y]) => (x < y ? -1 : 1)))
+    out.set(key, a.value(new Date((midnight + 1440) * 60_000).toISOString().replace(".000Z", "Z")));
+  return out;
 }
 
 /** The feature-time params implied by the stats (part of the manifest's params). */
@@ -133,12 +130,14 @@ export function contextParams(stats: Stats): FlightsContextParams {
 }
 
 /** In-memory lookup over parsed values (training path). */
-export function memoryLookup(stats: Stats, congestion: Map<string, CongestionValue>): ContextLookup {
-  return (key) => {
+export function memoryLookup(stats: Stats, congestion: Map<string, LiveValue>): ContextLookup {
+  const lookup = (key: string) => {
     if (key.startsWith("ap:")) return stats.airports.get(key.slice(3));
     if (key.startsWith("route:")) return stats.routes.get(key);
     return congestion.get(key);
   };
+  // Each value is validated once (readValue's memo), not once per row.
+  return Object.assign(lookup, { validated: new Map<string, unknown>() });
 }
 
 export interface Entry {
@@ -147,7 +146,7 @@ export interface Entry {
 }
 
 /** All KV entries (airports, routes, the live period's congestion), sorted by key. */
-export function contextEntries(stats: Stats, congestion: Map<string, CongestionValue>): Entry[] {
+export function contextEntries(stats: Stats, congestion: Map<string, LiveValue>): Entry[] {
   const entries: Entry[] = [];
   for (const [code, v] of stats.airports) entries.push({ key: KV.airport(code), value: JSON.stringify(v) });
   for (const [key, v] of stats.routes) entries.push({ key, value: JSON.stringify(v) });

@@ -5,10 +5,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  type AsOf,
   type ContextLookup,
   FEATURE_NAMES,
   type FlightsContextParams,
   type FlightsParams,
+  localText,
   parseFlight,
   rawFeatures,
   scaleFeatures,
@@ -36,12 +38,16 @@ export interface RawMatrix {
 }
 
 /** A lookup that hides the same-day congestion (cong: keys), as for a date outside the live period. */
-export const withoutCongestion =
-  (ctx: ContextLookup): ContextLookup =>
-  (key) =>
-    key.startsWith("cong:") ? undefined : ctx(key);
+export const withoutCongestion = (ctx: ContextLookup): ContextLookup =>
+  Object.assign((key: string) => (key.startsWith("cong:") ? undefined : ctx(key)), {
+    validated: new Map<string, unknown>(),
+  });
 
-/** Unscaled features of the given rows; rows with `hide[r] = 1` are built without cong: keys. */
+/**
+ * Unscaled features of the given rows; rows with `hide[r] = 1` are built without cong: keys.
+ * `lead(r)` is row r's prediction lead in minutes (as_of = departure - lead, local); undefined
+ * (or no `lead`) means the request default, the start of the departure hour.
+ */
 export function rawMatrix(
   f: Flights,
   rows: Uint32Array,
@@ -49,6 +55,7 @@ export function rawMatrix(
   p: FlightsContextParams,
   label: string,
   hide?: Uint8Array,
+  lead?: (r: number) => number | undefined,
 ): RawMatrix {
   const hidden = withoutCongestion(ctx);
   const x = new Float64Array(rows.length * F);
@@ -58,7 +65,7 @@ export function rawMatrix(
   for (let r = 0; r < rows.length; r++) {
     const i = rows[r]!;
     const q = parseFlight(requestRow(f, i), `row ${i}`);
-    const res = rawFeatures(q, hide?.[r] ? hidden : ctx, p);
+    const res = rawFeatures(q, hide?.[r] ? hidden : ctx, p, asOfAt(f, i, lead?.(r)));
     x.set(res.features, r * F);
     y[r] = isLate(f, i) ? 1 : 0;
     const kinds = new Set(res.missing.map((k) => k.slice(0, k.indexOf(":"))));
@@ -69,6 +76,13 @@ export function rawMatrix(
   progress.update(rows.length);
   progress.stop();
   return { rows: rows.length, x, y, missing };
+}
+
+/** The as_of of row i at `lead` minutes before its departure (undefined: the request default). */
+export function asOfAt(f: Flights, i: number, lead: number | undefined): AsOf | undefined {
+  if (lead === undefined) return undefined;
+  const minutes = f.minute[i]! - lead;
+  return { kind: "local", minutes, text: localText(minutes), field: "as_of" };
 }
 
 /** Mean and standard deviation of every column (population std; 1 when a column is constant). */

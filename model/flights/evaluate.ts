@@ -9,19 +9,23 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ManifestSchema } from "../../src/core/models/manifest.ts";
 import {
+  AirportValueSchema,
   buildFeatures,
   type ContextLookup,
   contextKeys,
   FEATURE_NAMES,
   type FlightsParams,
   FlightsParamsSchema,
+  localText,
   lookupFromEntries,
+  parseAsOf,
   parseFlight,
+  utcOffsetOn,
 } from "../../src/pipelines/flights/index.ts";
 import { bar, cli, intOption, pathsFor, permutation, rng, step } from "./cli.ts";
 import { readContextFile } from "./context.ts";
-import { type Flights, isLate, loadFlights, PERIODS, requestRow, rowsIn } from "./data.ts";
-import { type CacheMeta, F, loadMatrix, type Matrix, selectColumns, withoutCongestion } from "./dataset.ts";
+import { departureOf, type Flights, isLate, loadFlights, PERIODS, requestRow, rowsIn } from "./data.ts";
+import { asOfAt, type CacheMeta, F, loadMatrix, type Matrix, selectColumns, withoutCongestion } from "./dataset.ts";
 import { auc, calibration, rocCurve, round, summary } from "./metrics.ts";
 import { cpuBackend, fileHashes, loadModel, predict } from "./model.ts";
 import { evaluationSvg } from "./plot.ts";
@@ -70,31 +74,27 @@ const june = rowsIn(flights, "test");
 const entries = readContextFile(join(paths.artifacts, "context.json"));
 const lookup = lookupFromEntries(entries);
 
-/** Columns fed by the same-day congestion series (cong: keys). */
-const CONGESTION_COLUMNS = FEATURE_NAMES.flatMap((n, j) => (/_(recent|today|inbound)_/.test(n) ? [j] : []));
+/** The lead times (minutes before departure) June is evaluated at. */
+const LEADS = [0, 60, 120, 180] as const;
 
 /**
- * June features through the serving path. With `staleHours` > 0 the congestion columns are
- * computed as if the flight were `staleHours` earlier (windows end that much sooner): a
- * sensitivity check of how much the model relies on the most recent hour.
+ * June features through the serving path (parseFlight -> buildFeatures with the KV file), each
+ * flight predicted `lead` minutes before its departure (as_of = departure - lead, local time;
+ * undefined: the request default, the start of the departure hour).
  */
 function servingMatrix(
   f: Flights,
   rows: Uint32Array,
   ctx: ContextLookup,
-  staleHours = 0,
+  lead: number | undefined,
 ): { m: Matrix; missing: Record<string, number> } {
   const x = new Float32Array(rows.length * F);
   const y = new Uint8Array(rows.length);
   const missing: Record<string, number> = { ap: 0, route: 0, cong: 0, any: 0 };
-  const progress = bar(staleHours ? `features June (-${staleHours} h)` : "features June (KV)", rows.length);
+  const progress = bar(`features June (lead ${lead ?? "default"})`, rows.length);
   for (let r = 0; r < rows.length; r++) {
     const q = parseFlight(requestRow(f, rows[r]!), `row ${rows[r]}`);
-    const res = buildFeatures(q, ctx, params);
-    if (staleHours) {
-      const stale = buildFeatures({ ...q, hour: q.hour - staleHours }, ctx, params).features;
-      for (const j of CONGESTION_COLUMNS) res.features[j] = stale[j]!;
-    }
+    const res = buildFeatures(q, ctx, params, asOfAt(f, rows[r]!, lead));
     x.set(res.features, r * F);
     y[r] = isLate(f, rows[r]!) ? 1 : 0;
     const kinds = new Set(res.missing.map((k) => k.slice(0, k.indexOf(":"))));
@@ -106,7 +106,7 @@ function servingMatrix(
   progress.stop();
   return { m: { rows: rows.length, cols: F, x, y }, missing };
 }
-const { m: test, missing } = servingMatrix(flights, june, lookup);
+const { m: test, missing } = servingMatrix(flights, june, lookup, 0);
 
 // Parity with what features.ts cached (same rows, in-pipeline path), when the cache exists.
 const metaPath = join(paths.cache, "meta.json");
@@ -125,9 +125,18 @@ const p = await step("predict June (with context)", () => predict(model, test));
 const testAb = selectColumns(test, ablationInfo.feature_names);
 const pAb = await step("predict June (no context)", () => predict(ablation, testAb));
 
-const stale = servingMatrix(flights, june, lookup, 1).m;
-const pStale = await step("predict June (congestion 1 h staler)", () => predict(model, stale));
-const noCongestion = servingMatrix(flights, june, withoutCongestion(lookup)).m;
+const byLead: Record<string, ReturnType<typeof summary>> = {};
+for (const lead of LEADS) {
+  const m = lead === 0 ? test : servingMatrix(flights, june, lookup, lead).m;
+  byLead[`${lead / 60}h`] = summary(
+    await step(`predict June (lead ${lead} min)`, () => predict(model, m)),
+    test.y,
+    params.threshold,
+  );
+}
+const byDefault = servingMatrix(flights, june, lookup, undefined).m;
+const pDefault = await step("predict June (default as_of)", () => predict(model, byDefault));
+const noCongestion = servingMatrix(flights, june, withoutCongestion(lookup), 0).m;
 const pNoCongestion = await step("predict June (no cong: keys)", () => predict(model, noCongestion));
 
 const single = FEATURE_NAMES.map((name, j) => {
@@ -144,21 +153,30 @@ const metrics = {
   model: { name: manifest.name, version: manifest.version, files: manifest.files },
   test: { period: PERIODS.test, rows: test.rows, row_stride: stride, missing_context_rows: missing },
   threshold_rule: params.threshold_rule,
-  with_context: { ...withContext, calibration: calibration(p, test.y) },
+  with_context: {
+    description: "lead 0: as_of = the scheduled departure (the most the live context can know)",
+    ...withContext,
+    calibration: calibration(p, test.y),
+  },
+  by_lead: {
+    description:
+      "the same model and June flights, each predicted this long before its scheduled departure (as_of = departure - lead): live context only as known by then",
+    ...byLead,
+  },
+  default_as_of: {
+    description: "as_of absent: the documented default, the start of the departure's local hour (lead 0-59 min)",
+    ...summary(pDefault, test.y, params.threshold),
+  },
   without_context: {
-    description: "ablation: same recipe, request features only (distance, time of day, day of week)",
+    description:
+      "ablation: same recipe, request features and the static airport/route context only (no live context, no lead time): what the model is worth without the live feed",
     ...withoutContext,
     calibration: calibration(pAb, test.y),
   },
   sensitivity: {
-    congestion_one_hour_staler: {
-      description:
-        "same model, congestion windows ending one hour before the flight's hour instead of at it ([h-4, h-1) and [0, h-1)): a bound on how much the last hour's (not yet fully known) outcomes matter",
-      ...summary(pStale, test.y, params.threshold),
-    },
     congestion_missing: {
       description:
-        "same model, every cong: key absent (as for dates outside the live period): airport and route context only, congestion at its defaults",
+        "same model at lead 0, every cong: key absent (as for dates outside the live period): airport and route context only, live features at their defaults",
       ...summary(pNoCongestion, test.y, params.threshold),
     },
   },
@@ -172,13 +190,13 @@ const svg = await step("plot", () =>
   evaluationSvg(
     [
       {
-        model: "with KV context",
+        model: "with live context, lead 0",
         auc: withContext.auc,
         roc: rocCurve(p, test.y),
         calibration: metrics.with_context.calibration,
       },
       {
-        model: "no context (ablation)",
+        model: "static context only (ablation)",
         auc: withoutContext.auc,
         roc: rocCurve(pAb, test.y),
         calibration: metrics.without_context.calibration,
@@ -196,7 +214,25 @@ const sample = [...permutation(june.length, rng(2001)).subarray(0, Math.min(fixt
 const routeMissing = [...june].find(
   (i) => lookup(`route:${flights.origin[i]}-${flights.destination[i]}`) === undefined,
 );
-const edge: { note: string; row: Record<string, unknown>; label: number | null }[] = [
+const edge: { note: string; row: Record<string, unknown>; label: number | null; as_of?: string }[] = [
+  {
+    note: "as_of an ISO instant: 15:00Z is 08:00 at SFO (PDT)",
+    row: { origin: "SFO", destination: "ORD", departure: "2001-06-15T09:10", distance: 1846 },
+    as_of: "2001-06-15T15:00:00Z",
+    label: null,
+  },
+  {
+    note: "as_of on the day before: nothing of the departure day is settled yet",
+    row: { origin: "ATL", destination: "DFW", departure: "2001-06-15T01:00", distance: 731 },
+    as_of: "2001-06-14T22:30",
+    label: null,
+  },
+  {
+    note: "as_of equal to the departure (lead 0)",
+    row: { origin: "ORD", destination: "LGA", departure: "2001-06-20T18:45", distance: 733 },
+    as_of: "2001-06-20T18:45",
+    label: null,
+  },
   {
     note: "lower-case codes are normalised",
     row: { origin: "sfo", destination: "lax", departure: "2001-06-15T08:30", distance: 337 },
@@ -230,16 +266,37 @@ if (routeMissing !== undefined) {
     label: isLate(flights, routeMissing) ? 1 : 0,
   });
 }
+// Sampled flights are asked at the default as_of (a third), or a seeded lead of 0-3 h given as
+// local wall time (a third) or as a UTC instant (a third).
+const pick = rng(2002);
+const asOfFor = (i: number): string | undefined => {
+  const kind = Math.floor(pick() * 3);
+  const lead = Math.floor(pick() * 181);
+  if (kind === 0) return undefined;
+  const local = flights.minute[i]! - lead;
+  if (kind === 1) return localText(local);
+  const ap = lookup(`ap:${flights.origin[i]}`);
+  const zone = ap === undefined ? undefined : AirportValueSchema.parse(typeof ap === "string" ? JSON.parse(ap) : ap);
+  const day = departureOf(flights, i).slice(0, 10).split("-").map(Number) as [number, number, number];
+  if (!zone) return localText(local);
+  const utc = local - utcOffsetOn(zone, { year: day[0], month: day[1], day: day[2] }) * 60;
+  return new Date(utc * 60_000).toISOString().replace(".000Z", "Z");
+};
 const cases = [
-  ...sample.map((k) => ({
-    note: "june",
-    row: requestRow(flights, june[k]!) as Record<string, unknown>,
-    label: test.y[k]! as number | null,
-  })),
+  ...sample.map((k) => {
+    const i = june[k]!;
+    const as_of = asOfFor(i);
+    return {
+      note: "june",
+      row: requestRow(flights, i) as Record<string, unknown>,
+      label: test.y[k]! as number | null,
+      ...(as_of === undefined ? {} : { as_of }),
+    };
+  }),
   ...edge,
 ].map((c, n) => {
   const q = parseFlight(c.row, `cases[${n}].row`);
-  const res = buildFeatures(q, lookup, params);
+  const res = buildFeatures(q, lookup, params, parseAsOf(c.as_of, "as_of"));
   return { ...c, keys: contextKeys(q), features: res.features, missing: res.missing, context: res.context };
 });
 const caseMatrix: Matrix = {
@@ -251,7 +308,7 @@ const caseMatrix: Matrix = {
 const caseP = predict(model, caseMatrix);
 const fixture = {
   description:
-    "Parity reference for the flights model: raw request rows, the feature vector the Node pipeline computed (src/pipelines/flights buildFeatures with model/artifacts/flights/context.json and the manifest's params) and the probability tf.loadLayersModel gives in Node. The Worker must reproduce features and probability to 1e-6.",
+    "Parity reference for the flights model: raw request rows (with the request's as_of when the case has one), the feature vector the Node pipeline computed (src/pipelines/flights buildFeatures with model/artifacts/flights/context.json and the manifest's params) and the probability tf.loadLayersModel gives in Node. The Worker must reproduce features and probability to 1e-6.",
   model: { name: manifest.name, version: manifest.version, files: manifest.files },
   context_file: "model/artifacts/flights/context.json",
   tolerance: 1e-6,
@@ -275,8 +332,11 @@ const fmt = (s: typeof withContext) =>
 process.stderr.write(
   `June ${test.rows} flights, late ${(100 * withContext.base_rate).toFixed(1)}%\n` +
     `  with context    ${fmt(withContext)}\n` +
-    `  without context ${fmt(withoutContext)}\n` +
-    `  congestion 1 h staler AUC ${metrics.sensitivity.congestion_one_hour_staler.auc.toFixed(4)}, cong: keys missing AUC ${metrics.sensitivity.congestion_missing.auc.toFixed(4)}\n` +
+    `  static only     ${fmt(withoutContext)}\n` +
+    `  by lead ${Object.entries(byLead)
+      .map(([k, v]) => `${k} AUC ${v.auc.toFixed(4)} log loss ${v.log_loss.toFixed(4)}`)
+      .join(", ")}\n` +
+    `  cong: keys missing AUC ${metrics.sensitivity.congestion_missing.auc.toFixed(4)}\n` +
     `  best single feature ${best.feature} AUC ${best.auc_either_direction}\n` +
     `evaluate done in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${paths.artifacts}/metrics.json, evaluation.svg, ${paths.fixture}\n`,
 );

@@ -35,6 +35,8 @@ examples:
 
 /** Share of train rows built without cong: keys (context dropout). */
 const CONGESTION_DROPOUT = 0.1;
+/** Train and validation rows are predicted at a seeded lead time, uniform in [0, MAX_LEAD] minutes. */
+const MAX_LEAD = 180;
 
 const opts = cli(USAGE, { limit: { type: "string" }, out: { type: "string" } });
 const stride = strideFor(opts.limit === undefined ? undefined : intOption(opts.limit, "limit", 0));
@@ -77,10 +79,25 @@ const kvFile = lookupFromEntries(entries);
 const hide = new Uint8Array(rows.train.length);
 const random = rng(7);
 for (let r = 0; r < hide.length; r++) hide[r] = random() < CONGESTION_DROPOUT ? 1 : 0;
-const rawTrain = rawMatrix(flights, rows.train, memory, params0, "features train", hide);
+const leads = (n: number, seed: number) => {
+  const r = rng(seed);
+  return Uint16Array.from({ length: n }, () => Math.floor(r() * (MAX_LEAD + 1)));
+};
+const trainLead = leads(rows.train.length, 11);
+const valLead = leads(rows.validation.length, 13);
+const rawTrain = rawMatrix(flights, rows.train, memory, params0, "features train", hide, (r) => trainLead[r]);
 const scaling = scalingOf(rawTrain);
-const rawVal = rawMatrix(flights, rows.validation, memory, params0, "features validation");
-const rawTest = rawMatrix(flights, rows.test, kvFile, params0, "features test (KV)");
+const rawVal = rawMatrix(
+  flights,
+  rows.validation,
+  memory,
+  params0,
+  "features validation",
+  undefined,
+  (r) => valLead[r],
+);
+// The test set at lead 0 (as_of = the departure), as evaluate.ts recomputes it through the KV file.
+const rawTest = rawMatrix(flights, rows.test, kvFile, params0, "features test (KV)", undefined, () => 0);
 
 const sets = { train: rawTrain, validation: rawVal, test: rawTest };
 const meta: CacheMeta = {
@@ -96,6 +113,7 @@ const meta: CacheMeta = {
       periods: PERIODS,
       row_stride: stride,
       congestion_dropout: CONGESTION_DROPOUT,
+      lead_minutes: { train: `uniform 0..${MAX_LEAD}`, validation: `uniform 0..${MAX_LEAD}`, test_cache: 0 },
       rows: { stats: rows.stats.length, train: rawTrain.rows, validation: rawVal.rows, test: rawTest.rows },
     },
   },

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ManifestInput, ManifestSchema } from "../../src/core/models/manifest.ts";
-import { FEATURE_NAMES, FlightsParamsSchema, REQUEST_FEATURE_NAMES } from "../../src/pipelines/flights/index.ts";
+import { FEATURE_NAMES, FlightsParamsSchema, STATIC_FEATURE_NAMES } from "../../src/pipelines/flights/index.ts";
 import { cli, intOption, pathsFor, permutation, rng, step } from "./cli.ts";
 import { type CacheMeta, F, loadMatrix, type Matrix, selectColumns, takeRows } from "./dataset.ts";
 import { auc, logLoss, maxF1Threshold, round } from "./metrics.ts";
@@ -17,8 +17,8 @@ usage: npm run model:train -- [options]
 
 Trains the flights MLP on the cached train matrix (run features.ts first), early-stops on
 the validation days, picks the max-F1 threshold there, and writes model.json, the shard and
-manifest.json to model/artifacts/flights/1/, plus the ablation model (request features only,
-same recipe) to model/artifacts/flights/ablation-no-context/.
+manifest.json to model/artifacts/flights/1/, plus the ablation model (request and static
+context features only, same recipe) to model/artifacts/flights/ablation-static-context/.
 
   --out DIR          read DIR/cache, write DIR/artifacts/flights (as features.ts --out)
   --max-rows N       seeded subsample of the train rows (default 400000)
@@ -132,7 +132,7 @@ if (only !== "ablation") {
     version: 1,
     format: "layers-model",
     description:
-      "Probability that a US domestic flight arrives more than 15 minutes late, from origin, destination, local departure time and distance, enriched with airport, route and same-day congestion context from KV. Trained on Apr–May 2001; see model/flights/MODEL_CARD.md.",
+      "Probability that a US domestic flight arrives more than 15 minutes late, from origin, destination, local departure time and distance, enriched with airport and route history and the same-day live context known at the prediction time (as_of) from KV. Trained on Apr–May 2001 at lead times 0-3 h; see model/flights/MODEL_CARD.md.",
     signature_name: "serving_default",
     signature: {
       inputs: [
@@ -164,10 +164,13 @@ if (only !== "ablation") {
 }
 
 if (only !== "main") {
-  const ab = await step("train ablation (no context)", () => fit("ablation", REQUEST_FEATURE_NAMES, paths.ablation));
+  const ab = await step("train ablation (static context only)", () =>
+    fit("ablation", STATIC_FEATURE_NAMES, paths.ablation),
+  );
   const info = {
-    description: "Ablation: the same recipe on the request-only features (no KV context). Used by evaluate.ts.",
-    feature_names: REQUEST_FEATURE_NAMES,
+    description:
+      "Ablation: the same recipe on the request features and the static airport/route context only (no live context, no lead time). Used by evaluate.ts.",
+    feature_names: STATIC_FEATURE_NAMES,
     threshold: ab.threshold,
     threshold_rule: THRESHOLD_RULE,
     files: ab.files,

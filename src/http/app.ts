@@ -12,6 +12,7 @@ import { observe } from "./middleware/observe.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { docs } from "./routes/docs.ts";
 import { index } from "./routes/index.ts";
+import { ingest } from "./routes/ingest.ts";
 import { v1 } from "./routes/v1.ts";
 import { serverMetadata, v2 } from "./routes/v2.ts";
 import { settingsOf } from "./settings.ts";
@@ -35,9 +36,12 @@ routes.onError(onError);
 
 /** The public edge: the routes behind the access middleware. */
 export const app = new Hono<AppEnv>();
-// CORS first (preflights carry no key), then who may call, then how often (see docs/security.md).
 // The request id and the request log line wrap everything, preflights and refusals included.
-app.use(observe(), corsFromEnv(), auth(), rateLimit());
+app.use(observe());
+// The live context's ingestion, behind its own keys (INGEST_KEYS), before the prediction keys.
+app.route("/ingest", ingest);
+// CORS first (preflights carry no key), then who may call, then how often (see docs/security.md).
+app.use(corsFromEnv(), auth(), rateLimit());
 app.route("/", routes);
 app.notFound(notFound);
 app.onError(onError);

@@ -34,7 +34,7 @@ export interface PredictOptions {
   label?: string;
   /** Must equal the model's signature name when given (TF Serving's `signature_name`). */
   signatureName?: string;
-  /** When the prediction is made (ISO 8601 instant): context known later is not used (v1 `as_of`). */
+  /** When the prediction is made (v1 `as_of`): an ISO 8601 instant, or the flights origin's local "YYYY-MM-DDTHH:MM"; context known later is not used. */
   asOf?: string;
   /** Models with a declared context: each prediction carries its row's context (v1 `context`). */
   context?: boolean;

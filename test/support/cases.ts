@@ -453,4 +453,41 @@ export const CASES: Case[] = [
     status: 405,
     error: /GET is not allowed here; use POST/,
   },
+  {
+    name: "flights: an as_of after the scheduled departure",
+    v1: {
+      path: "/v1/models/flights:predict",
+      body: {
+        instances: [{ origin: "SFO", destination: "LAX", departure: "2001-06-15T08:30", distance: 337 }],
+        as_of: "2001-06-15T08:31",
+      },
+    },
+    v2: {
+      path: "/v2/models/flights/infer",
+      body: {
+        parameters: { as_of: "2001-06-15T08:31" },
+        inputs: [
+          tensor("origin", [1], ["SFO"], "BYTES"),
+          tensor("destination", [1], ["LAX"], "BYTES"),
+          tensor("departure", [1], ["2001-06-15T08:30"], "BYTES"),
+          tensor("distance", [1], [337]),
+        ],
+      },
+    },
+    status: 400,
+    error:
+      /^(parameters\.)?as_of: expected a prediction time not after the scheduled departure of (instances\[0\]|inputs row 0)/,
+  },
+  {
+    name: "flights: an as_of that is not a time",
+    v1: {
+      path: "/v1/models/flights:predict",
+      body: {
+        instances: [{ origin: "SFO", destination: "LAX", departure: "2001-06-15T08:30", distance: 337 }],
+        as_of: "yesterday",
+      },
+    },
+    status: 400,
+    error: /^as_of: expected the prediction time, an ISO 8601 instant .*got the string "yesterday"/,
+  },
 ];

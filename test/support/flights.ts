@@ -7,6 +7,8 @@ import sample from "../fixtures/flights-june-sample.json" with { type: "json" };
 export interface FlightCase {
   note: string;
   row: { origin: string; destination: string; departure: string; distance: number };
+  /** The request's prediction time, when the case was computed at one (else the default). */
+  as_of?: string;
   keys: string[];
   features: number[];
   missing: string[];
@@ -22,7 +24,24 @@ export function entriesFor(all: ReadonlyArray<{ key: string; value: string }>): 
   return all.filter((e) => wanted.has(e.key));
 }
 
-/** The same instances as v1 rows, each keyed by its index. */
+/** The cases asked at the default prediction time, as v1 rows keyed by their index in the sample. */
 export function instances(): Array<Record<string, unknown>> {
-  return FLIGHTS.cases.map((c, i) => ({ ...c.row, key: `row-${i}` }));
+  return FLIGHTS.cases.flatMap((c, i) => (c.as_of === undefined ? [{ ...c.row, key: `row-${i}` }] : []));
+}
+
+/**
+ * The whole sample as v1 request bodies: one batch of the cases at the default prediction time,
+ * and one request per case with its `as_of` (a request has one). `cases` are the sample indices
+ * of each body's instances, in order.
+ */
+export function requests(): Array<{ body: { instances: unknown[]; as_of?: string }; cases: number[] }> {
+  const defaults = FLIGHTS.cases.flatMap((c, i) => (c.as_of === undefined ? [i] : []));
+  const out: Array<{ body: { instances: unknown[]; as_of?: string }; cases: number[] }> = [
+    { body: { instances: defaults.map((i) => ({ ...FLIGHTS.cases[i]!.row, key: `row-${i}` })) }, cases: defaults },
+  ];
+  FLIGHTS.cases.forEach((c, i) => {
+    if (c.as_of !== undefined)
+      out.push({ body: { instances: [{ ...c.row, key: `row-${i}` }], as_of: c.as_of }, cases: [i] });
+  });
+  return out;
 }

@@ -20,12 +20,13 @@ export function rpcOf(protocol: "v1" | "v2", request: ProtocolRequest): RpcReque
   const body = request.body;
   if (protocol === "v1") {
     const m = V1.exec(request.path);
-    if (!m || !("instances" in body) || Object.keys(body).some((k) => k !== "instances" && k !== "signature_name"))
-      return undefined;
+    const fields = ["instances", "signature_name", "as_of"];
+    if (!m || !("instances" in body) || Object.keys(body).some((k) => !fields.includes(k))) return undefined;
     const options: Record<string, unknown> = {};
     if (m[2] !== undefined) options.version = Number(m[2]);
     if (m[3] !== undefined) options.label = m[3];
     if (body.signature_name !== undefined) options.signatureName = body.signature_name;
+    if (body.as_of !== undefined) options.asOf = body.as_of;
     return { method: "predict", args: [m[1], body.instances, options] };
   }
   const m = V2.exec(request.path);

@@ -17,6 +17,7 @@ import {
   contextKeys,
   FlightsParamsSchema,
   lookupFromEntries,
+  parseAsOf,
   parseFlight,
 } from "../../src/pipelines/flights/index.ts";
 import { FLIGHTS } from "../support/flights.ts";
@@ -24,13 +25,13 @@ import { FLIGHTS } from "../support/flights.ts";
 const manifest = ManifestSchema.parse(JSON.parse(readFileSync("model/artifacts/flights/1/manifest.json", "utf8")));
 
 describe("shared flights features", () => {
-  it("reproduce the committed reference from the committed context and manifest", () => {
+  it("reproduce the committed reference from the committed context and manifest, at each case's as_of", () => {
     const params = FlightsParamsSchema.parse(manifest.preprocess?.params);
     const lookup = lookupFromEntries(readEntries());
     for (const c of FLIGHTS.cases) {
       const q = parseFlight(c.row, "row");
       expect(contextKeys(q)).toEqual(c.keys);
-      const built = buildFeatures(q, lookup, params);
+      const built = buildFeatures(q, lookup, params, parseAsOf(c.as_of, "as_of"));
       expect(built.missing).toEqual(c.missing);
       built.features.forEach((f, i) => expect(Math.abs(f - c.features[i]!)).toBeLessThan(1e-9));
     }

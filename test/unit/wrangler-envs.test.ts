@@ -74,6 +74,16 @@ describe("wrangler.toml environments repeat the top level", () => {
     }
   });
 
+  it.each(ENVS)("[env.%s] declares the top level's Durable Objects and their migrations", (name) => {
+    const objects = (section: Table) =>
+      (((section.durable_objects as Table | undefined)?.bindings ?? []) as Table[])
+        .map((b) => `${b.name}=${b.class_name}`)
+        .sort();
+    const migrations = (section: Table) => JSON.stringify(section.migrations ?? []);
+    expect(objects(envs[name]!), `[[env.${name}.durable_objects.bindings]]`).toEqual(objects(config));
+    expect(migrations(envs[name]!), `[[env.${name}.migrations]]`).toBe(migrations(config));
+  });
+
   it.each(["top level", ...ENVS])(
     "%s: RATE_LIMIT_PERIOD equals its [[ratelimits]] period (sent as Retry-After)",
     (name) => {

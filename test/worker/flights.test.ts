@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import contextFile from "../../model/artifacts/flights/context.json";
 import { appWith } from "../support/app-with.ts";
-import { entriesFor, FLIGHTS, instances } from "../support/flights.ts";
+import { entriesFor, FLIGHTS, requests } from "../support/flights.ts";
 
 const api = appWith();
 const PREDICT = "/v1/models/flights:predict";
@@ -21,27 +21,72 @@ beforeAll(async () => {
 });
 
 describe("flights over v1", () => {
-  it("reproduces the Node pipeline's probability for every sampled June flight", async () => {
-    const res = await api.post(PREDICT, { instances: instances() });
-    expect(res.status, res.text.slice(0, 300)).toBe(200);
-    expect(res.json.predictions).toHaveLength(FLIGHTS.cases.length);
-    FLIGHTS.cases.forEach((c, i) => {
-      const p = res.json.predictions[i];
-      expect(p.key).toBe(`row-${i}`);
-      expect(Math.abs(p.delay_probability - c.probability), `${c.note} ${JSON.stringify(c.row)}`).toBeLessThanOrEqual(
-        FLIGHTS.tolerance,
-      );
-      expect(p.delayed).toBe(p.delay_probability >= FLIGHTS.threshold);
-      expect(p.context.missing).toEqual(c.missing);
-      expect(p.context.degraded).toBe(false);
-    });
+  it("reproduces the Node pipeline's probability for every sampled June flight, at its as_of", async () => {
+    let answered = 0;
+    for (const { body, cases } of requests()) {
+      const res = await api.post(PREDICT, body);
+      expect(res.status, res.text.slice(0, 300)).toBe(200);
+      cases.forEach((n, j) => {
+        const c = FLIGHTS.cases[n]!;
+        const p = res.json.predictions[j];
+        expect(p.key).toBe(`row-${n}`);
+        expect(
+          Math.abs(p.delay_probability - c.probability),
+          `${c.note} ${JSON.stringify(c.row)} as_of ${c.as_of}`,
+        ).toBeLessThanOrEqual(FLIGHTS.tolerance);
+        expect(p.delayed).toBe(p.delay_probability >= FLIGHTS.threshold);
+        expect(p.context.missing).toEqual(c.missing);
+        expect(p.context.degraded).toBe(false);
+        answered++;
+      });
+    }
+    expect(answered).toBe(FLIGHTS.cases.length);
   });
 
-  it("reports the context it used", async () => {
-    const c = FLIGHTS.cases[0]!;
-    const res = await api.post(PREDICT, { instances: [c.row] });
-    const { missing, degraded, ...used } = res.json.predictions[0].context;
-    expect(used).toEqual(c.context);
+  it("reports the context it used, as of the request's as_of", async () => {
+    for (const c of [FLIGHTS.cases.find((x) => x.as_of === undefined)!, FLIGHTS.cases.find((x) => x.as_of)!]) {
+      const res = await api.post(PREDICT, { instances: [c.row], ...(c.as_of ? { as_of: c.as_of } : {}) });
+      const { missing, degraded, ...used } = res.json.predictions[0].context;
+      expect(used).toEqual(c.context);
+    }
+  });
+
+  it("refuses an as_of after the scheduled departure, or unreadable, naming the field", async () => {
+    const row = { origin: "SFO", destination: "LAX", departure: "2001-06-15T08:30", distance: 337 };
+    const late = await api.post(PREDICT, { instances: [row], as_of: "2001-06-15T08:31" });
+    expect(late.status).toBe(400);
+    expect(late.json.error).toMatch(
+      /^as_of: expected a prediction time not after the scheduled departure of instances\[0\]/,
+    );
+    const bad = await api.post(PREDICT, { instances: [row], as_of: "now" });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatch(/^as_of: expected the prediction time.*got the string "now"/);
+    const v2 = await api.post("/v2/models/flights/infer", {
+      parameters: { as_of: "2001-06-15T15:31:00Z" },
+      inputs: [
+        { name: "origin", shape: [1], datatype: "BYTES", data: ["SFO"] },
+        { name: "destination", shape: [1], datatype: "BYTES", data: ["LAX"] },
+        { name: "departure", shape: [1], datatype: "BYTES", data: ["2001-06-15T08:30"] },
+        { name: "distance", shape: [1], datatype: "FP32", data: [337] },
+      ],
+    });
+    expect(v2.status).toBe(400);
+    expect(v2.json.error).toMatch(/^parameters\.as_of: expected a prediction time not after/);
+  });
+
+  it("sees more of the day the later it is asked", async () => {
+    // The fixture's edge case ORD -> LGA on June 20 (its context is seeded).
+    const row = { origin: "ORD", destination: "LGA", departure: "2001-06-20T18:45", distance: 733 };
+    const known = async (as_of: string) => {
+      const res = await api.post(PREDICT, { instances: [row], as_of });
+      expect(res.status, res.text).toBe(200);
+      return res.json.predictions[0].context;
+    };
+    const [early, late] = [await known("2001-06-20T15:45"), await known("2001-06-20T18:45")];
+    expect(early.lead_minutes).toBe(180);
+    expect(late.lead_minutes).toBe(0);
+    expect(late.origin_live.departures_today.flights).toBeGreaterThan(early.origin_live.departures_today.flights);
+    expect(late.origin_live.scheduled).toEqual(early.origin_live.scheduled);
   });
 
   it.each([
@@ -92,7 +137,7 @@ describe("flights when KV fails", () => {
 
 describe("flights over v2", () => {
   it("takes the same fields as BYTES and FP32 tensors and gives the same probabilities", async () => {
-    const cases = FLIGHTS.cases.slice(0, 8);
+    const cases = FLIGHTS.cases.filter((c) => c.as_of === undefined).slice(0, 8);
     const column = (name: "origin" | "destination" | "departure") => ({
       name,
       shape: [cases.length],

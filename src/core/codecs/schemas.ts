@@ -71,7 +71,7 @@ export const V1PredictRequest = z
         .optional()
         .meta({
           description:
-            "When the prediction is made (ISO 8601 instant with Z or an offset): context known after it is not used (docs/context-time.md). Default: when the request arrives.",
+            "When the prediction is made: an ISO 8601 instant with Z or an offset (the flights model also takes its origin's local time YYYY-MM-DDTHH:MM); context known after it is not used (docs/context-time.md). Default: when the request arrives (flights: the start of the departure hour).",
         }),
       context: z
         .boolean({ error: expected("a boolean") })

@@ -36,6 +36,8 @@ export interface Pipeline {
 export interface PrepareOptions {
   /** The request's `as_of`, unparsed (each pipeline documents the forms it takes). */
   asOf?: string;
+  /** The field that carried `as_of`, for error messages: `as_of` (v1, RPC) or `parameters.as_of` (v2). */
+  asOfField?: string;
   /** Whether the client asked for each row's context (v1 `"context": true`, v2 `parameters.context`). */
   explain?: boolean;
   /** Output names the client asked for explicitly (v2 `outputs`); undefined = the default set. */

@@ -17,7 +17,11 @@ import { type Deps, predict, withModel } from "./dataplane.ts";
 /** v1 top-level `as_of` and `context` (already type-checked by the envelope schema). */
 function v1Options(body: unknown): PrepareOptions {
   const { as_of, context } = body as { as_of?: string; context?: boolean };
-  return { now: Date.now(), explain: context === true, ...(as_of !== undefined ? { asOf: as_of } : {}) };
+  return {
+    now: Date.now(),
+    explain: context === true,
+    ...(as_of !== undefined ? { asOf: as_of, asOfField: "as_of" } : {}),
+  };
 }
 
 /** v2 request `parameters.as_of` (a string) and `parameters.context` (a boolean). */
@@ -27,7 +31,11 @@ function v2Options(parameters: Record<string, unknown> | undefined): PrepareOpti
     throw invalidInput(`parameters.as_of: expected an ISO 8601 instant string, got ${describeValue(as_of)}`);
   if (context !== undefined && typeof context !== "boolean")
     throw invalidInput(`parameters.context: expected a boolean, got ${describeValue(context)}`);
-  return { now: Date.now(), explain: context === true, ...(as_of !== undefined ? { asOf: as_of } : {}) };
+  return {
+    now: Date.now(),
+    explain: context === true,
+    ...(as_of !== undefined ? { asOf: as_of, asOfField: "parameters.as_of" } : {}),
+  };
 }
 
 export interface Answered<T> {

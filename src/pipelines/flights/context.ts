@@ -5,14 +5,12 @@
  * Keys (values are JSON strings, as `wrangler kv bulk put` takes them):
  *   ap:SFO                 -> {"lat":37.62,"lon":-122.37,"utc_offset":-8,"dst":true,"late_rate":0.2,"flights":30123}
  *   route:SFO-LAX          -> {"late_rate":0.23,"flights":1520}
- *   cong:SFO:2001-06-15    -> {"dep":[24 ints],"dep_late":[24 ints],"arr":[24 ints],"arr_late":[24 ints]}
+ *   cong:SFO:2001-06-15    -> {"updated_at":"…","dep":[24 ints],"arr":[24 ints],"dep_settled":[[bin,n,late],…],…}
  * - ap: location, time zone (2001 rules), and the airport's late rate and departures Jan–Mar.
  * - route: late rate Jan–Mar, already shrunk toward the origin's rate; small routes are absent.
- * - cong: that day at that airport, per LOCAL hour (index 0..23): `dep` = departures by
- *   scheduled departure hour and `dep_late` = how many of them arrived > 15 min late;
- *   `arr` = arrivals by (estimated) scheduled arrival hour and `arr_late` = how many of them
- *   arrived > 15 min late. Readers use only hours strictly before the scored flight's hour
- *   (see features.ts), so one value serves every hour of the day.
+ * - cong: that day at that airport, point in time: the schedule per local hour, and outcomes
+ *   binned by the time they became known, so one value answers every `as_of` of the day
+ *   without showing later outcomes (live.ts).
  */
 import { z } from "zod";
 import { isAirportValue, isCongestionValue, isRouteValue } from "./fast-values.ts";
@@ -42,18 +40,15 @@ export type AirportValue = z.infer<typeof AirportValueSchema>;
 export const RouteValueSchema = z.object({ late_rate: Rate, flights: Count });
 export type RouteValue = z.infer<typeof RouteValueSchema>;
 
-const Hours = z.array(Count).length(24);
-export const CongestionValueSchema = z
-  .object({ dep: Hours, dep_late: Hours, arr: Hours, arr_late: Hours })
-  .refine((v) => v.dep_late.every((l, h) => l <= (v.dep[h] ?? 0)), "dep_late[h] must be <= dep[h]")
-  .refine((v) => v.arr_late.every((l, h) => l <= (v.arr[h] ?? 0)), "arr_late[h] must be <= arr[h]");
-export type CongestionValue = z.infer<typeof CongestionValueSchema>;
+import { LiveValueSchema } from "./live.ts";
+
+export { type LiveValue as CongestionValue, LiveValueSchema as CongestionValueSchema } from "./live.ts";
 
 /** The hand-written checks of well-formed values (./fast-values.ts), by schema; zod decides the rest. */
 const FAST = new Map<unknown, (value: unknown) => boolean>([
   [AirportValueSchema, isAirportValue],
   [RouteValueSchema, isRouteValue],
-  [CongestionValueSchema, isCongestionValue],
+  [LiveValueSchema, isCongestionValue],
 ]);
 
 /**
@@ -105,11 +100,11 @@ function validate<T>(raw: unknown, schema: z.ZodType<T>): T | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/** A lookup over `[{key, value}]` entries (the committed context file format). */
+/** A lookup over `[{key, value}]` entries (the committed context file format); validates each key once. */
 export function lookupFromEntries(entries: Iterable<{ key: string; value: unknown }>): ContextLookup {
   const map = new Map<string, unknown>();
   for (const e of entries) map.set(e.key, e.value);
-  return (key) => map.get(key);
+  return batchLookup(map);
 }
 
 /** The nth (1-based) given weekday (0 = Sunday) of a month, or the last one when n = -1. */

@@ -7,6 +7,9 @@
  * Anything else goes to zod (readValue), which decides as before.
  */
 
+import { parseInstant } from "../../core/context/time.ts";
+import { BINS } from "./live.ts";
+
 type Fields = Record<string, unknown>;
 
 function exactly(value: unknown, fields: readonly string[]): value is Fields {
@@ -42,11 +45,39 @@ function isHours(v: unknown): v is number[] {
   return Array.isArray(v) && v.length === 24 && v.every(isCount);
 }
 
-const CONGESTION = ["dep", "dep_late", "arr", "arr_late"] as const;
+const isBin = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) < BINS;
+
+/** `[[bin, flights, late], …]` with late <= flights in every bin. */
+function isSettled(v: unknown): boolean {
+  return (
+    Array.isArray(v) &&
+    v.every((t) => Array.isArray(t) && t.length === 3 && isBin(t[0]) && isCount(t[1]) && isCount(t[2]) && t[2] <= t[1])
+  );
+}
+
+/** `[[bin, cancelled], …]`. */
+function isCancelled(v: unknown): boolean {
+  return Array.isArray(v) && v.every((t) => Array.isArray(t) && t.length === 2 && isBin(t[0]) && isCount(t[1]));
+}
+
+const CONGESTION = [
+  "updated_at",
+  "dep",
+  "arr",
+  "dep_settled",
+  "arr_settled",
+  "dep_cancelled",
+  "arr_cancelled",
+] as const;
 export function isCongestionValue(v: unknown): boolean {
   if (!exactly(v, CONGESTION)) return false;
-  const { dep, dep_late, arr, arr_late } = v;
-  if (!isHours(dep) || !isHours(dep_late) || !isHours(arr) || !isHours(arr_late)) return false;
-  for (let h = 0; h < 24; h++) if (dep_late[h]! > dep[h]! || arr_late[h]! > arr[h]!) return false;
-  return true;
+  return (
+    parseInstant(v.updated_at) !== undefined &&
+    isHours(v.dep) &&
+    isHours(v.arr) &&
+    isSettled(v.dep_settled) &&
+    isSettled(v.arr_settled) &&
+    isCancelled(v.dep_cancelled) &&
+    isCancelled(v.arr_cancelled)
+  );
 }

@@ -4,11 +4,20 @@
  *
  *   const q = parseFlight(row, "instances[0]");          // validate raw fields (400 on error)
  *   const keys = contextKeys(q);                          // 5 KV keys; dedupe across a batch
- *   const { features, missing, context } = buildFeatures(q, (k) => values.get(k), params);
+ *   const asOf = parseAsOf(body.as_of, "as_of");             // optional prediction time (400 on error)
+ *   const { features, missing, context } = buildFeatures(q, (k) => values.get(k), params, asOf);
  *
  * `params` come from the manifest: `FlightsParamsSchema.parse(manifest.preprocess.params)`.
  */
 
+export {
+  type AsOf,
+  departureMinutes,
+  localText,
+  midnightMinutes,
+  parseAsOf,
+  resolveAsOf,
+} from "./as-of.ts";
 export {
   type AirportValue,
   AirportValueSchema,
@@ -24,17 +33,35 @@ export {
   usDaylightSaving,
   utcOffsetOn,
 } from "./context.ts";
+export { type AirportDayFact, estimatedKnownAt, type Flight, flightFacts, type Zone } from "./facts.ts";
 export {
   type AirportUsed,
   buildFeatures,
-  type CongestionUsed,
   type ContextUsed,
   type Counts,
   type FeatureResult,
+  type LiveUsed,
+  MAX_LEAD_HOURS,
   rawFeatures,
   scaleFeatures,
 } from "./features.ts";
-export { FEATURE_NAMES, type FeatureName, REQUEST_FEATURE_NAMES } from "./names.ts";
+export {
+  aggregate,
+  BIN_MINUTES,
+  BINS,
+  BLOCK,
+  blockMinutes,
+  knownAt,
+  knownBin,
+  LATE_MINUTES,
+  LiveAccumulator,
+  type LiveAt,
+  type LiveFact,
+  type LiveValue,
+  LiveValueSchema,
+  liveAt,
+} from "./live.ts";
+export { FEATURE_NAMES, type FeatureName, REQUEST_FEATURE_NAMES, STATIC_FEATURE_NAMES } from "./names.ts";
 export {
   type FlightsContextParams,
   FlightsContextParamsSchema,

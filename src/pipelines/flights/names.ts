@@ -24,22 +24,31 @@ export const FEATURE_NAMES = [
   "dest_lat",
   "dest_lon",
   "route_late_rate", // shrunk toward the origin's rate; the origin's rate when the route is absent
-  // Same-day congestion (KV cong:), only local hours strictly before the flight's hour h.
-  "origin_recent_late_rate", // departures in [h-W, h) that were late, shrunk toward origin_late_rate
-  "origin_recent_flights_log", // ln(1 + departures in [h-W, h))
-  "origin_today_late_rate", // departures in [0, h), shrunk likewise
+  // Prediction time: scheduled departure - as_of, in hours, capped at 3 (the range trained on).
+  "lead_hours",
+  // Same-day live context as of `as_of` (KV cong:, live.ts): only facts known by then. W = window_hours.
+  "origin_recent_late_rate", // departures from the origin whose outcome became known in (as_of - W, as_of], late share shrunk toward origin_late_rate
+  "origin_recent_flights_log", // ln(1 + that count)
+  "origin_today_late_rate", // the same since local midnight
   "origin_today_flights_log",
-  "origin_inbound_late_rate", // arrivals scheduled in [h-W, h) that were late, shrunk likewise
+  "origin_inbound_late_rate", // arrivals at the origin whose outcome became known in (as_of - W, as_of]
   "origin_inbound_flights_log",
-  "dest_recent_late_rate", // the same six at the destination, in the destination's local hours
+  "origin_sched_dep_log", // ln(1 + departures scheduled at the origin in the flight's local hour): known in advance
+  "origin_sched_arr_log", // ln(1 + arrivals scheduled at the origin in that hour)
+  "dest_recent_late_rate", // the same eight at the destination, its local clock; schedule at the estimated arrival hour
   "dest_recent_flights_log",
   "dest_today_late_rate",
   "dest_today_flights_log",
   "dest_inbound_late_rate",
   "dest_inbound_flights_log",
+  "dest_sched_dep_log",
+  "dest_sched_arr_log",
 ] as const;
 
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
-/** The features computed from the request alone (no KV context): the ablation's inputs. */
+/** The features computed from the request alone (no KV context). */
 export const REQUEST_FEATURE_NAMES: readonly FeatureName[] = FEATURE_NAMES.slice(0, 10);
+
+/** Request features plus the static airport and route history: the ablation's inputs (no live context, no lead). */
+export const STATIC_FEATURE_NAMES: readonly FeatureName[] = FEATURE_NAMES.slice(0, 19);

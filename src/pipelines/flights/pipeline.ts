@@ -1,11 +1,13 @@
 /**
  * The flights pipeline: raw request fields in (origin, destination, departure, distance),
- * context joined from the store (KV), features built by the module the trainer also uses,
- * and friendly outputs out (delay_probability, delayed, the context used).
+ * context joined from the store (KV) as known at the request's `as_of` (v1 and RPC `as_of`, v2
+ * `parameters.as_of`; default: the start of the departure hour), features built by the module
+ * the trainer also uses, and friendly outputs out (delay_probability, delayed, the context used).
  */
 import { modelNotReady } from "../../core/errors.ts";
 import type { PipelineFactory } from "../../core/pipeline/plugin.ts";
 import type { HostTensor, NamedTensors, Signature } from "../../core/tensors/spec.ts";
+import { parseAsOf, resolveAsOf } from "./as-of.ts";
 import { batchLookup, contextKeys } from "./context.ts";
 import { buildFeatures, type FeatureResult } from "./features.ts";
 import { FlightsParamsSchema } from "./params.ts";
@@ -31,7 +33,7 @@ export const FLIGHTS_SIGNATURE: Signature = {
       dtype: "string",
       shape: [-1],
       json: true,
-      description: "context used from KV, and which keys were missing",
+      description: "context used from KV as of the prediction time (as_of, lead), and which keys were missing",
     },
   ],
 };
@@ -55,7 +57,7 @@ export const flightsPipeline: PipelineFactory = (rawParams, model, label) => {
   }
   return {
     signature: FLIGHTS_SIGNATURE,
-    async prepare(inputs, store, rowName = (i: number) => `row[${i}]`) {
+    async prepare(inputs, store, rowName = (i: number) => `row[${i}]`, options = {}) {
       const batch = column(inputs, "origin").shape[0] ?? 0;
       const text = (name: string, i: number) => decoder.decode((column(inputs, name).values as Uint8Array[])[i]);
       const queries = Array.from({ length: batch }, (_, i) =>
@@ -69,10 +71,12 @@ export const flightsPipeline: PipelineFactory = (rawParams, model, label) => {
           rowName(i),
         ),
       );
+      const asOf = options.asOf === undefined ? undefined : parseAsOf(options.asOf, options.asOfField ?? "as_of");
+      if (asOf?.kind === "local") queries.forEach((q, i) => resolveAsOf(q, asOf, undefined, rowName(i)));
       const keys = [...new Set(queries.flatMap(contextKeys))];
       const { values, degraded } = await store.getMany(keys);
       const lookup = batchLookup(values);
-      const rows: FeatureResult[] = queries.map((q) => buildFeatures(q, lookup, params));
+      const rows: FeatureResult[] = queries.map((q, i) => buildFeatures(q, lookup, params, asOf, rowName(i)));
       const width = rows[0]?.features.length ?? 0;
       const features = new Float32Array(batch * width);
       rows.forEach((r, i) => features.set(r.features, i * width));

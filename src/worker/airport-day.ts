@@ -1,0 +1,25 @@
+/**
+ * The flights live context's Durable Object: one per airport and local day (named by its KV key,
+ * `cong:<IATA>:<date>`), aggregating flight facts into that key's value with the very functions
+ * the offline builder uses (src/pipelines/flights/live.ts). Storage, idempotence, batching and
+ * retries are the generic FactAggregator's (src/adapters/durable-objects/).
+ */
+import { FactAggregator, type KvWriter } from "../adapters/durable-objects/fact-aggregator.ts";
+import { mergeFact } from "../pipelines/flights/events.ts";
+import { aggregate, type LiveFact } from "../pipelines/flights/live.ts";
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
+
+export class AirportDay extends FactAggregator<LiveFact, Env> {
+  protected store(): KvWriter {
+    return this.env.CONTEXT;
+  }
+
+  protected merge(current: LiveFact | undefined, update: LiveFact): LiveFact {
+    return mergeFact(current, update);
+  }
+
+  protected render(facts: LiveFact[], updatedAt: number): unknown {
+    return aggregate(facts, iso(updatedAt));
+  }
+}
