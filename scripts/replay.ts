@@ -24,6 +24,10 @@ margin + delay. The data has no departure times and no cancellations, so it send
   --key KEY     an ingest key (default: INGEST_KEY, else INGEST_KEYS' first key in .dev.vars)
   --batch N     events per request, at most 1000 (default 500)
   -h, --help    this text
+
+examples:
+  npm start                                              (in another terminal; INGEST_KEYS in .dev.vars)
+  npm run replay -- --day 2001-06-15 --speed 600
 `;
 
 const { values: opts } = parseArgs({

@@ -107,3 +107,27 @@ describe("the pointer-record memo", () => {
     expect(registry.reads).toEqual(["model:memo_bad", "model:memo_bad"]);
   });
 });
+
+describe("the pointer-record memo and new publications", () => {
+  it("answers a model, version or label published after a request found none on the next request", async () => {
+    const registry = counting();
+    const api = appWith({ MODEL_CACHE: "on", KV_CACHE_TTL: "60", REGISTRY: registry.kv });
+    const ask = (path: string) => api.post(path, { instances: [row] });
+    expect((await ask("/v1/models/memo_new:predict")).status).toBe(404); // remembered: no record
+    await publishTo({ kv: env.REGISTRY, bucket: env.MODELS, load }, "memo_new", { versions: { 1: tiny(1) } });
+    const first = await ask("/v1/models/memo_new:predict");
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-model-version")).toBe("1");
+    // A version and a label that the kept record does not have yet are read afresh too.
+    await publishTo({ kv: env.REGISTRY, bucket: env.MODELS, load }, "memo_new", {
+      versions: { 1: tiny(1), 2: tiny(2) },
+      labels: { canary: 2 },
+    });
+    expect((await ask("/v1/models/memo_new/versions/2:predict")).headers.get("x-model-version")).toBe("2");
+    expect((await ask("/v1/models/memo_new/labels/canary:predict")).headers.get("x-model-version")).toBe("2");
+    // A request the kept record answers reads nothing.
+    const reads = registry.reads.length;
+    expect((await ask("/v1/models/memo_new:predict")).status).toBe(200);
+    expect(registry.reads).toHaveLength(reads);
+  });
+});

@@ -33,6 +33,8 @@ export interface RecordMemo {
   /** The record kept for `name` (null: the model has none), or undefined when nothing fresh is kept. */
   get(name: string): ModelRecord | null | undefined;
   set(name: string, record: ModelRecord | null): void;
+  /** Drops what is kept for `name`. */
+  delete(name: string): void;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface RecordMemo {
  */
 export function recordMemo(namespace: object, kvCacheTtl: number, enabled: boolean): RecordMemo {
   const keepMs = enabled ? (kvCacheTtl - KV_MIN_CACHE_TTL) * 1000 : 0;
-  if (keepMs <= 0) return { cacheTtl: kvCacheTtl, get: () => undefined, set: () => {} };
+  if (keepMs <= 0) return { cacheTtl: kvCacheTtl, get: () => undefined, set: () => {}, delete: () => {} };
   let kept = MEMO.get(namespace);
   return {
     cacheTtl: KV_MIN_CACHE_TTL,
@@ -62,6 +64,9 @@ export function recordMemo(namespace: object, kvCacheTtl: number, enabled: boole
       // Still full: drop the oldest (a Map iterates in insertion order).
       if (kept.size >= MAX_RECORDS) kept.delete(kept.keys().next().value!);
       kept.set(name, { record, until: now + keepMs });
+    },
+    delete(name) {
+      kept?.delete(name);
     },
   };
 }

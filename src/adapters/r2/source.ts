@@ -99,6 +99,10 @@ export function r2Source(
   return {
     kind: "r2",
     names,
+    forget(name) {
+      records.delete(name);
+      memo?.delete(name);
+    },
     async hasModels() {
       if (!registry) return false;
       try {

@@ -113,7 +113,14 @@ export class Registry {
 
   /** The concrete version a reference names: explicit version, label, or the default route. */
   async resolve(ref: ModelRef): Promise<{ name: string; version: number; versions: number[] }> {
-    const entry = await this.entry(ref.name);
+    let entry = await this.entry(ref.name);
+    // A source may answer from a memo (the pointer-record memo, bounded by KV_CACHE_TTL). What it
+    // does not know yet (a model, version or label published since) is asked for afresh before a
+    // 404, so a new publication answers on the next request; only moves of existing labels wait.
+    if (!knows(entry, ref) && this.sources.some((s) => s.forget)) {
+      for (const source of this.sources) source.forget?.(ref.name);
+      entry = await this.entry(ref.name);
+    }
     if (!entry) {
       const names = await this.names();
       throw modelNotFound(`model '${ref.name}' not found; available models: ${listed(names)}`);
@@ -285,6 +292,14 @@ function listed(names: readonly string[]): string {
   if (names.length === 0) return "none";
   const shown = names.slice(0, 20).join(", ");
   return names.length > 20 ? `${shown} and ${names.length - 20} more` : shown;
+}
+
+/** Whether an entry names what the reference asks for (the model, and its version or label). */
+function knows(entry: ModelIndexEntry | undefined, ref: ModelRef): boolean {
+  if (!entry) return false;
+  if (ref.version !== undefined) return entry.versions.includes(ref.version);
+  if (ref.label !== undefined) return entry.labels[ref.label] !== undefined;
+  return true;
 }
 
 /** Merges entries of the same model (in source order) into one per model. */

@@ -28,7 +28,7 @@ function v1Options(body: unknown): PrepareOptions {
 function v2Options(parameters: Record<string, unknown> | undefined): PrepareOptions {
   const { as_of, context } = parameters ?? {};
   if (as_of !== undefined && typeof as_of !== "string")
-    throw invalidInput(`parameters.as_of: expected an ISO 8601 instant string, got ${describeValue(as_of)}`);
+    throw invalidInput(`parameters.as_of: expected a string, got ${describeValue(as_of)}`);
   if (context !== undefined && typeof context !== "boolean")
     throw invalidInput(`parameters.context: expected a boolean, got ${describeValue(context)}`);
   return {
