@@ -59,10 +59,14 @@ export function r2Source(
   options: R2SourceOptions,
 ): ModelSource {
   const records = new Map<string, ModelRecord | null>();
+  /** Names whose record this request took from the isolate memo (not read from KV now). */
+  const remembered = new Set<string>();
   const memo = registry && recordMemo(registry, options.cacheTtl, options.memo ?? false);
 
   async function record(name: string): Promise<ModelRecord | undefined> {
-    const seen = records.has(name) ? records.get(name) : memo?.get(name);
+    const kept = records.has(name) ? undefined : memo?.get(name);
+    if (kept !== undefined) remembered.add(name);
+    const seen = records.has(name) ? records.get(name) : kept;
     if (seen !== undefined) {
       records.set(name, seen);
       return seen ?? undefined;
@@ -100,8 +104,10 @@ export function r2Source(
     kind: "r2",
     names,
     forget(name) {
+      if (!remembered.delete(name)) return false;
       records.delete(name);
       memo?.delete(name);
+      return true;
     },
     async hasModels() {
       if (!registry) return false;

@@ -117,9 +117,10 @@ export class Registry {
     // A source may answer from a memo (the pointer-record memo, bounded by KV_CACHE_TTL). What it
     // does not know yet (a model, version or label published since) is asked for afresh before a
     // 404, so a new publication answers on the next request; only moves of existing labels wait.
-    if (!knows(entry, ref) && this.sources.some((s) => s.forget)) {
-      for (const source of this.sources) source.forget?.(ref.name);
-      entry = await this.entry(ref.name);
+    if (!knows(entry, ref)) {
+      let dropped = false;
+      for (const source of this.sources) dropped = (source.forget?.(ref.name) ?? false) || dropped;
+      if (dropped) entry = await this.entry(ref.name);
     }
     if (!entry) {
       const names = await this.names();

@@ -43,8 +43,11 @@ export interface ModelSource {
   names?(): Promise<string[]>;
   /** One model's entry, when the source can find it without listing everything. Optional. */
   lookup?(name: string): Promise<ModelIndexEntry | undefined>;
-  /** Drops what the source remembers of `name` (a memo), so the next lookup reads its store. Optional. */
-  forget?(name: string): void;
+  /**
+   * Drops what the source remembered of `name` from before this request (a memo), so the next
+   * lookup reads its store; true when it had answered from such a memory. Optional.
+   */
+  forget?(name: string): boolean;
   /**
    * The version's identity (its files and its manifest, see core/models/identity.ts) when the
    * source knows it without reading the files: computed at build time (bundled) or written by
