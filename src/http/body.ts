@@ -31,6 +31,13 @@ async function readCapped(request: Request, maxBytes: number): Promise<Uint8Arra
     throw payloadTooLarge(`request body: at most ${maxBytes} bytes are allowed, Content-Length says ${declared}`);
   }
   if (!request.body) return new Uint8Array();
+  if (codings.length === 0 && declared !== null) {
+    // A plain body of a declared length within the limit: one native read, no chunk loop.
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > maxBytes)
+      throw payloadTooLarge(`request body: at most ${maxBytes} bytes are allowed, got more`);
+    return bytes;
+  }
   const reader = decoded(request.body, codings).getReader();
   const decodedText = codings.length > 0 ? ` once decoded (${codings.join(", ")})` : "";
   const chunks: Uint8Array[] = [];
