@@ -115,7 +115,10 @@ export const ServerIndex = z.object({
       name: z.string(),
       versions: z.array(z.int()),
       labels: z.record(z.string(), z.int()),
-      canaryPercent: z.number().optional(),
+      canary_percent: z
+        .number()
+        .optional()
+        .meta({ description: "Share (0-100) of unqualified requests the canary label takes, when set." }),
       error: z.string().optional().meta({
         description: "Why the model is unavailable (e.g. its pointer record is malformed); the others serve.",
       }),
