@@ -61,8 +61,7 @@ exitOnHelp(
     args: "[-- options]",
     summary: `Latency and throughput of the Worker against its peers, in one run on loopback (about 11 minutes
 with the defaults): the floor Workers (fixed JSON; for flights, one multi-key KV get of the context),
-the built Worker (wasm and cpu backends),
-node:http + @tensorflow/tfjs (cpu and wasm), and the model called in-process; plus cold start,
+the built Worker (wasm and cpu backends), node:http + @tensorflow/tfjs (cpu and wasm), and the model called in-process; plus cold start,
 bundle size and peak memory. Rounds interleave the targets; rows are medians over rounds.
 Progress goes to stderr (one line per row and round), the tables to stdout; writes bench/results.json.`,
     options: [
@@ -82,7 +81,7 @@ Progress goes to stderr (one line per row and round), the tables to stdout; writ
     ],
     examples: [
       "npm run bench",
-      'npm run bench -- --only "^tiny_layers x1$|^flights x1$" --rounds 2 --duration 3 --no-image   # ~2-3 min, the issue 16 ratios',
+      'npm run bench -- --only "^tiny_layers x1$|^flights x1$" --rounds 2 --duration 3 --no-image --cold-rounds 2 --targets "^floor|worker-wasm|node-cpu"   # ~3 min: the issue 16 ratios',
       "npm run bench -- --quick --no-image",
       "npm run bench -- --rounds 5 --duration 5",
     ],
