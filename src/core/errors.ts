@@ -18,6 +18,10 @@ export type ErrorCode =
 /** Longest public message: client values are described short, and this caps whatever a message quotes. */
 export const MAX_MESSAGE_CHARS = 1000;
 
+/** A public message cut to MAX_MESSAGE_CHARS (every ServeError's, and every HTTP error body's). */
+export const boundMessage = (message: string): string =>
+  message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}… (message cut)` : message;
+
 export class ServeError extends Error {
   override readonly name = "ServeError";
   constructor(
@@ -25,7 +29,7 @@ export class ServeError extends Error {
     readonly code: ErrorCode,
     message: string,
   ) {
-    super(message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}… (message cut)` : message);
+    super(boundMessage(message));
   }
 }
 

@@ -4,14 +4,12 @@
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { MAX_MESSAGE_CHARS, ServeError } from "../core/errors.ts";
+import { boundMessage, ServeError } from "../core/errors.ts";
 import { log } from "../core/observability/log.ts";
 
 /** The error body; a message that quotes the request (a path, a method) is cut like a ServeError's. */
 export function errorResponse(status: number, message: string, headers?: Record<string, string>): Response {
-  const bounded =
-    message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}… (message cut)` : message;
-  return Response.json({ error: bounded }, { status, headers });
+  return Response.json({ error: boundMessage(message) }, { status, headers });
 }
 
 export function onError(err: Error, c: Context): Response {

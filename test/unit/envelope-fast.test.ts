@@ -29,6 +29,7 @@ const v1Valid: unknown[] = [
   { inputs: { features: [[1, 2, 3, 4]] } },
   { inputs: 0 },
   { inputs: null },
+  { instances: [{ date: "2015-06-01", month: 6 }], as_of: "2015-06-01T06:00:00-08:00", context: true },
 ];
 const v2Valid: unknown[] = [
   { inputs: [tensor("features", [1, 4], [0.1, 0.2, 0.3, 0.4])] },

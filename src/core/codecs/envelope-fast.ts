@@ -27,7 +27,7 @@ function onlyKeys(o: Fields, allowed: ReadonlySet<string>): boolean {
   return true;
 }
 
-const V1_FIELDS = new Set(["instances", "inputs", "signature_name"]);
+const V1_FIELDS = new Set(["instances", "inputs", "signature_name", "as_of", "context"]);
 
 /** Accepted by `V1PredictRequest` as it is. */
 export function isPlainV1(body: unknown): boolean {
@@ -36,7 +36,11 @@ export function isPlainV1(body: unknown): boolean {
   if (hasInstances === "inputs" in body) return false;
   if (hasInstances ? !(Array.isArray(body.instances) && body.instances.length > 0) : body.inputs === undefined)
     return false;
-  return !("signature_name" in body) || typeof body.signature_name === "string";
+  return (
+    (!("signature_name" in body) || typeof body.signature_name === "string") &&
+    (!("as_of" in body) || typeof body.as_of === "string") &&
+    (!("context" in body) || typeof body.context === "boolean")
+  );
 }
 
 const V2_FIELDS = new Set(["id", "parameters", "inputs", "outputs"]);

@@ -70,7 +70,8 @@ function asOfOf(spec: ContextSpec, row: Record<string, Scalar>, options: Prepare
   }
   if (options.asOf !== undefined) {
     const at = parseInstant(options.asOf);
-    if (at === undefined) throw invalidInput(`as_of: expected ${INSTANT}, got ${describeValue(options.asOf)}`);
+    if (at === undefined)
+      throw invalidInput(`${options.asOfField ?? "as_of"}: expected ${INSTANT}, got ${describeValue(options.asOf)}`);
     return at;
   }
   return options.now ?? Date.now();

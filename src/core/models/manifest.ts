@@ -44,12 +44,7 @@ export type ManifestInput = z.input<typeof ManifestSchema>;
 
 const decoder = new TextDecoder();
 
-/** Parses and validates manifest bytes; a broken manifest makes the version not ready (503). */
-export function parseManifest(bytes: ArrayBuffer, label: string): Manifest {
-  return readManifest(bytes, label).manifest;
-}
-
-/** The manifest parsed, and its JSON value as written (what the version's identity covers: ./identity.ts). */
+/** The manifest parsed (a broken one makes the version not ready: 503), and its JSON value as written (what the version's identity covers: ./identity.ts). */
 export function readManifest(bytes: ArrayBuffer, label: string): { manifest: Manifest; json: unknown } {
   let json: unknown;
   try {

@@ -14,14 +14,15 @@ import { routingKeyOf } from "../models/routing.ts";
 import type { PrepareOptions } from "../pipeline/plugin.ts";
 import { type Deps, predict, withModel } from "./dataplane.ts";
 
+/** What a request says beyond its tensors: `as_of` (carried in `asOfField`) and whether to explain the context. */
+function requestOptions(asOf: string | undefined, context: boolean | undefined, asOfField: string): PrepareOptions {
+  return { now: Date.now(), explain: context === true, ...(asOf !== undefined ? { asOf, asOfField } : {}) };
+}
+
 /** v1 top-level `as_of` and `context` (already type-checked by the envelope schema). */
 function v1Options(body: unknown): PrepareOptions {
   const { as_of, context } = body as { as_of?: string; context?: boolean };
-  return {
-    now: Date.now(),
-    explain: context === true,
-    ...(as_of !== undefined ? { asOf: as_of, asOfField: "as_of" } : {}),
-  };
+  return requestOptions(as_of, context, "as_of");
 }
 
 /** v2 request `parameters.as_of` (a string) and `parameters.context` (a boolean). */
@@ -31,11 +32,7 @@ function v2Options(parameters: Record<string, unknown> | undefined): PrepareOpti
     throw invalidInput(`parameters.as_of: expected a string, got ${describeValue(as_of)}`);
   if (context !== undefined && typeof context !== "boolean")
     throw invalidInput(`parameters.context: expected a boolean, got ${describeValue(context)}`);
-  return {
-    now: Date.now(),
-    explain: context === true,
-    ...(as_of !== undefined ? { asOf: as_of, asOfField: "parameters.as_of" } : {}),
-  };
+  return requestOptions(as_of, context, "parameters.as_of");
 }
 
 export interface Answered<T> {

@@ -8,11 +8,13 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import type { LoadedModel } from "../../core/models/runtime.ts";
-import type { HostTensor, NamedTensors, TensorSpec, TfDtype } from "../../core/tensors/spec.ts";
+import type { HostTensor, NamedTensors, TensorSpec } from "../../core/tensors/spec.ts";
+import { elementCount } from "../../core/tensors/tensors.ts";
+import { asDims, asDtype } from "./specs.ts";
 
 function zeros(spec: TensorSpec, n: number): HostTensor {
   const shape = spec.shape.map((d) => (d < 0 ? n : d));
-  const count = shape.reduce((a, b) => a * b, 1);
+  const count = elementCount(shape);
   switch (spec.dtype) {
     case "string":
       return { dtype: "string", shape, values: Array.from({ length: count }, () => new Uint8Array()) };
@@ -24,9 +26,6 @@ function zeros(spec: TensorSpec, n: number): HostTensor {
       return { dtype: "float32", shape, values: new Float32Array(count) };
   }
 }
-
-const asDtype = (dtype: string | undefined): TfDtype =>
-  dtype === "int32" || dtype === "bool" || dtype === "string" ? dtype : "float32";
 
 export interface LearnedOutputs {
   outputs: TensorSpec[];
@@ -59,9 +58,7 @@ export async function learnOutputs(
   const learned = outputs.map((info): TensorSpec => {
     const [a, b] = runs.map((r) => r[info.name]!);
     const shape =
-      info.shape !== undefined
-        ? info.shape.map((d) => (d == null || d < 0 ? -1 : d))
-        : a!.shape.map((d, i) => (d === 0 || d !== b!.shape[i] ? -1 : d));
+      info.shape !== undefined ? asDims(info.shape) : a!.shape.map((d, i) => (d === 0 || d !== b!.shape[i] ? -1 : d));
     return { name: info.name, dtype: a!.dtype, shape };
   });
   return { outputs: learned };

@@ -14,6 +14,7 @@ import type { LoadedModel, ModelRuntime } from "../../core/models/runtime.ts";
 import type { HostTensor, ModelFormat, NamedTensors, TensorSpec, TfDtype } from "../../core/tensors/spec.ts";
 import { needsExecuteAsync } from "./graph-ops.ts";
 import { learnOutputs } from "./graph-shapes.ts";
+import { asDims, asDtype } from "./specs.ts";
 
 export { needsExecuteAsync } from "./graph-ops.ts";
 
@@ -92,12 +93,6 @@ export async function loadModel(
     throw modelNotReady(`${label}: the ${format} could not be loaded (${(err as Error).message})`);
   }
 }
-
-const asDims = (shape: ReadonlyArray<number | null | undefined> | undefined): number[] =>
-  (shape ?? []).map((d) => (d == null || d < 0 ? -1 : d));
-
-const asDtype = (dtype: string | undefined): TfDtype =>
-  dtype === "int32" || dtype === "bool" || dtype === "string" ? dtype : "float32";
 
 /**
  * Layers models are addressed by layer name (`inputNames`/`outputNames`): the symbolic tensor
