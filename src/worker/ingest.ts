@@ -5,10 +5,11 @@
  * serving path reads. Serving never touches the objects: it only reads KV.
  */
 import { kvContext } from "../adapters/kv/context-store.ts";
-import { invalidInput, ServeError } from "../core/errors.ts";
+import { invalidInput, modelNotReady } from "../core/errors.ts";
 import { AirportValueSchema, batchLookup, KV, readValue } from "../pipelines/flights/context.ts";
 import { eventUpdates, type FactUpdate, parseEvents, zoneCodes } from "../pipelines/flights/events.ts";
 import type { Zone } from "../pipelines/flights/facts.ts";
+import type { Settings } from "./settings.ts";
 
 export interface IngestResult {
   events: number;
@@ -18,13 +19,14 @@ export interface IngestResult {
 }
 
 /** Applies a request body of events; 400 naming the event for bad input, 503 when KV or an object fails. */
-export async function ingestFlightEvents(env: Env, body: unknown): Promise<IngestResult> {
+export async function ingestFlightEvents(env: Env, settings: Settings, body: unknown): Promise<IngestResult> {
   const events = parseEvents(body);
   const codes = zoneCodes(events);
-  const { values, degraded } = await kvContext(env.CONTEXT, { cacheTtl: 60, timeoutMs: 2000 }).getMany(
-    codes.map(KV.airport),
-  );
-  if (degraded) throw new ServeError(503, "MODEL_NOT_READY", "ingest: the context KV did not answer; retry later");
+  const { values, degraded } = await kvContext(env.CONTEXT, {
+    cacheTtl: settings.kvCacheTtl,
+    timeoutMs: settings.kvTimeoutMs,
+  }).getMany(codes.map(KV.airport));
+  if (degraded) throw modelNotReady("ingest: the context KV did not answer; retry later");
   const lookup = batchLookup(values);
   const zone = (code: string, at: string): Zone => {
     const ap = readValue(lookup, KV.airport(code), AirportValueSchema);
@@ -48,11 +50,7 @@ export async function ingestFlightEvents(env: Env, body: unknown): Promise<Inges
       [...byKey].map(([key, updates]) => env.AIRPORT_DAY.get(env.AIRPORT_DAY.idFromName(key)).apply(key, updates)),
     );
   } catch (err) {
-    throw new ServeError(
-      503,
-      "MODEL_NOT_READY",
-      `ingest: an airport-day object failed (${String(err)}); retry: events are idempotent`,
-    );
+    throw modelNotReady(`ingest: an airport-day object failed (${String(err)}); retry: events are idempotent`);
   }
   // An event updates its origin's and its destination's day: it is a duplicate when both had seen it.
   const seen = new Map<string, number>();

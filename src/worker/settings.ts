@@ -17,6 +17,8 @@ export interface Access {
   corsOrigins: "*" | string[];
   /** RATE_LIMIT_PERIOD: the `simple.period` of the RATE_LIMITER binding, sent as Retry-After. */
   rateLimitPeriod: 10 | 60;
+  /** Keys of the flights event feed from the secret INGEST_KEYS; empty means ingestion is closed. */
+  ingestKeys: string[];
 }
 
 export interface Settings {
@@ -56,6 +58,7 @@ export const VARS = {
   CORS_ORIGINS: { list: "" },
   RATE_LIMIT_PERIOD: { integer: 60, min: 1 },
   API_KEYS: { list: "", secret: true },
+  INGEST_KEYS: { list: "", secret: true },
 } as const;
 
 type VarName = keyof typeof VARS;
@@ -107,7 +110,12 @@ function accessFrom(env: Vars): Access {
   if (bad !== undefined) throw misconfigured(`CORS_ORIGINS: '${bad}' is not an origin like https://app.example`);
   const period = integer(env, "RATE_LIMIT_PERIOD");
   if (period !== 10 && period !== 60) throw misconfigured(`RATE_LIMIT_PERIOD must be 10 or 60, got ${period}`);
-  return { apiKeys, corsOrigins: origins.includes("*") ? "*" : origins, rateLimitPeriod: period };
+  return {
+    apiKeys,
+    corsOrigins: origins.includes("*") ? "*" : origins,
+    rateLimitPeriod: period,
+    ingestKeys: list(env.INGEST_KEYS),
+  };
 }
 
 export function settingsFrom(env: Vars): Settings {

@@ -190,6 +190,21 @@ describe("ingestion of flight events", () => {
     expect(closed.json.error).toMatch(/INGEST_KEYS/);
   });
 
+  it("counts a failed ingest key against the client address, as a failed API key is: 429 over the limit", async () => {
+    const asked: string[] = [];
+    const over = { limit: async ({ key }: { key: string }) => (asked.push(key), { success: false }) };
+    const limited = appWith({ INGEST_KEYS: KEY, API_KEYS: "", RATE_LIMITER: over });
+    const res = await limited.call(
+      "POST",
+      INGEST,
+      { events: EVENTS.slice(0, 1) },
+      { authorization: "Bearer guess", "cf-connecting-ip": "198.51.100.9" },
+    );
+    expect(res.status).toBe(429);
+    expect(res.headers.get("retry-after")).toBe("60");
+    expect(asked).toEqual(["ip:198.51.100.9"]);
+  });
+
   it.each([
     [{ events: [] }, /^events: expected 1 to 1000 events, got 0/],
     [

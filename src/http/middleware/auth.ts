@@ -14,7 +14,7 @@
  * - The caller's identity for rate limiting and logs (`principal`) is `key:<sha256 prefix>` for a
  *   keyed caller (never the key itself) and `ip:<cf-connecting-ip>` when open.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { errorResponse } from "../errors.ts";
 import { prefersHtml } from "../routes/playground.ts";
@@ -87,19 +87,31 @@ export function auth(): MiddlewareHandler<AppEnv> {
       c.header("x-auth", "open");
       return;
     }
-    const token = bearerToken(c.req.header("authorization"));
-    const principal = token === undefined ? undefined : await matchKey(token, apiKeys);
-    if (principal === undefined) {
-      const limited = await overLimit(c, clientIp(c.req.header("cf-connecting-ip")));
-      if (limited) return limited;
-      if (token === undefined) {
-        return errorResponse(401, "missing API key: send 'Authorization: Bearer <key>'", {
-          "WWW-Authenticate": REALM,
-        });
-      }
-      return errorResponse(401, "invalid API key", { "WWW-Authenticate": `${REALM}, error="invalid_token"` });
-    }
+    const principal = await bearerPrincipal(c, apiKeys, "API key", REALM);
+    if (typeof principal !== "string") return principal;
     c.set("principal", principal);
     await next();
   };
+}
+
+/**
+ * The caller's identity when `Authorization: Bearer <key>` holds one of `keys`; otherwise the 401
+ * (missing or invalid `what`, with `WWW-Authenticate: <realm>`), or a 429 once the client address
+ * has failed too often: every failed attempt spends that address's rate-limit budget.
+ */
+export async function bearerPrincipal(
+  c: Context<AppEnv>,
+  keys: readonly string[],
+  what: string,
+  realm: string,
+): Promise<string | Response> {
+  const token = bearerToken(c.req.header("authorization"));
+  const principal = token === undefined ? undefined : await matchKey(token, keys);
+  if (principal !== undefined) return principal;
+  const limited = await overLimit(c, clientIp(c.req.header("cf-connecting-ip")));
+  if (limited) return limited;
+  if (token === undefined) {
+    return errorResponse(401, `missing ${what}: send 'Authorization: Bearer <key>'`, { "WWW-Authenticate": realm });
+  }
+  return errorResponse(401, `invalid ${what}`, { "WWW-Authenticate": `${realm}, error="invalid_token"` });
 }

@@ -9,7 +9,8 @@ import { ingestFlightEvents } from "../../worker/ingest.ts";
 import type { AppEnv } from "../app-env.ts";
 import { readJson } from "../body.ts";
 import { errorResponse } from "../errors.ts";
-import { bearerToken, matchKey } from "../middleware/auth.ts";
+import { bearerPrincipal } from "../middleware/auth.ts";
+import { settingsOf } from "../settings.ts";
 
 /** Largest events body (1000 events of a few hundred bytes). */
 const MAX_INGEST_BYTES = 1_048_576;
@@ -18,22 +19,15 @@ const REALM = 'Bearer realm="stateless-serve-ingest"';
 export const ingest = new Hono<AppEnv>();
 
 ingest.use(async function ingestKeyAuth(c, next) {
-  const keys = ((c.env as { INGEST_KEYS?: string }).INGEST_KEYS ?? "")
-    .split(",")
-    .map((k) => k.trim())
-    .filter(Boolean);
+  const keys = settingsOf(c).access.ingestKeys;
   if (keys.length === 0) return errorResponse(403, "ingestion is closed: no INGEST_KEYS are configured");
-  const token = bearerToken(c.req.header("authorization"));
-  if (token === undefined)
-    return errorResponse(401, "missing ingest key: send 'Authorization: Bearer <key>'", { "WWW-Authenticate": REALM });
-  const principal = await matchKey(token, keys);
-  if (principal === undefined)
-    return errorResponse(401, "invalid ingest key", { "WWW-Authenticate": `${REALM}, error="invalid_token"` });
+  const principal = await bearerPrincipal(c, keys, "ingest key", REALM);
+  if (typeof principal !== "string") return principal;
   c.set("principal", `ingest:${principal}`);
   await next();
 });
 
 ingest.post("/flights/events", async (c) => {
   const body = await readJson(c.req.raw, MAX_INGEST_BYTES);
-  return c.json(await ingestFlightEvents(c.env, body), 202);
+  return c.json(await ingestFlightEvents(c.env, settingsOf(c), body), 202);
 });
