@@ -64,14 +64,14 @@ export function r2Source(
   const memo = registry && recordMemo(registry, options.cacheTtl, options.memo ?? false);
 
   async function record(name: string): Promise<ModelRecord | undefined> {
-    const kept = records.has(name) ? undefined : memo?.get(name);
-    if (kept !== undefined) remembered.add(name);
-    const seen = records.has(name) ? records.get(name) : kept;
-    if (seen !== undefined) {
-      records.set(name, seen);
-      return seen ?? undefined;
-    }
+    if (records.has(name)) return records.get(name) ?? undefined;
     if (!registry || !memo) return undefined;
+    const kept = memo.get(name);
+    if (kept !== undefined) {
+      remembered.add(name);
+      records.set(name, kept);
+      return kept ?? undefined;
+    }
     let text: string | null;
     try {
       text = await registry.get(recordKey(name), { type: "text", cacheTtl: memo.cacheTtl });

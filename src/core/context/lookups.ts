@@ -28,11 +28,18 @@ export interface LookupOutcome {
   reason?: string;
 }
 
-/** The KV key of a lookup for one row's request fields (numbers as JavaScript prints them). */
-export function lookupKey(lookup: Lookup, row: Readonly<Record<string, Scalar>>): string {
-  let key = lookup.key;
-  for (const name of templateFields(lookup.key)) key = key.replace(`{${name}}`, String(row[name]));
-  return key;
+/**
+ * A lookup's key builder, made once per loaded model: the KV key for one row's request fields
+ * (numbers as JavaScript prints them; a field named twice is filled in twice).
+ */
+export function lookupKey(lookup: Lookup): (row: Readonly<Record<string, Scalar>>) => string {
+  const fields = templateFields(lookup.key);
+  const texts = lookup.key.split(/\{[^{}]*\}/);
+  return (row) => {
+    let key = texts[0]!;
+    for (let i = 0; i < fields.length; i++) key += String(row[fields[i]!]) + texts[i + 1]!;
+    return key;
+  };
 }
 
 export interface Found {

@@ -94,6 +94,7 @@ export function contextPipeline(spec: ContextSpec, model: Signature, label: stri
   const sources = spec.features.map((f) => sourceOf(spec, f.from)!);
   const lookupAt = sources.map((s) => (s.kind === "lookup" ? spec.lookups.indexOf(s.lookup) : -1));
   const signature = contextSignature(spec, model);
+  const keyOf = spec.lookups.map(lookupKey);
   return {
     signature,
     metadata: { context: { ...spec, feature_names: featureNames(spec) } },
@@ -110,7 +111,7 @@ export function contextPipeline(spec: ContextSpec, model: Signature, label: stri
       // The request's as_of is parsed once; a per-row field, per row.
       const shared = spec.as_of_field === undefined ? asOfOf(spec, {}, options, "") : undefined;
       const asOf = rows.map((row, i) => shared ?? asOfOf(spec, row, options, rowName(i)));
-      const keys = rows.map((row) => spec.lookups.map((l) => lookupKey(l, row)));
+      const keys = rows.map((row) => keyOf.map((key) => key(row)));
       const unique = [...new Set(keys.flat())];
       const found: ContextResult =
         unique.length > 0 ? await store.getMany(unique) : { values: new Map(), degraded: false };

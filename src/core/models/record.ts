@@ -20,12 +20,17 @@ export const DEFAULT_LABEL = "stable";
 /** The label that takes `canary_percent` of the default traffic. */
 export const CANARY_LABEL = "canary";
 
+/** A canonical version: a non-negative integer without leading zeros. */
+const VERSION_PATTERN = /^(0|[1-9]\d*)$/;
+
+/** True for a version string records may hold and refs parse (core/models/ref.ts): canonical, exact as a number. */
+export const isVersionKey = (text: string) => VERSION_PATTERN.test(text) && Number.isSafeInteger(Number(text));
+
 const Version = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-/** Version keys are canonical (no leading zeros, at most 2^53-1), the form every ref parses to: core/models/ref.ts. */
 const VersionKey = z
   .string()
-  .regex(/^(0|[1-9]\d*)$/, "a version number without leading zeros")
-  .refine((key) => Number.isSafeInteger(Number(key)), "a version number of at most 2^53-1");
+  .regex(VERSION_PATTERN, "a version number without leading zeros")
+  .refine(isVersionKey, "a version number of at most 2^53-1");
 const Label = z.string().regex(NAME_PATTERN, "a label: letters, digits, '_', '.', '-'");
 
 export const ModelRecordSchema = z.object({

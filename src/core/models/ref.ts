@@ -6,7 +6,7 @@
  * long, other characters, a version with leading zeros or above 2^53-1) is a 400 that costs no read.
  */
 import { describeValue, invalidInput } from "../errors.ts";
-import { NAME_PATTERN } from "./record.ts";
+import { isVersionKey, NAME_PATTERN } from "./record.ts";
 
 export interface ModelRef {
   name: string;
@@ -16,14 +16,8 @@ export interface ModelRef {
   routingKey?: () => string | undefined;
 }
 
-/** A canonical version: a non-negative integer without leading zeros (what records hold as keys). */
-export const VERSION_PATTERN = /^(0|[1-9]\d*)$/;
-
 const EXPECTED_VERSION = "a non-negative integer without leading zeros, at most 2^53-1";
 const EXPECTED_NAME = "1-128 letters, digits, '_', '.' or '-', starting with a letter or digit";
-
-/** True for a version string records may hold: canonical, and exact as a JavaScript number. */
-export const isVersionKey = (text: string) => VERSION_PATTERN.test(text) && Number.isSafeInteger(Number(text));
 
 /** A version as a URL segment ("2") or an RPC number (2). */
 export function parseVersion(raw: unknown): number {
