@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { formatInstant } from "../../src/core/context/time.ts";
 import { estimatedKnownAt, flightFacts } from "../../src/pipelines/flights/facts.ts";
 import {
   type AirportValue,
@@ -116,7 +117,7 @@ export function buildCongestion(f: Flights, rows: Uint32Array, airports: Map<str
   }
   const out = new Map<string, LiveValue>();
   for (const [key, { midnight, a }] of [...acc].sort(([x], [y]) => (x < y ? -1 : 1)))
-    out.set(key, a.value(new Date((midnight + 1440) * 60_000).toISOString().replace(".000Z", "Z")));
+    out.set(key, a.value(formatInstant((midnight + 1440) * 60_000)));
   return out;
 }
 

@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { formatInstant } from "../../src/core/context/time.ts";
 import { ManifestSchema } from "../../src/core/models/manifest.ts";
 import {
   AirportValueSchema,
@@ -280,7 +281,7 @@ const asOfFor = (i: number): string | undefined => {
   const day = departureOf(flights, i).slice(0, 10).split("-").map(Number) as [number, number, number];
   if (!zone) return localText(local);
   const utc = local - utcOffsetOn(zone, { year: day[0], month: day[1], day: day[2] }) * 60;
-  return new Date(utc * 60_000).toISOString().replace(".000Z", "Z");
+  return formatInstant(utc * 60_000);
 };
 const cases = [
   ...sample.map((k) => {

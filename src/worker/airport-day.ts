@@ -5,10 +5,9 @@
  * retries are the generic FactAggregator's (src/adapters/durable-objects/).
  */
 import { FactAggregator, type KvWriter } from "../adapters/durable-objects/fact-aggregator.ts";
+import { formatInstant } from "../core/context/time.ts";
 import { mergeFact } from "../pipelines/flights/events.ts";
 import { aggregate, type LiveFact } from "../pipelines/flights/live.ts";
-
-const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
 
 export class AirportDay extends FactAggregator<LiveFact, Env> {
   protected store(): KvWriter {
@@ -20,6 +19,6 @@ export class AirportDay extends FactAggregator<LiveFact, Env> {
   }
 
   protected render(facts: LiveFact[], updatedAt: number): unknown {
-    return aggregate(facts, iso(updatedAt));
+    return aggregate(facts, formatInstant(updatedAt));
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { freshness, parseInstant } from "../../src/core/context/time.ts";
+import { formatInstant, freshness, parseInstant } from "../../src/core/context/time.ts";
 
 describe("parseInstant", () => {
   it("reads ISO 8601 instants with Z or an offset, as Date.parse does", () => {
@@ -39,5 +39,14 @@ describe("freshness", () => {
     expect(freshness({ updatedAt: t - 60_000, asOf: t, maxAgeS: 60 })).toBe("present");
     expect(freshness({ updatedAt: t - 60_001, asOf: t, maxAgeS: 60 })).toBe("stale");
     expect(freshness({ updatedAt: t - 10 ** 9, asOf: t })).toBe("present");
+  });
+});
+
+describe("formatInstant", () => {
+  it("writes whole seconds without milliseconds, keeps them otherwise, and reads back as the same instant", () => {
+    expect(formatInstant(Date.UTC(2001, 5, 16, 7))).toBe("2001-06-16T07:00:00Z");
+    expect(formatInstant(Date.UTC(2001, 5, 16, 7, 0, 0, 250))).toBe("2001-06-16T07:00:00.250Z");
+    for (const ms of [0, Date.UTC(2001, 5, 16, 7), Date.UTC(2015, 11, 31, 23, 59, 59, 1)])
+      expect(parseInstant(formatInstant(ms))).toBe(ms);
   });
 });

@@ -30,6 +30,9 @@ export function parseInstant(text: unknown): number | undefined {
   return local - offsetMinutes * 60_000;
 }
 
+/** An instant as ISO 8601 UTC, whole seconds without ".000" ("2001-06-16T07:00:00Z"): how stored values say `updated_at`. */
+export const formatInstant = (ms: number): string => new Date(ms).toISOString().replace(".000Z", "Z");
+
 export type Freshness = "present" | "stale" | "future";
 
 /**

@@ -16,8 +16,6 @@ import type { AppEnv } from "../app-env.ts";
 import { clientIp, isOpenRequest } from "./auth.ts";
 import { overLimit } from "./limiter.ts";
 
-export type { Limiter } from "./limiter.ts";
-
 export function rateLimit(): MiddlewareHandler<AppEnv> {
   return async function perCallerRateLimit(c, next) {
     if (isOpenRequest(c.req.method, c.req.path, c.req.header("accept"))) return next();

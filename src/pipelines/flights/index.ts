@@ -61,7 +61,7 @@ export {
   LiveValueSchema,
   liveAt,
 } from "./live.ts";
-export { FEATURE_NAMES, type FeatureName, REQUEST_FEATURE_NAMES, STATIC_FEATURE_NAMES } from "./names.ts";
+export { FEATURE_NAMES, type FeatureName, STATIC_FEATURE_NAMES } from "./names.ts";
 export {
   type FlightsContextParams,
   FlightsContextParamsSchema,

@@ -47,8 +47,5 @@ export const FEATURE_NAMES = [
 
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
-/** The features computed from the request alone (no KV context). */
-export const REQUEST_FEATURE_NAMES: readonly FeatureName[] = FEATURE_NAMES.slice(0, 10);
-
 /** Request features plus the static airport and route history: the ablation's inputs (no live context, no lead). */
 export const STATIC_FEATURE_NAMES: readonly FeatureName[] = FEATURE_NAMES.slice(0, 19);
