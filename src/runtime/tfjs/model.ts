@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { type LayersModel, loadLayersModel } from "@tensorflow/tfjs-layers";
 import { modelNotReady } from "../../core/errors.ts";
 import type { LoadedModel, ModelRuntime } from "../../core/models/runtime.ts";
-import type { HostTensor, ModelFormat, NamedTensors, TensorSpec, TfDtype } from "../../core/tensors/spec.ts";
+import type { HostTensor, ModelFormat, NamedTensors, TensorSpec } from "../../core/tensors/spec.ts";
 import { needsExecuteAsync } from "./graph-ops.ts";
 import { learnOutputs } from "./graph-shapes.ts";
 import { asDims, asDtype } from "./specs.ts";
