@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { ContextSpecSchema } from "../context/spec.ts";
 import { modelNotReady } from "../errors.ts";
+import { MonitoringSchema } from "../monitoring/manifest.ts";
 import { MODEL_FORMATS, SignatureSchema } from "../tensors/spec.ts";
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "a lowercase hex sha256");
@@ -37,6 +38,8 @@ export const ManifestSchema = z.object({
   context: ContextSpecSchema.optional(),
   /** v1 row fields that are not inputs but are echoed back with each prediction. */
   passthrough: z.array(z.string()).default(["key"]),
+  /** The prediction log, live quality and drift (src/core/monitoring/manifest.ts, docs/monitoring.md). */
+  monitoring: MonitoringSchema.optional(),
   created: z.string().optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;

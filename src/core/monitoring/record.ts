@@ -84,6 +84,23 @@ export interface Outcome {
   time: string;
 }
 
+/** An outcome on the queue (the outcomes route sends it; the consumer logs it to R2 and joins it). */
+export interface OutcomeRecord extends Outcome {
+  kind: "outcome";
+}
+
+/** Everything the log queue carries. */
+export type QueueRecord = LogRecord | OutcomeRecord;
+
+/**
+ * Where the queue consumer folds each batch into the live figures (the Monitor Durable Object in
+ * the Worker). It must be idempotent: a retried batch folds the same records again, and a record
+ * (prediction: request_id + row; error: request_id; outcome: model + key + value) counts once.
+ */
+export interface QualitySink {
+  fold(records: QueueRecord[]): Promise<void>;
+}
+
 /** Where a request's log records go (a Cloudflare Queue in the Worker). Never awaited by the answer. */
 export interface PredictionLogSink {
   send(records: LogRecord[]): Promise<void>;
