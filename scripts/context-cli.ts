@@ -29,11 +29,11 @@ const HELP: Help = {
     ["--dry-run", "put: read and check the file, print what would be written, write nothing"],
   ],
   examples: [
-    "npm run context -- put examples/weather/context.jsonl",
+    "npm run context -- put dist/seattle_weather/context.jsonl   (written by npm run model:weather)",
     "npm run context -- put day.csv --persist-to /tmp/state --stamp 2015-06-01T00:00:00Z",
     "npm run context -- put context.jsonl --remote --env staging",
-    "npm run context -- get weather:day:2015-06-01",
-    "npm run context -- validate model/artifacts/seattle_weather/1 context.jsonl",
+    "npm run context -- get seattle:yesterday:2015-06-01",
+    "npm run context -- validate dist/seattle_weather/1 dist/seattle_weather/context.jsonl",
   ],
   notes: `Local state is what \`npm start\` and \`wrangler dev\` read (.wrangler/state, or --persist-to DIR);
 the Worker reads KV with cacheTtl (KV_CACHE_TTL, 60 s by default), so a changed key may take that

@@ -9,6 +9,7 @@ import { availableParallelism } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { formatHelp, helpRequested } from "../../scripts/help.ts";
+import { brokenReferences, repository } from "../support/doc-references.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> })
@@ -57,6 +58,12 @@ describe("npm run <script> -- --help", () => {
     expect(code, `${name} --help exited ${code}: ${stderr}`).toBe(0);
     expect(stdout).toMatch(new RegExp(`^usage: npm (run )?${escapeRegExp(name)}(\\s|$)`, "im"));
     expect(stdout, `${name} --help has no example`).toMatch(/example/i);
+  });
+
+  // The same check as the docs' (test/unit/docs.test.ts): the paths and scripts a help text names exist.
+  it.each(Object.keys(scripts))("%s names only paths and npm scripts that exist", async (name) => {
+    const { stdout } = await outcomes.get(name)!;
+    expect(brokenReferences(repository(ROOT), `npm run ${name} -- --help`, stdout, false)).toEqual([]);
   });
 });
 
