@@ -53,6 +53,10 @@ describe("TF Serving v1", () => {
       name: "x",
     });
     expect(Object.keys(sig.outputs)).toEqual(["score"]);
+    // A SignatureDef as TF Serving prints one (its testdata saved_model_half_plus_two_2_versions_metadata.json):
+    // these four keys in this order, `defaults` the empty map of default inputs.
+    expect(Object.keys(sig)).toEqual(["inputs", "outputs", "method_name", "defaults"]);
+    expect(sig.defaults).toEqual({});
   });
 
   it("echoes pass-through keys with each prediction", async () => {
@@ -85,6 +89,37 @@ describe("TF Serving v1", () => {
     const res = await api.get("/v1/nothing");
     expect(res.status).toBe(404);
     expect(res.json.error).toMatch(/no route for GET \/v1\/nothing/);
+  });
+
+  // TF Serving's own UnsupportedApiCalls test (model_servers/http_rest_api_handler_test.cc) expects
+  // 400 "Malformed request" for each of these; here a path outside the grammar is a 404 and a wrong
+  // method a 405 with Allow, as docs/protocol-differences.md lists with the reasons.
+  it.each([
+    ["GET", "/v1/foo", 404, /^no route for GET \/v1\/foo;/],
+    ["POST", "/v1/foo", 404, /^no route for POST \/v1\/foo;/],
+    ["GET", "/v1/models", 404, /^no route for \/v1\/models; expected \/v1\/models\/<name>/],
+    ["POST", "/v1/models", 404, /^no route for \/v1\/models; expected \/v1\/models\/<name>/],
+    ["GET", "/v1/models/foo/version/50:predict", 404, /^no route for \/v1\/models\/foo\/version\/50:predict; expected/],
+    ["POST", "/v1/models/foo/version/50:regress", 404, /^no route for .*; expected \/v1\/models\/<name>/],
+    ["POST", "/v1/models/foo/versions/HELLO:regress", 400, /^version: expected a non-negative integer/],
+    ["POST", "/v1/models/foo/versions/18446744073709551615:predict", 400, /at most 2\^53-1/],
+  ] as const)("%s %s: %i, a JSON error", async (method, path, status, error) => {
+    const res = await api.call(method, path, method === "POST" ? { instances: [row] } : undefined);
+    expect(res.status, res.text).toBe(status);
+    expect(res.json.error).toMatch(error);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+  });
+
+  it.each([
+    ["GET", "/v1/models/tiny_layers:predict", "POST"],
+    ["PUT", "/v1/models/tiny_layers/versions/1:predict", "POST"],
+    ["POST", "/v1/models/tiny_layers/metadata", "GET"],
+    ["DELETE", "/v1/models/tiny_layers/labels/stable", "GET"],
+  ] as const)("%s %s: 405 with Allow: %s", async (method, path, allow) => {
+    const res = await api.call(method, path, method === "GET" ? undefined : { instances: [row] });
+    expect(res.status, res.text).toBe(405);
+    expect(res.headers.get("allow")).toBe(allow);
+    expect(res.json).toEqual({ error: `${method} is not allowed here; use ${allow}` });
   });
 });
 

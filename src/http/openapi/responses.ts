@@ -30,6 +30,7 @@ const V1SignatureDef = z.object({
   inputs: z.record(z.string(), V1TensorInfo),
   outputs: z.record(z.string(), V1TensorInfo),
   method_name: z.string(),
+  defaults: z.record(z.string(), z.unknown()).meta({ description: "default input values; none for TF.js models" }),
 });
 export const V1MetadataResponse = z.object({
   model_spec: z.object({ name: z.string(), signature_name: z.string(), version: z.string() }),

@@ -28,7 +28,9 @@ function tensorInfo(spec: TensorSpec) {
 
 export const v1 = new Hono<AppEnv>();
 
-v1.on(["GET", "POST"], "/models/*", async (c) => {
+// Every method reaches the grammar, so a known path with a wrong method is a 405 naming the right
+// one (TF Serving answers 400 "Malformed request": docs/protocol-differences.md).
+v1.on(["GET", "POST", "PUT", "PATCH", "DELETE"], "/models/*", async (c) => {
   const route = parseV1Path(c.req.path);
   if (c.req.method !== allowed[route.action]) {
     return errorResponse(405, `${c.req.method} is not allowed here; use ${allowed[route.action]}`, {
@@ -50,6 +52,9 @@ v1.on(["GET", "POST"], "/models/*", async (c) => {
         inputs: Object.fromEntries(model.signature.inputs.map((s) => [s.name, tensorInfo(s)])),
         outputs: Object.fromEntries(model.signature.outputs.map((s) => [s.name, tensorInfo(s)])),
         method_name: "tensorflow/serving/predict",
+        // SignatureDef's `defaults` (default input values): TF.js signatures have none; TF Serving
+        // prints the empty map too (its testdata saved_model_half_plus_two_2_versions_metadata.json).
+        defaults: {},
       };
       return c.json({
         model_spec: { name: model.name, signature_name: "", version: String(model.version) },
