@@ -20,6 +20,9 @@ const worker = (name: string, modelCache: "on" | "off") => ({
 
 export default defineConfig({
   test: {
+    // A passing test prints nothing; a failing one shows the console output (the request log
+    // lines) of its own run, under its name.
+    silent: "passed-only",
     projects: [
       // Core logic with fakes, in Node.
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node", testTimeout: 30_000 } },
