@@ -2,6 +2,11 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { kCurrentWorker } from "miniflare";
 import { defineConfig } from "vitest/config";
 
+// A bound on a hung test, not a speed check: on a loaded 2-core machine (load average 12) the
+// first test of a worker file pays the Worker's module transform (30 s and more), and the CPU-heavy
+// unit tests (envelope-fast's seeded mutations, the models CLI's child processes) as long.
+const TEST_TIMEOUT = 60_000;
+
 const worker = (name: string, modelCache: "on" | "off") => ({
   plugins: [
     cloudflareTest({
@@ -15,7 +20,7 @@ const worker = (name: string, modelCache: "on" | "off") => ({
       },
     }),
   ],
-  test: { name, include: ["test/worker/**/*.test.ts"], testTimeout: 30_000 },
+  test: { name, include: ["test/worker/**/*.test.ts"], testTimeout: TEST_TIMEOUT },
 });
 
 export default defineConfig({
@@ -25,7 +30,7 @@ export default defineConfig({
     silent: "passed-only",
     projects: [
       // Core logic with fakes, in Node.
-      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node", testTimeout: 30_000 } },
+      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node", testTimeout: TEST_TIMEOUT } },
       // The Worker inside workerd, with and without the isolate memo of loaded models.
       worker("worker", "on"),
       worker("worker-nomemo", "off"),
