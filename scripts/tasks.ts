@@ -28,6 +28,7 @@ first), browser (the playground in headless Chromium). Extra arguments go to \`v
       options: [
         ["--project NAME", "only one vitest project: unit, worker, worker-nomemo, e2e or browser"],
         ["<files>", "only test files whose path contains these strings"],
+        ["--silent=false", "print the console output of passing tests too (by default only a failing test's)"],
       ],
       examples: [
         "npm test",
