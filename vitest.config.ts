@@ -6,6 +6,9 @@ import { defineConfig } from "vitest/config";
 // first test of a worker file pays the Worker's module transform (30 s and more), and the CPU-heavy
 // unit tests (envelope-fast's seeded mutations, the models CLI's child processes) as long.
 const TEST_TIMEOUT = 60_000;
+// Setups that build a bundle, start Miniflare or replay a day of events (test/e2e/ingest.test.ts
+// took over 120 s under a load average of 18).
+const HOOK_TIMEOUT = 240_000;
 
 const worker = (name: string, modelCache: "on" | "off") => ({
   plugins: [
@@ -41,8 +44,8 @@ export default defineConfig({
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
           globalSetup: ["test/e2e/build.ts"],
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
+          testTimeout: TEST_TIMEOUT,
+          hookTimeout: HOOK_TIMEOUT,
         },
       },
       // The playground and /docs in headless Chromium (Debian's chromium), on the e2e bundle.
@@ -52,8 +55,8 @@ export default defineConfig({
           include: ["test/browser/**/*.test.ts"],
           environment: "node",
           globalSetup: ["test/browser/build.ts"],
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
+          testTimeout: TEST_TIMEOUT,
+          hookTimeout: HOOK_TIMEOUT,
         },
       },
     ],
