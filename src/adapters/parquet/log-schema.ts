@@ -87,9 +87,10 @@ export function predictionsParquet(records: readonly PredictionRecord[]): Uint8A
     col("row", (r) => r.row),
     col("key", (r) => r.key),
     col("as_of", (r) => date(r.as_of)),
-    col("fields", (r) => r.fields),
+    // JSON columns take values: the writer prints them (so the JSON text is parsed back first).
+    col("fields", (r) => (r.fields === null ? null : JSON.parse(r.fields))),
     col("features", (r) => r.features.map(num), false),
-    col("outputs", (r) => JSON.stringify(r.outputs)),
+    col("outputs", (r) => r.outputs),
     col("score", (r) => num(r.score), false),
     col("lookups", (r) => r.lookups),
     col("latency_ms", (r) => r.latency_ms, false),
