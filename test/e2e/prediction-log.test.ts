@@ -54,7 +54,7 @@ async function query(sql: string): Promise<Record<string, unknown>[]> {
 const f32bits = (values: readonly number[]) => Array.from(new Uint32Array(Float32Array.from(values).buffer));
 const rows = [
   { features: [0.1, 0.2, 0.3, 0.4], extra: [1, 2], key: "e2e-0" },
-  { features: [1e-7, -2.5, 3.14159, 1e6], extra: [-0.001, 7], key: "e2e-1" },
+  { features: [1e-7, -2.5, Math.PI, 1e6], extra: [-0.001, 7], key: "e2e-1" },
   { features: [0, 0, 0, 0], extra: [0, 0], key: "e2e-2" },
 ];
 
