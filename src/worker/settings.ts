@@ -37,6 +37,8 @@ export interface Settings {
    * caller learns another's queries from a hit) or "shared" (one cache for every caller).
    */
   predictionCache: { enabled: boolean; ttl: number; scope: "key" | "shared" };
+  /** PREDICTION_LOG ("on" default): answered rows go to the LOG_QUEUE (docs/monitoring.md). */
+  predictionLog: boolean;
   access: Access;
 }
 
@@ -55,6 +57,7 @@ export const VARS = {
   PREDICTION_CACHE: { toggle: false },
   PREDICTION_CACHE_TTL: { integer: 300, min: 1 },
   PREDICTION_CACHE_SCOPE: { choice: ["key", "shared"], fallback: "key" },
+  PREDICTION_LOG: { toggle: true },
   CORS_ORIGINS: { list: "" },
   RATE_LIMIT_PERIOD: { integer: 60, min: 1 },
   API_KEYS: { list: "", secret: true },
@@ -137,6 +140,7 @@ export function settingsFrom(env: Vars): Settings {
       ttl: integer(env, "PREDICTION_CACHE_TTL"),
       scope: choice(env, "PREDICTION_CACHE_SCOPE"),
     },
+    predictionLog: toggle(env, "PREDICTION_LOG"),
     access: accessFrom(env),
   };
 }
