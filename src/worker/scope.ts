@@ -10,9 +10,11 @@ import { cacheApiPredictions, defaultCache } from "../adapters/cache-api/predict
 import { kvContext } from "../adapters/kv/context-store.ts";
 import { r2Source } from "../adapters/r2/source.ts";
 import { Registry } from "../core/models/registry.ts";
+import type { ModelRuntime } from "../core/models/runtime.ts";
 import { log } from "../core/observability/log.ts";
 import { createTrace } from "../core/observability/trace.ts";
 import type { Deps } from "../core/serving/dataplane.ts";
+import { leanRuntime } from "../runtime/lean/runtime.ts";
 import { type BackendChoice, ensureBackend, tensorMemory } from "../runtime/tfjs/backend.ts";
 import { tfjsRuntime } from "../runtime/tfjs/model.ts";
 import { WASM_SIMD } from "../runtime/tfjs/wasm-simd.ts";
@@ -57,12 +59,17 @@ export function requestScope(env: Env, settings: Settings, request: RequestInfo 
     const files = cacheApiFiles(typeof caches === "undefined" ? undefined : caches.default, logged);
     sources.push(r2Source(env.REGISTRY, env.MODELS, { cacheTtl: settings.kvCacheTtl, files, memo: settings.memo }));
   }
+  // TF.js loads wait for the backend (started above, while the model resolves); the lean path's
+  // plans need no backend, so a cold isolate answers a small dense model without waiting for it.
+  const tfjs: ModelRuntime = {
+    id: tfjsRuntime.id,
+    load: async (files, label) => (await backend, tfjsRuntime.load(files, label)),
+  };
   const registry = new Registry(sources, {
     memo: settings.memo,
-    runtime: tfjsRuntime,
+    runtime: settings.fastPath ? leanRuntime(tfjs) : tfjs,
     pipelines: PIPELINES,
     log: logged,
-    ready: backend,
   });
   const context = kvContext(env.CONTEXT, { cacheTtl: settings.kvCacheTtl, timeoutMs: settings.kvTimeoutMs });
   const cache = settings.predictionCache.enabled ? defaultCache() : undefined;
