@@ -70,6 +70,7 @@ async function serve<T>(env: Env, method: string, run: (deps: Deps) => Promise<T
       status,
       model: trace?.model,
       version: trace?.version,
+      runtime: trace?.runtime,
       ms: performance.now() - started,
       timings: trace?.timings ?? {},
       cache: trace?.cache,

@@ -23,8 +23,8 @@ import type { Settings } from "./settings.ts";
 
 export interface RequestScope {
   settings: Settings;
-  /** The TF.js backend choice (settles before any model loads). */
-  backend: Promise<BackendChoice>;
+  /** The TF.js backend choice, started on first call (before any TF.js load). */
+  backend: () => Promise<BackendChoice>;
   deps: Deps;
   /** The runtime's tensor accounting once its backend is up (GET /_internal/memory, soak tests). */
   memory(): Promise<Record<string, unknown>>;
@@ -43,14 +43,17 @@ export function requestScope(env: Env, settings: Settings, request: RequestInfo 
   const trace = createTrace(request.requestId ?? crypto.randomUUID());
   const logged = (event: string, detail: Record<string, unknown>) =>
     log(event, { request_id: trace.requestId, ...detail });
-  // Not awaited here: the registry waits for it before loading, so a cold isolate starts the
-  // backend while it resolves the model. Nothing else touches TF.js (src/runtime/tfjs only).
-  const backend = ensureBackend(settings.backend, WASM_SIMD).then((choice) => {
-    if (choice.fallback)
-      logged("backend_fallback", { requested: settings.backend, backend: choice.backend, reason: choice.fallback });
-    return choice;
-  });
-  backend.catch(() => {}); // awaited by loads; a request that loads nothing must not leave it unhandled
+  // Started on first need: by a TF.js load (the lean path's plans need no backend, so a cold
+  // isolate answers a small dense model without instantiating TF.js' wasm) or by `memory()`.
+  let started: Promise<BackendChoice> | undefined;
+  const backend = () => {
+    started ??= ensureBackend(settings.backend, WASM_SIMD).then((choice) => {
+      if (choice.fallback)
+        logged("backend_fallback", { requested: settings.backend, backend: choice.backend, reason: choice.fallback });
+      return choice;
+    });
+    return started;
+  };
   // Bundled first: a version both hold is served from the Worker itself; R2 adds versions, and
   // its pointer records set the labels (see core/models/registry.ts, docs/model-repository.md).
   // MODEL_REPOSITORY=off leaves the bundled models alone: no pointer-record read per request.
@@ -59,11 +62,9 @@ export function requestScope(env: Env, settings: Settings, request: RequestInfo 
     const files = cacheApiFiles(typeof caches === "undefined" ? undefined : caches.default, logged);
     sources.push(r2Source(env.REGISTRY, env.MODELS, { cacheTtl: settings.kvCacheTtl, files, memo: settings.memo }));
   }
-  // TF.js loads wait for the backend (started above, while the model resolves); the lean path's
-  // plans need no backend, so a cold isolate answers a small dense model without waiting for it.
   const tfjs: ModelRuntime = {
     id: tfjsRuntime.id,
-    load: async (files, label) => (await backend, tfjsRuntime.load(files, label)),
+    load: async (files, label) => (await backend(), tfjsRuntime.load(files, label)),
   };
   const registry = new Registry(sources, {
     memo: settings.memo,
@@ -79,7 +80,7 @@ export function requestScope(env: Env, settings: Settings, request: RequestInfo 
   // PREDICTION_CACHE_SCOPE=key: an API-key caller reads and writes its own entries only.
   const keyed = settings.predictionCache.scope === "key" && request.principal?.startsWith("key:");
   const cacheScope = keyed ? request.principal! : "";
-  const memory = async () => (await backend, tensorMemory());
+  const memory = async () => (await backend(), tensorMemory());
   return {
     settings,
     backend,

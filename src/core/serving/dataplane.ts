@@ -35,7 +35,7 @@ export async function withModel<T>(deps: Deps, ref: ModelRef, use: (model: Serve
     const { name, version } = await deps.registry.resolve(ref);
     return deps.registry.load(name, version);
   });
-  deps.trace?.served(model.name, model.version);
+  deps.trace?.served(model.name, model.version, model.model.runtime);
   try {
     return await use(model);
   } finally {
