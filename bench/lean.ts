@@ -80,7 +80,7 @@ function fusedPlan(dir: string) {
     const input = tf.tensor2d(x, [rows, x.length / rows]);
     let h: tf.Tensor2D = input;
     for (const l of layers) {
-      const next = tf.fused.matMul({ a: h, b: l.k, bias: l.b, activation: l.act as "relu" });
+      const next = tf.fused.matMul({ a: h, b: l.k, bias: l.b, activation: l.act as "relu" }) as tf.Tensor2D;
       if (h !== input) h.dispose();
       h = next;
     }
