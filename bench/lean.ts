@@ -29,7 +29,7 @@ exitOnHelp(
     summary:
       "One model call in-process on TF.js, on a plan over TF.js' fused kernels, and on the lean plan (wasm-SIMD, Node).",
     options: [["--ms N", "milliseconds per timed batch (default 400)"]],
-    examples: ["npx tsx bench/lean.ts"],
+    examples: ["npm run bench:lean", "npm run bench:lean -- --ms 1000"],
     notes: "Why the lean path is typed-array code below 64k multiply-adds and TF.js above: docs/performance.md.",
   },
   argv,
