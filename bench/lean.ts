@@ -12,14 +12,9 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import * as tf from "@tensorflow/tfjs-core";
+import type * as TF from "@tensorflow/tfjs-core";
 import { exitOnHelp } from "../scripts/help.ts";
 import type { NamedTensors } from "../src/core/tensors/spec.ts";
-import { leanRuntime } from "../src/runtime/lean/runtime.ts";
-import { decodeWeights } from "../src/runtime/lean/weights.ts";
-import { ensureBackend } from "../src/runtime/tfjs/backend.ts";
-import { tfjsRuntime } from "../src/runtime/tfjs/model.ts";
-import { artifactFiles } from "../test/support/lean.ts";
 
 const argv = process.argv.slice(2);
 exitOnHelp(
@@ -34,6 +29,13 @@ exitOnHelp(
   },
   argv,
 );
+// Heavy imports after --help (TF.js and its wasm backend take seconds to load).
+const tf: typeof TF = await import("@tensorflow/tfjs-core");
+const { leanRuntime } = await import("../src/runtime/lean/runtime.ts");
+const { decodeWeights } = await import("../src/runtime/lean/weights.ts");
+const { ensureBackend } = await import("../src/runtime/tfjs/backend.ts");
+const { tfjsRuntime } = await import("../src/runtime/tfjs/model.ts");
+const { artifactFiles } = await import("../test/support/lean.ts");
 const MS = argv.includes("--ms") ? Number(argv[argv.indexOf("--ms") + 1]) : 400;
 const wasm = createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm");
 const compile = (b: Uint8Array) =>
@@ -78,9 +80,9 @@ function fusedPlan(dir: string) {
     });
   return (x: Float32Array, rows: number) => {
     const input = tf.tensor2d(x, [rows, x.length / rows]);
-    let h: tf.Tensor2D = input;
+    let h: TF.Tensor2D = input;
     for (const l of layers) {
-      const next = tf.fused.matMul({ a: h, b: l.k, bias: l.b, activation: l.act as "relu" }) as tf.Tensor2D;
+      const next = tf.fused.matMul({ a: h, b: l.k, bias: l.b, activation: l.act as "relu" }) as TF.Tensor2D;
       if (h !== input) h.dispose();
       h = next;
     }

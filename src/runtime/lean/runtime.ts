@@ -49,6 +49,11 @@ export function prepare(files: ReadonlyMap<string, ArrayBuffer>): Prepared {
     const bytes = files.get("model.json");
     if (!bytes) return "no model.json";
     const json = JSON.parse(new TextDecoder().decode(bytes)) as ModelJson;
+    const graph = json.format === "graph-model" || Array.isArray(json.modelTopology?.node);
+    // Before decoding any weight: a model with a layer or op the plan lacks (a convnet, say)
+    // goes to TF.js without a second copy of its weights.
+    const foreign = graph ? foreignOp(json.modelTopology?.node) : foreignLayer(json.modelTopology);
+    if (foreign) return foreign;
     const groups = json.weightsManifest ?? [];
     const shards = groups.flatMap((g) => g.paths.map((p) => files.get(p)));
     if (shards.some((s) => s === undefined)) return "a weight shard is missing";
@@ -57,7 +62,6 @@ export function prepare(files: ReadonlyMap<string, ArrayBuffer>): Prepared {
       concat(shards as ArrayBuffer[]),
     );
     if (!weights) return "a weight of a kind the plan does not decode";
-    const graph = json.format === "graph-model" || Array.isArray(json.modelTopology?.node);
     const plan = graph
       ? graphPlan(json.modelTopology as never, json.signature, weights)
       : layersPlan(json.modelTopology, weights);
@@ -76,6 +80,52 @@ export function prepare(files: ReadonlyMap<string, ArrayBuffer>): Prepared {
   } catch (err) {
     return `unreadable: ${(err as Error).message}`;
   }
+}
+
+const LAYERS = new Set([
+  "InputLayer",
+  "Dense",
+  "Activation",
+  "Dropout",
+  "Flatten",
+  "Reshape",
+  "Concatenate",
+  "Add",
+  "BatchNormalization",
+]);
+const OPS = new Set([
+  "Placeholder",
+  "Const",
+  "Identity",
+  "MatMul",
+  "_FusedMatMul",
+  "BiasAdd",
+  "Add",
+  "AddV2",
+  "ConcatV2",
+  "Relu",
+  "Relu6",
+  "Sigmoid",
+  "Tanh",
+  "Elu",
+  "Selu",
+  "Softplus",
+  "Softsign",
+  "Softmax",
+]);
+
+/** The first layer class the plan lacks, as a reason (the planner checks the rest). */
+function foreignLayer(topology: unknown): string | undefined {
+  const top = (topology ?? {}) as { model_config?: { config?: unknown }; config?: unknown };
+  const config = (top.model_config ?? top).config as { layers?: Array<{ class_name?: string }> } | undefined;
+  const found = (config?.layers ?? []).find((l) => !LAYERS.has(String(l.class_name)));
+  return found ? `layer class ${found.class_name}` : undefined;
+}
+
+/** The first op the plan lacks, as a reason. */
+function foreignOp(nodes: unknown[] | undefined): string | undefined {
+  const found = (nodes ?? []).find((n) => !OPS.has(String((n as { op?: unknown }).op)));
+  return found ? `op ${(found as { op?: unknown }).op}` : undefined;
 }
 
 /** Graph outputs as TF.js reports them: the signature's tensor names without ":0", its dtypes and shapes. */
