@@ -6,7 +6,7 @@
  * is far dearer than without it (each line goes to the inspector too), so `reportRequest` looks
  * bigger here than it is. Used to explain the benchmark's misses (docs/performance.md).
  *
- *   tsx bench/profile.ts ["tiny_layers x1"] [--backend wasm|cpu] [--seconds 3] [--image]
+ *   tsx bench/profile.ts ["tiny_layers x1"] [--backend wasm|cpu] [--seconds 3] [--image] [--inspector-port 9329]
  */
 
 import { execFileSync } from "node:child_process";
@@ -35,10 +35,12 @@ const wanted =
   argv.find((a) => !a.startsWith("--") && !argv[argv.indexOf(a) - 1]?.startsWith("--")) ?? "tiny_layers x1";
 const backend = opt("backend", "wasm");
 const seconds = Number(opt("seconds", "3"));
-const INSPECTOR_PORT = 9329;
+/** workerd's inspector (loopback); pick a free port when several profiles run on one machine. */
+const INSPECTOR_PORT = Number(opt("inspector-port", "9329"));
 
 const imageDir = argv.includes("--image") || wanted.startsWith("image") ? await ensureImageModel() : undefined;
-const workload = workloads(imageDir).find((w) => w.id.startsWith(wanted));
+const workload =
+  workloads(imageDir).find((w) => w.id === wanted) ?? workloads(imageDir).find((w) => w.id.startsWith(wanted));
 if (!workload) throw new Error(`no workload '${wanted}'`);
 const dir = `${BENCH_DIR}/profile-worker`;
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };

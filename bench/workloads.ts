@@ -264,7 +264,7 @@ export function workloads(imageDir: string | undefined): Workload[] {
   const list = modelWorkloads("tiny_layers", "model/artifacts/tiny_layers/1", "default", [1, 64]);
   const flights = "model/artifacts/flights/1";
   const hasFlights = existsSync(join(flights, "manifest.json"));
-  if (hasFlights) list.push(...modelWorkloads("flights", flights, "default", [1, 64]));
+  if (hasFlights) list.push(...modelWorkloads("flights", flights, "default", [1, 64, 1024]));
   if (imageDir) list.push(imageWorkload(imageDir));
   if (imageDir) list.push(binaryWorkload(list.find((w) => w.bundle === "image")!));
   if (hasFlights) list.push(flightsCacheWorkload(list.find((w) => w.id === "flights x1")!, 64));

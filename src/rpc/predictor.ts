@@ -75,6 +75,7 @@ async function serve<T>(env: Env, method: string, run: (deps: Deps) => Promise<T
       status,
       model: trace?.model,
       version: trace?.version,
+      runtime: trace?.runtime,
       ms,
       timings: trace?.timings ?? {},
       cache: trace?.cache,

@@ -10,9 +10,11 @@ import { cacheApiPredictions, defaultCache } from "../adapters/cache-api/predict
 import { kvContext } from "../adapters/kv/context-store.ts";
 import { r2Source } from "../adapters/r2/source.ts";
 import { Registry } from "../core/models/registry.ts";
+import type { ModelRuntime } from "../core/models/runtime.ts";
 import { log } from "../core/observability/log.ts";
 import { createTrace } from "../core/observability/trace.ts";
 import type { Deps } from "../core/serving/dataplane.ts";
+import { leanRuntime } from "../runtime/lean/runtime.ts";
 import { type BackendChoice, ensureBackend, tensorMemory } from "../runtime/tfjs/backend.ts";
 import { tfjsRuntime } from "../runtime/tfjs/model.ts";
 import { WASM_SIMD } from "../runtime/tfjs/wasm-simd.ts";
@@ -22,8 +24,8 @@ import type { Settings } from "./settings.ts";
 
 export interface RequestScope {
   settings: Settings;
-  /** The TF.js backend choice (settles before any model loads). */
-  backend: Promise<BackendChoice>;
+  /** The TF.js backend choice, started on first call (before any TF.js load). */
+  backend: () => Promise<BackendChoice>;
   deps: Deps;
   /** The runtime's tensor accounting once its backend is up (GET /_internal/memory, soak tests). */
   memory(): Promise<Record<string, unknown>>;
@@ -46,14 +48,17 @@ export function requestScope(env: Env, settings: Settings, request: RequestInfo 
   const trace = createTrace(request.requestId ?? crypto.randomUUID());
   const logged = (event: string, detail: Record<string, unknown>) =>
     log(event, { request_id: trace.requestId, ...detail });
-  // Not awaited here: the registry waits for it before loading, so a cold isolate starts the
-  // backend while it resolves the model. Nothing else touches TF.js (src/runtime/tfjs only).
-  const backend = ensureBackend(settings.backend, WASM_SIMD).then((choice) => {
-    if (choice.fallback)
-      logged("backend_fallback", { requested: settings.backend, backend: choice.backend, reason: choice.fallback });
-    return choice;
-  });
-  backend.catch(() => {}); // awaited by loads; a request that loads nothing must not leave it unhandled
+  // Started on first need: by a TF.js load (the lean path's plans need no backend, so a cold
+  // isolate answers a small dense model without instantiating TF.js' wasm) or by `memory()`.
+  let started: Promise<BackendChoice> | undefined;
+  const backend = () => {
+    started ??= ensureBackend(settings.backend, WASM_SIMD).then((choice) => {
+      if (choice.fallback)
+        logged("backend_fallback", { requested: settings.backend, backend: choice.backend, reason: choice.fallback });
+      return choice;
+    });
+    return started;
+  };
   // Bundled first: a version both hold is served from the Worker itself; R2 adds versions, and
   // its pointer records set the labels (see core/models/registry.ts, docs/model-repository.md).
   // MODEL_REPOSITORY=off leaves the bundled models alone: no pointer-record read per request.
@@ -62,12 +67,15 @@ export function requestScope(env: Env, settings: Settings, request: RequestInfo 
     const files = cacheApiFiles(typeof caches === "undefined" ? undefined : caches.default, logged);
     sources.push(r2Source(env.REGISTRY, env.MODELS, { cacheTtl: settings.kvCacheTtl, files, memo: settings.memo }));
   }
+  const tfjs: ModelRuntime = {
+    id: tfjsRuntime.id,
+    load: async (files, label) => (await backend(), tfjsRuntime.load(files, label)),
+  };
   const registry = new Registry(sources, {
     memo: settings.memo,
-    runtime: tfjsRuntime,
+    runtime: settings.fastPath ? leanRuntime(tfjs) : tfjs,
     pipelines: PIPELINES,
     log: logged,
-    ready: backend,
   });
   const context = kvContext(env.CONTEXT, { cacheTtl: settings.kvCacheTtl, timeoutMs: settings.kvTimeoutMs });
   const cache = settings.predictionCache.enabled ? defaultCache() : undefined;
@@ -77,7 +85,7 @@ export function requestScope(env: Env, settings: Settings, request: RequestInfo 
   // PREDICTION_CACHE_SCOPE=key: an API-key caller reads and writes its own entries only.
   const keyed = settings.predictionCache.scope === "key" && request.principal?.startsWith("key:");
   const cacheScope = keyed ? request.principal! : "";
-  const memory = async () => (await backend, tensorMemory());
+  const memory = async () => (await backend(), tensorMemory());
   const logging = predictionLog(
     env,
     settings,

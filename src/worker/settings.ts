@@ -24,6 +24,8 @@ export interface Access {
 export interface Settings {
   memo: boolean;
   backend: BackendName;
+  /** RUNTIME_FAST_PATH: small dense models run as a prepared plan (src/runtime/lean); off = TF.js for all. */
+  fastPath: boolean;
   maxBodyBytes: number;
   limits: Limits;
   kvCacheTtl: number;
@@ -46,6 +48,7 @@ export interface Settings {
 export const VARS = {
   MODEL_CACHE: { toggle: true },
   TFJS_BACKEND: { choice: ["wasm", "cpu"], fallback: "wasm" },
+  RUNTIME_FAST_PATH: { toggle: true },
   MAX_BODY_BYTES: { integer: 8 * 1024 * 1024, min: 1 },
   MAX_BATCH: { integer: 1024, min: 1 },
   MAX_ELEMENTS: { integer: 1_000_000, min: 1 },
@@ -125,6 +128,7 @@ export function settingsFrom(env: Vars): Settings {
   return {
     memo: toggle(env, "MODEL_CACHE"),
     backend: choice(env, "TFJS_BACKEND"),
+    fastPath: toggle(env, "RUNTIME_FAST_PATH"),
     maxBodyBytes: integer(env, "MAX_BODY_BYTES"),
     limits: {
       maxBatch: integer(env, "MAX_BATCH"),

@@ -153,6 +153,7 @@ describe("Open Inference Protocol v2", () => {
         { name: "probs", datatype: "FP32", shape: [-1, 2] },
         { name: "class", datatype: "INT32", shape: [-1] },
       ],
+      parameters: { runtime: "tfjs" },
     });
     const versioned = await api.get("/v2/models/tiny_layers/versions/1");
     expect(versioned.json.versions).toEqual(["1"]);

@@ -179,7 +179,7 @@ export class Registry {
       const known = source.identity?.(name, version);
       if (known !== undefined && this.options.memo) {
         return renamed(
-          await memoised(known, () => this.openAndBuild(source, name, version, known)),
+          await memoised(this.memoKey(known), () => this.openAndBuild(source, name, version, known)),
           name,
           version,
           source.kind,
@@ -190,13 +190,18 @@ export class Registry {
       const key = await this.checkedIdentity(files, known, name, version, source.kind);
       if (!this.options.memo) return this.build(name, version, source.kind, files, key);
       return renamed(
-        await memoised(key, () => this.build(name, version, source.kind, files, key)),
+        await memoised(this.memoKey(key), () => this.build(name, version, source.kind, files, key)),
         name,
         version,
         source.kind,
       );
     }
     throw modelNotFound(`model '${name}' has no version ${version}`);
+  }
+
+  /** The memo key: the version's identity and the runtime's configuration (a plan or TF.js). */
+  private memoKey(identity: string): string {
+    return this.options.runtime.id === undefined ? identity : `${identity} ${this.options.runtime.id}`;
   }
 
   private async openAndBuild(source: ModelSource, name: string, version: number, known: string): Promise<ServedModel> {

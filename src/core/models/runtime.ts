@@ -18,9 +18,20 @@ export interface LoadedModel {
   /** Runs the model on inputs keyed by internal tensor name; returns outputs keyed likewise. */
   run(inputs: NamedTensors, outputNames: readonly string[]): Promise<NamedTensors>;
   dispose(): void;
+  /**
+   * Which execution path serves this version ("lean": a prepared plan, "tfjs": TF.js), reported in
+   * v2 metadata (`parameters.runtime`) and the request log. Fixed at load, so a version's answers
+   * are deterministic for a given runtime configuration.
+   */
+  runtime?: string;
 }
 
 export interface ModelRuntime {
+  /**
+   * Names the runtime's configuration (e.g. "tfjs", "lean(tfjs)"): part of the registry's memo key,
+   * so versions loaded under one configuration are never served under another.
+   */
+  id?: string;
   /**
    * Loads a converter-format artifact: `files` holds model.json and its weight shards by file
    * name. A broken artifact is a 503 (`modelNotReady`) naming `label`, never a thrown TypeError.

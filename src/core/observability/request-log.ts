@@ -17,6 +17,8 @@ export interface RequestRecord {
   status: number;
   model?: string;
   version?: number;
+  /** The execution path that served the version ("lean" or "tfjs", core/models/runtime.ts). */
+  runtime?: string;
   /** Milliseconds from the request's arrival to its answer (see docs/observability.md on the clock). */
   ms: number;
   timings: Partial<Record<Span, number>>;

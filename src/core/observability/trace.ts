@@ -22,6 +22,8 @@ export interface TraceSummary {
   timings: Partial<Record<Span, number>>;
   model?: string;
   version?: number;
+  /** The execution path that served it ("lean" or "tfjs"). */
+  runtime?: string;
   cache?: CacheOutcome;
 }
 
@@ -30,8 +32,8 @@ export interface Trace {
   readonly requestId: string;
   /** Runs `fn`, adding its duration to `span` (also when it throws). */
   measure<T>(span: Span, fn: () => Promise<T>): Promise<T>;
-  /** The model version that answered. */
-  served(model: string, version: number): void;
+  /** The model version that answered, and the execution path that ran it. */
+  served(model: string, version: number, runtime?: string): void;
   /** Whether the prediction came from the prediction cache. */
   cached(outcome: CacheOutcome): void;
   summary(): TraceSummary;
@@ -50,9 +52,10 @@ export function createTrace(requestId: string, now: () => number = () => perform
         timings[span] = (timings[span] ?? 0) + (now() - start);
       }
     },
-    served(model, version) {
+    served(model, version, runtime) {
       state.model = model;
       state.version = version;
+      if (runtime !== undefined) state.runtime = runtime;
     },
     cached(outcome) {
       state.cache = outcome;

@@ -39,7 +39,7 @@ export async function withModel<T>(deps: Deps, ref: ModelRef, use: (model: Serve
     deps.capture?.chose({ name, version, arm, label: ref.label ?? null });
     return deps.registry.load(name, version);
   });
-  deps.trace?.served(model.name, model.version);
+  deps.trace?.served(model.name, model.version, model.model.runtime);
   try {
     return await use(model);
   } finally {

@@ -57,10 +57,14 @@ export async function modelMetadata(deps: Deps, ref: ModelRef): Promise<ModelMet
   }));
 }
 
-/** `parameters`: the pipeline's declarations (e.g. `context`) and the inputs' descriptions, when there are any. */
+/**
+ * `parameters`: the pipeline's declarations (e.g. `context`), the inputs' descriptions, when there
+ * are any, and `runtime`, the execution path that serves the version ("lean" or "tfjs").
+ */
 function parametersOf(model: ServedModel): { parameters?: Record<string, unknown> } {
   const described = model.signature.inputs.filter((s) => s.description);
   const parameters: Record<string, unknown> = { ...model.pipeline?.metadata };
+  if (model.model.runtime !== undefined) parameters.runtime = model.model.runtime;
   if (described.length > 0)
     parameters.input_descriptions = Object.fromEntries(described.map((s) => [s.name, s.description]));
   return Object.keys(parameters).length > 0 ? { parameters } : {};

@@ -68,6 +68,7 @@ export function observe(): MiddlewareHandler<AppEnv> {
       status,
       model: trace?.model,
       version: trace?.version,
+      runtime: trace?.runtime,
       ms,
       timings: trace?.timings ?? {},
       cache: trace?.cache,

@@ -108,14 +108,27 @@ export function lookupFromEntries(entries: Iterable<{ key: string; value: unknow
 }
 
 /** The nth (1-based) given weekday (0 = Sunday) of a month, or the last one when n = -1. */
+/** Day of the week (0 = Sunday) of a Gregorian date, by arithmetic (Sakamoto): no Date per call. */
+function weekday(year: number, month: number, day: number): number {
+  const y = month < 3 ? year - 1 : year;
+  const t = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4][month - 1]!;
+  return (y + Math.floor(y / 4) - Math.floor(y / 100) + Math.floor(y / 400) + t + day) % 7;
+}
+
+const daysIn = (year: number, month: number) =>
+  month === 2
+    ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+      ? 29
+      : 28
+    : [4, 6, 9, 11].includes(month)
+      ? 30
+      : 31;
+
+/** Day of the month of the n-th Sunday (n > 0) or of the last Sunday (n < 0); every flight row asks. */
 function nthSunday(year: number, month: number, n: number): number {
-  if (n > 0) {
-    const first = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
-    return 1 + ((7 - first) % 7) + 7 * (n - 1);
-  }
-  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  const lastDow = new Date(Date.UTC(year, month - 1, lastDay)).getUTCDay();
-  return lastDay - lastDow;
+  if (n > 0) return 1 + ((7 - weekday(year, month, 1)) % 7) + 7 * (n - 1);
+  const lastDay = daysIn(year, month);
+  return lastDay - weekday(year, month, lastDay);
 }
 
 /**

@@ -31,6 +31,7 @@ const decoder = new TextDecoder();
 
 /** The TF.js runtime behind core's ModelRuntime port: model.json + shards in, a LoadedModel out. */
 export const tfjsRuntime: ModelRuntime = {
+  id: "tfjs",
   async load(files, label) {
     const modelJsonBytes = files.get("model.json");
     if (!modelJsonBytes) throw modelNotReady(`${label}: model.json is missing`);
@@ -116,6 +117,7 @@ function wrapLayers(model: LayersModel): LoadedModel {
         return model.execute(ordered, symbolic);
       }),
     dispose: () => model.dispose(),
+    runtime: "tfjs",
   };
 }
 
@@ -131,7 +133,14 @@ async function wrapGraph(model: GraphModel, async: boolean): Promise<LoadedModel
       ? runAsync(inputs, outputNames, (feeds, names) => model.executeAsync(feeds, [...names]))
       : runTidy(inputs, outputNames, (feeds, names) => model.execute(feeds, [...names]));
   const inputs = model.inputs.map(spec);
-  const loaded: LoadedModel = { format: "graph-model", inputs, outputs: model.outputs.map(spec), run, dispose };
+  const loaded: LoadedModel = {
+    format: "graph-model",
+    inputs,
+    outputs: model.outputs.map(spec),
+    run,
+    dispose,
+    runtime: "tfjs",
+  };
   if (model.outputs.some((t) => t.shape === undefined || t.dtype === undefined)) {
     const learned = await learnOutputs(model.outputs, inputs, run);
     loaded.outputs = learned.outputs;
