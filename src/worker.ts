@@ -5,6 +5,7 @@
  */
 import { app } from "./http/app.ts";
 
+export { StreamEntity } from "./adapters/durable-objects/stream-entity.ts";
 export { Predictor } from "./rpc/predictor.ts";
 export { AirportDay } from "./worker/airport-day.ts";
 
