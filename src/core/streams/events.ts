@@ -67,7 +67,10 @@ export function parseStreamEvents(
     for (const f of stream.fields) {
       const v = e[f.name];
       if ((v === undefined || v === null) && f.optional) continue;
-      if (!fits(f.dtype, v)) throw invalidInput(`${at}.${f.name}: expected a ${f.dtype}, got ${describeValue(v)}`);
+      if (!fits(f.dtype, v))
+        throw invalidInput(
+          `${at}.${f.name}: expected ${f.dtype === "int32" ? "an" : "a"} ${f.dtype}, got ${describeValue(v)}`,
+        );
     }
     const id = e[stream.id_field] as string;
     if (id.length === 0 || id.length > 200)
