@@ -160,7 +160,10 @@ describe("POST /v2/streams/{stream}/events", () => {
           const events = raw.map((e) => mail(e.id, e.minute, e.sender, e.size, e.spam));
           // Shuffled, with some events sent twice, in batches, objects restarted between some.
           let s = seed;
-          const rnd = () => ((s = (s * 1_103_515_245 + 12_345) % 2 ** 31), s / 2 ** 31);
+          const rnd = () => {
+            s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
+            return s / 2 ** 31;
+          };
           const sent = [...events, ...events.filter(() => rnd() < 0.3)].sort(() => rnd() - 0.5);
           for (let i = 0; i < sent.length; i += batchSize) {
             const res = await send(stream, sent.slice(i, i + batchSize));
