@@ -5,8 +5,8 @@
  *
  * - Idempotent: every accepted event id is stored; an id seen before changes nothing.
  * - Any order: a bucket is a commutative merge of its events (core/streams/buckets.ts).
- * - Lateness: the watermark is the entity's newest event time (this batch included); an event
- *   older than watermark - lateness is refused and counted in the answer, never applied.
+ * - Lateness: the watermark is the entity's newest event time; an event older than the watermark
+ *   of earlier requests minus the lateness is refused and counted in the answer, never applied.
  * - Durable and atomic: a batch is applied in one storage transaction before `apply` returns;
  *   nothing lives in memory, so a restart loses nothing and a failed batch applies nothing.
  * - Bounded: event ids older than the lateness horizon and buckets older than the longest
@@ -88,13 +88,16 @@ export class StreamEntity extends DurableObject<{ CONTEXT: KVNamespace }> {
     };
     if (meta.key !== key) throw new Error(`stream entity ${meta.key} was sent updates for ${key}`);
     meta.config = config;
+    // Late: older than the newest event of EARLIER requests minus the lateness. Within one
+    // request nothing is late for another of its events, so a batch's order never matters.
+    const refuseBefore = meta.watermark - config.lateness_ms;
     const watermark = Math.max(meta.watermark, ...updates.map((u) => u.time));
     const horizon = watermark - config.lateness_ms;
     let applied = 0;
     let duplicates = 0;
     const lateIds: string[] = [];
     for (const u of updates) {
-      if (u.time < horizon) {
+      if (u.time < refuseBefore) {
         lateIds.push(u.id);
         continue;
       }
