@@ -167,14 +167,33 @@ describe("the streams walk-through (quakes)", () => {
       }
     }
     expect(sent).toBeGreaterThan(1000);
-    // A checkpoint asked again after more of the week arrived: later quakes change nothing about it.
+    // The rest of the week, then the last checkpoint asked again: later quakes change nothing about it.
+    for (let i = next; i < lines.length; i += 250) {
+      const res = await api.post(
+        "/v2/streams/quakes/events",
+        { events: lines.slice(i, i + 250) },
+        { authorization: `Bearer ${KEY}` },
+      );
+      expect(res.json.late).toBe(0);
+    }
+    await new Promise((r) => setTimeout(r, 2500)); // the objects' alarms
+    const last = checkpoints.at(-1)!;
     const again = await api.post("/v1/models/quakes:predict", {
+      context: true,
+      as_of: last,
+      instances: [{ net: "ak" }],
+    });
+    expect(again.json.predictions[0].context.lookups.recent).toMatchObject({
+      status: "present",
+      values: { quakes_24h: expectedWindows("ak", Date.parse(last)).quakes_24h },
+    });
+    // The first checkpoint is now older than what the values keep (longest window + lateness,
+    // 26 h, behind the newest quake): its windows cannot be vouched for, so stale and the defaults.
+    const old = await api.post("/v1/models/quakes:predict", {
       context: true,
       as_of: checkpoints[0],
       instances: [{ net: "ak" }],
     });
-    expect(again.json.predictions[0].context.lookups.recent.values.quakes_1h).toBe(
-      expectedWindows("ak", Date.parse(checkpoints[0]!)).quakes_1h,
-    );
+    expect(old.json.predictions[0].context.lookups.recent).toMatchObject({ status: "stale", values: { quakes_1h: 0 } });
   });
 });
