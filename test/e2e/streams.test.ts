@@ -119,6 +119,7 @@ describe("the streams walk-through (quakes)", () => {
       "2018-02-03T00:00:00Z",
       "2018-02-05T06:00:00Z",
       "2018-02-06T20:00:00Z",
+      "2018-02-07T00:00:00Z",
     ];
     let next = 0;
     let sent = 0;
@@ -176,16 +177,23 @@ describe("the streams walk-through (quakes)", () => {
       );
       expect(res.json.late).toBe(0);
     }
-    await new Promise((r) => setTimeout(r, 2500)); // the objects' alarms
+    const newest = Math.max(...lines.filter((e) => e.net === "ak").map((e) => Date.parse(e.time)));
+    for (let tries = 0; ; tries++) {
+      const v = (await context.get("s:quakes:net:ak", "json")) as { updated_at: string } | null;
+      if (v && Date.parse(v.updated_at) >= newest) break;
+      expect(tries).toBeLessThan(50);
+      await new Promise((r) => setTimeout(r, 200));
+    }
     const last = checkpoints.at(-1)!;
     const again = await api.post("/v1/models/quakes:predict", {
       context: true,
       as_of: last,
       instances: [{ net: "ak" }],
     });
+    const want = expectedWindows("ak", Date.parse(last));
     expect(again.json.predictions[0].context.lookups.recent).toMatchObject({
       status: "present",
-      values: { quakes_24h: expectedWindows("ak", Date.parse(last)).quakes_24h },
+      values: { quakes_1h: want.quakes_1h, quakes_24h: want.quakes_24h, strong_24h: want.strong_24h },
     });
     // The first checkpoint is now older than what the values keep (longest window + lateness,
     // 26 h, behind the newest quake): its windows cannot be vouched for, so stale and the defaults.
