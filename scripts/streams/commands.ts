@@ -104,8 +104,7 @@ export async function replay(file: string, opts: Opts): Promise<void> {
       if (res && res.status < 500) break;
       await sleep(500 * 2 ** attempt);
     }
-    if (res?.status !== 202)
-      throw new Error(`${url} answered ${res?.status ?? "nothing"}: ${await res?.text()}`);
+    if (res?.status !== 202) throw new Error(`${url} answered ${res?.status ?? "nothing"}: ${await res?.text()}`);
     const r = (await res.json()) as typeof totals;
     totals.applied += r.applied;
     totals.duplicates += r.duplicates;
