@@ -53,8 +53,16 @@ module.exports = {
       name: "adapters-not-up",
       comment: "src/adapters (bindings) import core, never runtime, pipelines, worker, http or rpc",
       severity: "error",
-      from: { path: "^src/adapters/" },
+      from: { path: "^src/adapters/", pathNot: "^src/adapters/flights/" },
       to: { path: "^src/(runtime|pipelines|worker|http|rpc)/|^src/(worker|index)[.]ts$" },
+    },
+    {
+      name: "plugin-adapters-own-plugin",
+      comment:
+        "src/adapters/<model>/ (a plug-in's Durable Object, which the plug-in cannot hold: no cloudflare:* there) imports core, other adapters and its own plug-in only",
+      severity: "error",
+      from: { path: "^src/adapters/(flights)/" },
+      to: { path: "^src/(runtime|worker|http|rpc)/|^src/(worker|index)[.]ts$|^src/pipelines/(?!$1/)" },
     },
     {
       name: "worker-not-transports",

@@ -8,8 +8,9 @@ import { app } from "./http/app.ts";
 import { logQueueHandler } from "./worker/log-consumer.ts";
 import { qualitySink } from "./worker/quality.ts";
 
+export { StreamEntity } from "./adapters/durable-objects/stream-entity.ts";
+export { AirportDay } from "./adapters/flights/airport-day.ts";
 export { Predictor } from "./rpc/predictor.ts";
-export { AirportDay } from "./worker/airport-day.ts";
 
 export default {
   fetch: app.fetch,

@@ -14,6 +14,8 @@ import { artifactPrefix } from "../../src/adapters/r2/layout.ts";
 import { versionIdentity } from "../../src/core/models/identity.ts";
 import type { Manifest, ManifestInput } from "../../src/core/models/manifest.ts";
 import { type ModelRecord, recordKey } from "../../src/core/models/record.ts";
+import { streamLookupProblems } from "../../src/core/streams/lookup-check.ts";
+import { StreamSchema } from "../../src/core/streams/spec.ts";
 import { bundledVersions } from "./bundled.ts";
 import { CliError } from "./cli-error.ts";
 import { formatBytes, formatSeconds, formatShape, shortSha } from "./format.ts";
@@ -66,6 +68,7 @@ export async function publish(options: PublishOptions, store: RepositoryStore, l
   if (tfjs.ran)
     log(`  one zero-filled example ran on the ${tfjs.ran.backend} backend in ${formatSeconds(tfjs.ran.ms)}`);
   for (const warning of tfjs.warnings) log(`  warning: ${warning}`);
+  if (existing) await checkStreamLookups(existing.manifest, store, log);
   if (existing) {
     checkManifestSignature(dir, existing.manifest.signature, tfjs.signature, checked.format);
     log(`  ${MANIFEST_JSON} matches the files (${Object.keys(existing.manifest.files).length} sha256)`);
@@ -198,5 +201,22 @@ async function upload(
     }
   } finally {
     await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Every context lookup reading a stream must fit its published declaration (docs/streams.md). */
+async function checkStreamLookups(manifest: Manifest, store: RepositoryStore, log: Log): Promise<void> {
+  for (const lookup of manifest.context?.lookups ?? []) {
+    if (lookup.stream === undefined) continue;
+    const text = store.getText ? await store.getText(`stream:${lookup.stream}`) : null;
+    if (text === null)
+      throw new CliError(
+        `lookup '${lookup.name}' reads stream '${lookup.stream}', which is not published (npm run streams -- publish <file>); nothing was written`,
+      );
+    const stream = StreamSchema.safeParse(JSON.parse(text));
+    if (!stream.success) throw new CliError(`the published stream '${lookup.stream}' is not a valid declaration`);
+    const problems = streamLookupProblems(lookup, stream.data);
+    if (problems.length) throw new CliError(`${problems.join("; ")}; nothing was written`);
+    log(`  lookup '${lookup.name}' fits stream '${lookup.stream}'`);
   }
 }

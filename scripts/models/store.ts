@@ -11,6 +11,8 @@ export interface RepositoryStore {
   /** The record text of `model:<name>`, or null when there is none. */
   getRecord(name: string): Promise<string | null>;
   putRecord(name: string, record: ModelRecord): Promise<void>;
+  /** The text under any REGISTRY key (a stream declaration, `stream:<name>`), or null. Optional for fakes. */
+  getText?(key: string): Promise<string | null>;
   /** Names of every model with a record. */
   listModels(): Promise<string[]>;
   /** Uploads a file to the models bucket under `key` (e.g. models/<name>/<version>/model.json). */

@@ -126,6 +126,13 @@ export function wranglerStore(target: Target, options: { uploads?: boolean } = {
       return result.stdout;
     },
 
+    async getText(key) {
+      const notFound = (r: Run) => /- 404: /.test(r.stderr + r.stdout);
+      const result = await wrangler(`read ${key}`, ["kv", "key", "get", key, "--binding", REGISTRY_BINDING], notFound);
+      if (result.code !== 0 || result.stdout.trim() === "Value not found") return null;
+      return result.stdout;
+    },
+
     async putRecord(name, record: ModelRecord) {
       const dir = await mkdtemp(join(tmpdir(), "models-record-"));
       try {

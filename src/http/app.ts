@@ -13,6 +13,7 @@ import { rateLimit } from "./middleware/rate-limit.ts";
 import { docs } from "./routes/docs.ts";
 import { index } from "./routes/index.ts";
 import { ingest } from "./routes/ingest.ts";
+import { streams } from "./routes/streams.ts";
 import { v1 } from "./routes/v1.ts";
 import { serverMetadata, v2 } from "./routes/v2.ts";
 import { settingsOf } from "./settings.ts";
@@ -45,6 +46,8 @@ export const app = new Hono<AppEnv>();
 app.use(observe());
 // The live context's ingestion, behind its own keys (INGEST_KEYS), before the prediction keys.
 app.route("/ingest", ingest);
+// Declared streams' events, behind their own keys (STREAM_KEYS).
+app.route("/v2/streams", streams);
 // CORS first (preflights carry no key), then who may call, then how often (see docs/security.md).
 app.use(corsFromEnv(), auth(), rateLimit());
 app.route("/", routes);

@@ -19,6 +19,8 @@ export interface Access {
   rateLimitPeriod: 10 | 60;
   /** Keys of the flights event feed from the secret INGEST_KEYS; empty means ingestion is closed. */
   ingestKeys: string[];
+  /** Keys of declared streams' event feeds (POST /v2/streams/…) from the secret STREAM_KEYS; empty: closed. */
+  streamKeys: string[];
 }
 
 export interface Settings {
@@ -65,6 +67,7 @@ export const VARS = {
   RATE_LIMIT_PERIOD: { integer: 60, min: 1 },
   API_KEYS: { list: "", secret: true },
   INGEST_KEYS: { list: "", secret: true },
+  STREAM_KEYS: { list: "", secret: true },
 } as const;
 
 type VarName = keyof typeof VARS;
@@ -121,6 +124,7 @@ function accessFrom(env: Vars): Access {
     corsOrigins: origins.includes("*") ? "*" : origins,
     rateLimitPeriod: period,
     ingestKeys: list(env.INGEST_KEYS),
+    streamKeys: list(env.STREAM_KEYS),
   };
 }
 

@@ -89,6 +89,11 @@ describe("the layering rules reject bad edges", () => {
     write("src/adapters/leaf.ts", `export {};\n`);
     write("src/runtime/tfjs/model.ts", `import "../../core/a.ts";\nimport "../../pipelines/flights/x.ts";\n`);
     write("src/adapters/kv.ts", `import "../core/a.ts";\nimport "../runtime/tfjs/model.ts";\n`);
+    // A plug-in's adapter folder may import its own plug-in (and adapters, core), no other plug-in.
+    write(
+      "src/adapters/flights/day.ts",
+      `import "../../pipelines/flights/x.ts";\nimport "../leaf.ts";\nimport "../../pipelines/other/y.ts";\n`,
+    );
 
     const result = await cruiseWithRules(["src"], base);
     const lines = result.summary.violations.map(describeViolation).sort();
@@ -105,6 +110,7 @@ describe("the layering rules reject bad edges", () => {
         "pipelines-only-core: src/pipelines/other/y.ts → src/adapters/leaf.ts",
         "runtime-not-up: src/runtime/tfjs/model.ts → src/pipelines/flights/x.ts",
         "adapters-not-up: src/adapters/kv.ts → src/runtime/tfjs/model.ts",
+        "plugin-adapters-own-plugin: src/adapters/flights/day.ts → src/pipelines/other/y.ts",
       ].sort(),
     );
   }, 60_000);

@@ -7,8 +7,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { KvWriter } from "../../src/adapters/durable-objects/fact-aggregator.ts";
+import type { AirportDay } from "../../src/adapters/flights/airport-day.ts";
 import type { LiveFact } from "../../src/pipelines/flights/live.ts";
-import type { AirportDay } from "../../src/worker/airport-day.ts";
 
 interface Scripted {
   failing: number;

@@ -8,10 +8,12 @@
  *   updated_at after as_of                            -> future  (defaults: not yet known then)
  *   older than max_age_s (or no updated_at with one)  -> stale   (defaults, or the value under `flag`)
  *   otherwise                                         -> present
+ * A stream lookup (`stream` set) computes its fields as windows at `as_of` (./windowed.ts).
  */
 
 import { defaultFits, type Lookup, type Scalar, templateFields } from "./spec.ts";
 import { freshness, parseInstant } from "./time.ts";
+import { readWindowed } from "./windowed.ts";
 
 export type LookupStatus = "present" | "missing" | "stale" | "future" | "error";
 
@@ -64,6 +66,12 @@ export function resolveLookup(lookup: Lookup, key: string, found: Found, asOf: n
   const value = raw as Record<string, unknown>;
   const stamp = value.updated_at;
   const updated_at = typeof stamp === "string" ? stamp : null;
+  if (lookup.stream !== undefined) {
+    const read = readWindowed(lookup, value, asOf);
+    if (read.status === "error") return fallback("error", updated_at, read.reason);
+    if (read.status === "stale" && lookup.stale === "default") return fallback("stale", updated_at);
+    return { key, status: read.status, updated_at, values: read.values, defaulted: false };
+  }
   const values: Record<string, Scalar> = {};
   for (const f of lookup.fields) {
     const v = value[f.name];

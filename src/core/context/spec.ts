@@ -51,6 +51,11 @@ export const LookupSchema = z
     stale: z.enum(["default", "flag"]).default("default"),
     /** A required lookup that is missing (or only known after `as_of`) is a 400 naming the key. */
     required: z.boolean().default(false),
+    /**
+     * The value is a stream entity's buckets (docs/streams.md): each field `<aggregation>_<window>`
+     * is computed at the row's `as_of`. Checked against the published stream by `models publish`.
+     */
+    stream: Identifier.optional(),
     description: z.string().optional(),
   })
   .strict();
@@ -177,6 +182,11 @@ function specProblems(spec: ContextSpec): Array<{ message: string; path: Array<s
         });
     }
     l.fields.forEach((f, j) => {
+      if (l.stream !== undefined && !/_[1-9][0-9]{0,5}[smhd]$/.test(f.name))
+        problems.push({
+          message: `a stream lookup's field is <aggregation>_<window> like spam_1h, got '${f.name}'`,
+          path: ["lookups", i, "fields", j, "name"],
+        });
       if (!defaultFits(f.dtype, f.default))
         problems.push({
           message: `default ${JSON.stringify(f.default)} is not a ${f.dtype}`,

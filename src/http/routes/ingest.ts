@@ -5,7 +5,7 @@
  * client cannot write context. With INGEST_KEYS unset the endpoint is closed (403).
  */
 import { Hono } from "hono";
-import { ingestFlightEvents } from "../../worker/ingest.ts";
+import { ingestFlights } from "../../worker/ingest.ts";
 import type { AppEnv } from "../app-env.ts";
 import { readJson } from "../body.ts";
 import { errorResponse } from "../errors.ts";
@@ -29,5 +29,5 @@ ingest.use(async function ingestKeyAuth(c, next) {
 
 ingest.post("/flights/events", async (c) => {
   const body = await readJson(c.req.raw, MAX_INGEST_BYTES);
-  return c.json(await ingestFlightEvents(c.env, settingsOf(c), body), 202);
+  return c.json(await ingestFlights(c.env, settingsOf(c), body), 202);
 });
