@@ -63,8 +63,12 @@ export interface Aggregate {
   freshness: Record<string, StatusCounts>;
 }
 
-/** sklearn ≤ 1.4's `log_loss(eps=1e-15)` clip; later versions clip at float64 eps (docs say which). */
-export const LOG_LOSS_EPS = 1e-15;
+/**
+ * Scores are clipped to [ε, 1 − ε] before the logarithm, ε = float64 machine epsilon (2.22e-16):
+ * scikit-learn's `log_loss(eps="auto")`, its default since 1.2 and its only behaviour since 1.5
+ * (earlier versions clipped at 1e-15).
+ */
+export const LOG_LOSS_EPS = Number.EPSILON;
 
 export function emptyAggregate(): Aggregate {
   return {

@@ -146,7 +146,7 @@ export function summarize(aggs: readonly Aggregate[], baseline?: Baseline): Qual
     requests: agg.requests,
     joined: agg.joined,
     errors: Object.values(agg.errors).reduce((s, n) => s + n, 0),
-    errors_by_code: { ...agg.errors },
+    errors_by_code: Object.fromEntries(Object.entries(agg.errors).sort(([x], [y]) => (x < y ? -1 : 1))),
     latency_ms:
       p50 === null
         ? null
