@@ -1,10 +1,12 @@
 /**
  * stateless-serve Worker entry: the HTTP app (TF Serving v1 + Open Inference Protocol v2),
  * the `Predictor` RPC entrypoint for service bindings, and the `AirportDay` Durable Object of the
- * flights live context's ingestion path (POST /ingest/flights/events).
+ * flights live context's ingestion path (POST /ingest/flights/events), and the `Monitor` Durable
+ * Object of live quality (docs/monitoring.md).
  */
 import { app } from "./http/app.ts";
 
+export { Monitor } from "./adapters/durable-objects/monitor.ts";
 export { Predictor } from "./rpc/predictor.ts";
 export { AirportDay } from "./worker/airport-day.ts";
 

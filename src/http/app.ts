@@ -13,6 +13,8 @@ import { rateLimit } from "./middleware/rate-limit.ts";
 import { docs } from "./routes/docs.ts";
 import { index } from "./routes/index.ts";
 import { ingest } from "./routes/ingest.ts";
+import { monitoring } from "./routes/monitoring.ts";
+import { outcomes } from "./routes/outcomes.ts";
 import { v1 } from "./routes/v1.ts";
 import { serverMetadata, v2 } from "./routes/v2.ts";
 import { settingsOf } from "./settings.ts";
@@ -29,6 +31,7 @@ routes.use(observe(), async (c, next) => {
 routes.route("/", index);
 routes.route("/", docs);
 routes.route("/v1", v1);
+routes.route("/v2", monitoring); // before v2: /v2/models/stats is not the model "stats"
 routes.route("/v2", v2);
 routes.get("/v2/", serverMetadata);
 routes.notFound(notFound);
@@ -40,6 +43,8 @@ export const app = new Hono<AppEnv>();
 app.use(observe());
 // The live context's ingestion, behind its own keys (INGEST_KEYS), before the prediction keys.
 app.route("/ingest", ingest);
+// Outcomes (POST /v2/models/{name}/outcomes), behind their own keys (OUTCOME_KEYS), likewise.
+app.route("/v2/models", outcomes);
 // CORS first (preflights carry no key), then who may call, then how often (see docs/security.md).
 app.use(corsFromEnv(), auth(), rateLimit());
 app.route("/", routes);

@@ -9,6 +9,8 @@ import { invalidInput, modelNotReady } from "../core/errors.ts";
 import { AirportValueSchema, batchLookup, KV, readValue } from "../pipelines/flights/context.ts";
 import { eventUpdates, type FactUpdate, parseEvents, zoneCodes } from "../pipelines/flights/events.ts";
 import type { Zone } from "../pipelines/flights/facts.ts";
+import { arrivalOutcomes } from "../pipelines/flights/outcomes.ts";
+import { foldOutcomes } from "./monitor.ts";
 import type { Settings } from "./settings.ts";
 
 export interface IngestResult {
@@ -56,5 +58,7 @@ export async function ingestFlightEvents(env: Env, settings: Settings, body: unk
   const seen = new Map<string, number>();
   for (const r of results) for (const id of r.duplicateIds) seen.set(id, (seen.get(id) ?? 0) + 1);
   const duplicates = events.filter((e) => seen.get(e.id) === 2).length;
+  // Every arrival is also the outcome of that flight's predictions (docs/monitoring.md, "Outcomes").
+  await foldOutcomes(env, settings, arrivalOutcomes(events));
   return { events: events.length, applied: events.length - duplicates, duplicates, airport_days: byKey.size };
 }

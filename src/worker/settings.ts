@@ -19,6 +19,8 @@ export interface Access {
   rateLimitPeriod: 10 | 60;
   /** Keys of the flights event feed from the secret INGEST_KEYS; empty means ingestion is closed. */
   ingestKeys: string[];
+  /** Keys of the outcomes route (POST /v2/models/{name}/outcomes) from the secret OUTCOME_KEYS; empty: closed. */
+  outcomeKeys: string[];
 }
 
 export interface Settings {
@@ -37,6 +39,8 @@ export interface Settings {
    * caller learns another's queries from a hit) or "shared" (one cache for every caller).
    */
   predictionCache: { enabled: boolean; ttl: number; scope: "key" | "shared" };
+  /** OUTCOME_RETENTION_DAYS: how long the Monitor object keeps unjoined predictions and outcomes (docs/monitoring.md). */
+  outcomeRetentionDays: number;
   access: Access;
 }
 
@@ -59,6 +63,8 @@ export const VARS = {
   RATE_LIMIT_PERIOD: { integer: 60, min: 1 },
   API_KEYS: { list: "", secret: true },
   INGEST_KEYS: { list: "", secret: true },
+  OUTCOME_KEYS: { list: "", secret: true },
+  OUTCOME_RETENTION_DAYS: { integer: 14, min: 1 },
 } as const;
 
 type VarName = keyof typeof VARS;
@@ -115,6 +121,7 @@ function accessFrom(env: Vars): Access {
     corsOrigins: origins.includes("*") ? "*" : origins,
     rateLimitPeriod: period,
     ingestKeys: list(env.INGEST_KEYS),
+    outcomeKeys: list(env.OUTCOME_KEYS),
   };
 }
 
@@ -137,6 +144,7 @@ export function settingsFrom(env: Vars): Settings {
       ttl: integer(env, "PREDICTION_CACHE_TTL"),
       scope: choice(env, "PREDICTION_CACHE_SCOPE"),
     },
+    outcomeRetentionDays: integer(env, "OUTCOME_RETENTION_DAYS"),
     access: accessFrom(env),
   };
 }
