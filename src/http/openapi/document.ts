@@ -29,6 +29,8 @@ const RESPONSES = {
   V2ModelReady: R.V2ModelReady,
   V2InferResponse: R.V2InferResponse,
   V2RepositoryIndex: R.V2RepositoryIndex,
+  V2ModelStats: R.V2ModelStats,
+  V2ModelQuality: R.V2ModelQuality,
   ServerIndex: R.ServerIndex,
   TensorMemory: R.TensorMemory,
 };
@@ -281,6 +283,30 @@ export function routeTable(): Route[] {
         examples: [],
       }),
     ),
+    ...["/v2/models/stats", "/v2/models/{name}/stats", "/v2/models/{name}/versions/{version}/stats"].map(
+      (path): Route => ({
+        method: "get",
+        path,
+        tag: V2,
+        summary: `Triton statistics extension: ${path === "/v2/models/stats" ? "every model" : path.includes("versions") ? "one version" : "every version of a model"}`,
+        description:
+          "Cumulative counts and durations per version in Triton's JSON (what tritonclient's get_inference_statistics() reads), from the prediction log's records: rows as inferences, requests as executions, whole-request latency as success/fail durations. Stages the server does not time apart are zero (docs/monitoring.md).",
+        response: "V2ModelStats",
+        errors: path === "/v2/models/stats" ? [] : [400, 404],
+        examples: [{ key: "flights", summary: "The flights model", params: { name: "flights", version: "1" } }],
+      }),
+    ),
+    {
+      method: "get",
+      path: "/v2/models/{name}/quality",
+      tag: V2,
+      summary: "Live quality per version, arm and window (1h, 24h, 7d)",
+      description:
+        "Counts, joined outcomes, errors by code, latency quantiles; AUC, log loss, Brier and calibration (binary) or MAE and RMSE (regression); drift against the manifest's baseline; context freshness. Windows are the clock hours of the predictions' own time ending with the hour of `at` (query parameter, an ISO 8601 instant; default now). Outcomes come from POST /v2/models/{name}/outcomes (OUTCOME_KEYS) or, for flights, the ingestion feed's arrivals (docs/monitoring.md).",
+      response: "V2ModelQuality",
+      errors: [400, 404],
+      examples: [{ key: "flights", summary: "The flights model, now", params: { name: "flights" } }],
+    },
     {
       method: "get",
       path: "/_internal/memory",
