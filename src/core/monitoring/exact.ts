@@ -80,15 +80,6 @@ export function binCounts(edges: readonly number[], values: readonly number[]): 
   return counts;
 }
 
-/** numpy's default quantile (method "linear") of sorted values. */
-export function quantileLinear(sorted: readonly number[], q: number): number {
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const a = sorted[lo] as number;
-  const b = sorted[Math.min(lo + 1, sorted.length - 1)] as number;
-  return a + (h - lo) * (b - a);
-}
-
 /** numpy's `quantile(..., method="lower")`: the value of rank floor(q·(n−1)). */
 export function quantileLower(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
