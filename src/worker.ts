@@ -1,10 +1,12 @@
 /**
  * stateless-serve Worker entry: the HTTP app (TF Serving v1 + Open Inference Protocol v2),
  * the `Predictor` RPC entrypoint for service bindings, and the `AirportDay` Durable Object of the
- * flights live context's ingestion path (POST /ingest/flights/events), and the `Monitor` Durable
- * Object of live quality (docs/monitoring.md).
+ * flights live context's ingestion path (POST /ingest/flights/events), the prediction log's
+ * queue consumer, and the `Monitor` Durable Object of live quality (docs/monitoring.md).
  */
 import { app } from "./http/app.ts";
+import { logQueueHandler } from "./worker/log-consumer.ts";
+import { qualitySink } from "./worker/quality.ts";
 
 export { Monitor } from "./adapters/durable-objects/monitor.ts";
 export { Predictor } from "./rpc/predictor.ts";
@@ -12,4 +14,6 @@ export { AirportDay } from "./worker/airport-day.ts";
 
 export default {
   fetch: app.fetch,
+  // The prediction log's consumer: Parquet files in R2, dead letters kept (docs/monitoring.md).
+  queue: logQueueHandler(qualitySink),
 } satisfies ExportedHandler<Env>;

@@ -23,7 +23,12 @@ import { settingsOf } from "./settings.ts";
 export const routes = new Hono<AppEnv>();
 
 routes.use(observe(), async (c, next) => {
-  const info = { requestId: c.var.requestId, waitUntil: waitUntilOf(c), principal: c.var.principal };
+  const info = {
+    requestId: c.var.requestId,
+    waitUntil: waitUntilOf(c),
+    principal: c.var.principal,
+    protocol: c.req.path.startsWith("/v1/") ? "v1" : "v2",
+  };
   c.set("scope", requestScope(c.env, settingsOf(c), info));
   await next();
 });

@@ -17,7 +17,7 @@ import { modelMetadata, modelReadiness, serverReady } from "../core/serving/meta
 import { inferV2, predictV1 } from "../core/serving/protocols.ts";
 import { routes } from "../http/app.ts";
 import { reportRequest } from "../worker/report.ts";
-import { requestScope } from "../worker/scope.ts";
+import { type RequestScope, requestScope } from "../worker/scope.ts";
 import { settingsFrom } from "../worker/settings.ts";
 import type {
   InferOptions,
@@ -40,11 +40,13 @@ async function serve<T>(env: Env, method: string, run: (deps: Deps) => Promise<T
   const started = performance.now();
   const request_id = crypto.randomUUID();
   let deps: Deps | undefined;
+  let scope: RequestScope | undefined;
   let status = 200;
   let code: string | undefined;
   try {
     const info = { requestId: request_id, ...(ctx ? { waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) } : {}) };
-    deps = requestScope(env, settingsFrom(env as unknown as Record<string, unknown>), info).deps;
+    scope = requestScope(env, settingsFrom(env as unknown as Record<string, unknown>), { ...info, protocol: "rpc" });
+    deps = scope.deps;
     return await run(deps);
   } catch (err) {
     status = err instanceof ServeError ? err.status : 500;
@@ -62,6 +64,9 @@ async function serve<T>(env: Env, method: string, run: (deps: Deps) => Promise<T
     throw rpcError({ code: "INTERNAL", status: 500, message: "internal error" });
   } finally {
     const trace = deps?.trace?.summary();
+    const ms = performance.now() - started;
+    // The prediction log (predict/infer only): records built and queued inside waitUntil.
+    const logged = scope?.logPredictions?.({ status, code, latencyMs: ms });
     reportRequest(env, {
       request_id,
       method: "RPC",
@@ -70,10 +75,11 @@ async function serve<T>(env: Env, method: string, run: (deps: Deps) => Promise<T
       status,
       model: trace?.model,
       version: trace?.version,
-      ms: performance.now() - started,
+      ms,
       timings: trace?.timings ?? {},
       cache: trace?.cache,
       error: code,
+      ...(logged ? { logged } : {}),
     });
   }
 }
@@ -105,6 +111,7 @@ export class Predictor extends WorkerEntrypoint<Env> implements PredictorApi {
       this.env,
       "predict",
       async (deps) => {
+        if (typeof model === "string") deps.capture?.asked(model);
         const opts = optionsOf<PredictOptions>(options, ["version", "label", "signatureName", "asOf", "context"]);
         const body: Record<string, unknown> = { instances };
         if (opts.signatureName !== undefined) body.signature_name = opts.signatureName;
@@ -125,6 +132,7 @@ export class Predictor extends WorkerEntrypoint<Env> implements PredictorApi {
       this.env,
       "infer",
       async (deps) => {
+        if (typeof model === "string") deps.capture?.asked(model);
         const opts = optionsOf<InferOptions>(options, ["version"]);
         return (await inferV2(deps, refOf(model, opts.version), request)).body;
       },

@@ -6,6 +6,7 @@
  */
 import type { FoldResult } from "../adapters/durable-objects/monitor.ts";
 import { foldByModel, monitorOf, monitorSink } from "../adapters/durable-objects/monitor-sink.ts";
+import { queueLogSink } from "../adapters/queues/log-sink.ts";
 import { modelNotReady } from "../core/errors.ts";
 import type { Monitoring } from "../core/monitoring/manifest.ts";
 import type { Outcome, QualitySink } from "../core/monitoring/record.ts";
@@ -19,14 +20,14 @@ export async function monitoringOf(deps: Deps, model: string, version: number): 
   try {
     const served = await deps.registry.load(model, version);
     deps.registry.release(served);
-    return (served as { monitoring?: Monitoring }).monitoring;
+    return served.monitoring;
   } catch {
     return undefined;
   }
 }
 
 /** The queue consumer's QualitySink: every batch, outcomes included, folded into the models' objects. */
-export function qualitySink(env: Env, settings: Settings, deps?: Deps): QualitySink {
+export function monitorQualitySink(env: Env, settings: Settings, deps?: Deps): QualitySink {
   return monitorSink(env.MONITOR, {
     retentionDays: settings.outcomeRetentionDays,
     ...(deps ? { monitoringOf: (model: string, version: number) => monitoringOf(deps, model, version) } : {}),
@@ -45,7 +46,11 @@ export interface OutcomesResult {
   joined: number;
 }
 
-/** Folds outcomes into their models' objects now (idempotent by key and value); 503 when an object fails. */
+/**
+ * Folds outcomes into their models' objects now (idempotent by key and value), then sends them to
+ * the prediction log (LOG_QUEUE, when bound) for R2; the consumer folds them again, which changes
+ * nothing. 503 when an object or the queue fails: a retry applies nothing twice.
+ */
 export async function foldOutcomes(
   env: Env,
   settings: Settings,
@@ -62,6 +67,16 @@ export async function foldOutcomes(
     );
   } catch (err) {
     throw modelNotReady(`outcomes: the monitor object failed (${String(err)}); retry: outcomes are idempotent`);
+  }
+  const queue = (env as { LOG_QUEUE?: Queue }).LOG_QUEUE;
+  if (settings.predictionLog && queue) {
+    try {
+      await queueLogSink(queue).send(outcomes.map((o) => ({ kind: "outcome" as const, ...o })));
+    } catch (err) {
+      throw modelNotReady(
+        `outcomes: the prediction log's queue failed (${String(err)}); retry: outcomes are idempotent`,
+      );
+    }
   }
   for (const r of results.values()) {
     sum.applied += r.outcomes - r.superseded;

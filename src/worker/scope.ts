@@ -17,6 +17,7 @@ import { type BackendChoice, ensureBackend, tensorMemory } from "../runtime/tfjs
 import { tfjsRuntime } from "../runtime/tfjs/model.ts";
 import { WASM_SIMD } from "../runtime/tfjs/wasm-simd.ts";
 import { PIPELINES } from "./pipelines.ts";
+import { type LogPredictions, predictionLog } from "./prediction-log.ts";
 import type { Settings } from "./settings.ts";
 
 export interface RequestScope {
@@ -26,6 +27,8 @@ export interface RequestScope {
   deps: Deps;
   /** The runtime's tensor accounting once its backend is up (GET /_internal/memory, soak tests). */
   memory(): Promise<Record<string, unknown>>;
+  /** Ends the request's prediction-log capture (absent when logging is off); returns the records queued. */
+  logPredictions?: LogPredictions;
 }
 
 /** What the transport knows about the request: its id (else one is made) and `ctx.waitUntil`. */
@@ -34,6 +37,8 @@ export interface RequestInfo {
   waitUntil?: (promise: Promise<unknown>) => void;
   /** The authenticated caller (`key:<sha256 prefix>`), which scopes the prediction cache. */
   principal?: string;
+  /** "v1", "v2" or "rpc": how the request came (the prediction log's `protocol`). */
+  protocol?: string;
 }
 
 export function requestScope(env: Env, settings: Settings, request: RequestInfo = {}): RequestScope {
@@ -73,10 +78,17 @@ export function requestScope(env: Env, settings: Settings, request: RequestInfo 
   const keyed = settings.predictionCache.scope === "key" && request.principal?.startsWith("key:");
   const cacheScope = keyed ? request.principal! : "";
   const memory = async () => (await backend, tensorMemory());
+  const logging = predictionLog(
+    env,
+    settings,
+    { requestId: trace.requestId, protocol: request.protocol ?? "v2", waitUntil: request.waitUntil },
+    logged,
+  );
   return {
     settings,
     backend,
     memory,
+    ...(logging ? { logPredictions: logging.finish } : {}),
     deps: {
       registry,
       context,
@@ -84,6 +96,7 @@ export function requestScope(env: Env, settings: Settings, request: RequestInfo 
       log: logged,
       trace,
       ...(predictionCache ? { predictionCache, cacheScope } : {}),
+      ...(logging ? { capture: logging.capture } : {}),
     },
   };
 }

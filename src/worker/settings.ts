@@ -41,6 +41,8 @@ export interface Settings {
   predictionCache: { enabled: boolean; ttl: number; scope: "key" | "shared" };
   /** OUTCOME_RETENTION_DAYS: how long the Monitor object keeps unjoined predictions and outcomes (docs/monitoring.md). */
   outcomeRetentionDays: number;
+  /** PREDICTION_LOG ("on" default): answered rows go to the LOG_QUEUE (docs/monitoring.md). */
+  predictionLog: boolean;
   access: Access;
 }
 
@@ -59,6 +61,7 @@ export const VARS = {
   PREDICTION_CACHE: { toggle: false },
   PREDICTION_CACHE_TTL: { integer: 300, min: 1 },
   PREDICTION_CACHE_SCOPE: { choice: ["key", "shared"], fallback: "key" },
+  PREDICTION_LOG: { toggle: true },
   CORS_ORIGINS: { list: "" },
   RATE_LIMIT_PERIOD: { integer: 60, min: 1 },
   API_KEYS: { list: "", secret: true },
@@ -145,6 +148,7 @@ export function settingsFrom(env: Vars): Settings {
       scope: choice(env, "PREDICTION_CACHE_SCOPE"),
     },
     outcomeRetentionDays: integer(env, "OUTCOME_RETENTION_DAYS"),
+    predictionLog: toggle(env, "PREDICTION_LOG"),
     access: accessFrom(env),
   };
 }

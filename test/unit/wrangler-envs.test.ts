@@ -29,6 +29,7 @@ const BINDING_KINDS: Record<string, string> = {
   d1_databases: "binding",
   services: "binding",
   analytics_engine_datasets: "binding",
+  // Queues are nested ([[queues.producers]], [[queues.consumers]]): checked by their own test below.
 };
 
 type Table = Record<string, unknown>;
@@ -83,6 +84,46 @@ describe("wrangler.toml environments repeat the top level", () => {
     expect(objects(envs[name]!), `[[env.${name}.durable_objects.bindings]]`).toEqual(objects(config));
     expect(migrations(envs[name]!), `[[env.${name}.migrations]]`).toBe(migrations(config));
   });
+
+  it.each(ENVS)(
+    "[env.%s] declares the top level's queue producers and consumers, each with its dead-letter queue",
+    (name) => {
+      type Queues = { producers?: Table[]; consumers?: Table[] };
+      const queues = (section: Table) => (section.queues ?? {}) as Queues;
+      const top = queues(config);
+      const env = queues(envs[name]!);
+      expect((top.producers ?? []).length, "top-level [[queues.producers]]").toBeGreaterThan(0);
+      const bindings = (q: Queues) => (q.producers ?? []).map((p) => String(p.binding)).sort();
+      expect(bindings(env), `[[env.${name}.queues.producers]] bindings`).toEqual(bindings(top));
+      // Queue names differ per environment; what must match is the shape: which queues are consumed,
+      // which of them have a dead-letter queue, and that every dead-letter queue is itself consumed.
+      for (const section of [top, env]) {
+        const produced = new Set((section.producers ?? []).map((p) => String(p.queue)));
+        const consumed = new Set((section.consumers ?? []).map((c) => String(c.queue)));
+        for (const queue of produced)
+          expect(consumed.has(queue), `${name}: producer queue '${queue}' is consumed`).toBe(true);
+        for (const consumer of section.consumers ?? []) {
+          const dlq = consumer.dead_letter_queue;
+          if (dlq !== undefined)
+            expect(consumed.has(String(dlq)), `${name}: dead-letter queue '${dlq}' is consumed`).toBe(true);
+          expect(Number(consumer.max_retries), `${name}: '${consumer.queue}' max_retries`).toBeGreaterThan(0);
+        }
+      }
+      const shape = (q: Queues) =>
+        (q.consumers ?? [])
+          .map(
+            (c) => `${c.dead_letter_queue === undefined ? "dead-letter" : "log"}:${c.max_batch_size}:${c.max_retries}`,
+          )
+          .sort();
+      expect(shape(env), `[[env.${name}.queues.consumers]]`).toEqual(shape(top));
+      expect(((envs[name]!.queues as Queues | undefined)?.producers ?? []).map((p) => String(p.queue))).toEqual(
+        (top.producers ?? []).map(
+          (p) =>
+            `${String(p.queue).replace("stateless-serve-log", `stateless-serve-log${name === "staging" ? "-staging" : ""}`)}`,
+        ),
+      );
+    },
+  );
 
   it.each(["top level", ...ENVS])(
     "%s: RATE_LIMIT_PERIOD equals its [[ratelimits]] period (sent as Retry-After)",

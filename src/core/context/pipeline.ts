@@ -150,6 +150,16 @@ export function contextPipeline(spec: ContextSpec, model: Signature, label: stri
         found.failed ? outcomes[i]!.some((o) => found.failed!.has(o.key)) : found.degraded;
       return {
         modelInputs: { [input.tensor ?? input.name]: { dtype: "float32", shape: [batch, width], values: features } },
+        capture: () =>
+          rows.map((_, i) => ({
+            as_of: new Date(asOf[i]!).toISOString(),
+            lookups: outcomes[i]!.map((o, j) => ({
+              lookup: spec.lookups[j]!.name,
+              key: o.key,
+              status: o.status,
+              updated_at: o.updated_at,
+            })),
+          })),
         finish(raw) {
           const out: NamedTensors = {};
           for (const s of model.outputs) out[s.name] = raw[s.tensor ?? s.name]!;

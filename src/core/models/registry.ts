@@ -12,12 +12,14 @@
 import { contextPipeline } from "../context/pipeline.ts";
 import { sha256Hex } from "../digest.ts";
 import { modelNotFound, modelNotReady, ServeError } from "../errors.ts";
+import type { Monitoring } from "../monitoring/manifest.ts";
+import type { Arm } from "../monitoring/record.ts";
 import type { Pipeline, PipelineFactory } from "../pipeline/plugin.ts";
 import type { ModelFormat, Signature, TensorSpec } from "../tensors/spec.ts";
 import { versionIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
 import type { ModelRef } from "./ref.ts";
-import { routeDefault } from "./routing.ts";
+import { defaultVersion, routeDefault } from "./routing.ts";
 import type { LoadedModel, ModelRuntime } from "./runtime.ts";
 import type { ModelIndexEntry, ModelSource, ModelVersionFiles } from "./source.ts";
 
@@ -42,6 +44,8 @@ export interface ServedModel {
   pipeline?: Pipeline;
   /** Class labels by public output name (manifest `labels`), for the classification extension. */
   labels?: Readonly<Record<string, readonly string[]>>;
+  /** The manifest's `monitoring` section (the prediction log's sampling, redaction and key). */
+  monitoring?: Monitoring;
 }
 
 const LOADED = new Map<string, Promise<ServedModel>>();
@@ -112,7 +116,7 @@ export class Registry {
   }
 
   /** The concrete version a reference names: explicit version, label, or the default route. */
-  async resolve(ref: ModelRef): Promise<{ name: string; version: number; versions: number[] }> {
+  async resolve(ref: ModelRef): Promise<{ name: string; version: number; versions: number[]; arm: Arm }> {
     let entry = await this.entry(ref.name);
     // A source may answer from a memo (the pointer-record memo, bounded by KV_CACHE_TTL). What it
     // does not know yet (a model, version or label published since) is asked for afresh before a
@@ -127,6 +131,7 @@ export class Registry {
       throw modelNotFound(`model '${ref.name}' not found; available models: ${listed(names)}`);
     }
     let version: number | undefined;
+    let arm: Arm = ref.version !== undefined ? "explicit" : ref.label !== undefined ? "label" : "default";
     if (ref.version !== undefined) {
       version = ref.version;
       if (!entry.versions.includes(version)) {
@@ -142,8 +147,9 @@ export class Registry {
       }
     } else {
       version = await routeDefault(entry, ref.routingKey);
+      if (version !== defaultVersion(entry)) arm = "canary";
     }
-    return { name: entry.name, version, versions: entry.versions };
+    return { name: entry.name, version, versions: entry.versions, arm };
   }
 
   /** Asks every source; a failing one is skipped when another answered, else its error stands. */
@@ -263,6 +269,7 @@ export class Registry {
       };
       if (pipeline) served.pipeline = pipeline;
       if (manifest?.labels) served.labels = checkLabels(manifest.labels, served.signature, label);
+      if (manifest?.monitoring) served.monitoring = manifest.monitoring;
       return served;
     } catch (err) {
       model.dispose();

@@ -23,6 +23,8 @@ export interface RequestRecord {
   cache?: CacheOutcome;
   /** The error code (core/errors.ts ErrorCode) when the answer is an error. */
   error?: string;
+  /** Records handed to the prediction log (docs/monitoring.md); a failed send logs `prediction_log_failed`. */
+  logged?: number;
   /** "open" when API_KEYS is unset (the Worker serves without access control). */
   auth?: "open";
 }

@@ -3,6 +3,7 @@
  * (read from an external store such as Workers KV) and feature preprocessing live here, so
  * clients send only what they know. A model opts in with `preprocess.kind` in its manifest.
  */
+import type { RowContext } from "../monitoring/capture.ts";
 import type { NamedTensors, Signature } from "../tensors/spec.ts";
 import type { ContextStore } from "./context-store.ts";
 
@@ -13,6 +14,11 @@ export interface PreparedBatch {
   modelInputs: NamedTensors;
   /** Maps the model's outputs (keyed by internal tensor name) to the public outputs. */
   finish(modelOutputs: NamedTensors): NamedTensors;
+  /**
+   * Each row's effective as_of and lookups for the prediction log, computed only when called
+   * (after the answer, and only when logging is on): free for requests that are not logged.
+   */
+  capture?(): RowContext[];
 }
 
 export interface Pipeline {

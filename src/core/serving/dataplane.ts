@@ -7,6 +7,7 @@ import { cachedRun, type PredictionCache } from "../cache/prediction-cache.ts";
 import type { NamedOutput } from "../codecs/v1.ts";
 import { invalidInput, ServeError } from "../errors.ts";
 import type { ModelRef, Registry, ServedModel } from "../models/registry.ts";
+import type { Capture } from "../monitoring/capture.ts";
 import type { Span, Trace } from "../observability/trace.ts";
 import type { ContextStore, PrepareOptions } from "../pipeline/plugin.ts";
 import type { NamedTensors, Signature } from "../tensors/spec.ts";
@@ -24,6 +25,8 @@ export interface Deps {
   predictionCache?: PredictionCache;
   /** Whose prediction-cache entries this request reads and writes ("" or absent: shared). */
   cacheScope?: string;
+  /** This request's prediction-log capture (PREDICTION_LOG=on with a queue bound); absent when off. */
+  capture?: Capture;
 }
 
 const measure = <T>(deps: Deps, span: Span, fn: () => Promise<T>): Promise<T> =>
@@ -32,7 +35,8 @@ const measure = <T>(deps: Deps, span: Span, fn: () => Promise<T>): Promise<T> =>
 /** Resolves and loads a model, hands it to `use`, and releases it afterwards. */
 export async function withModel<T>(deps: Deps, ref: ModelRef, use: (model: ServedModel) => Promise<T>): Promise<T> {
   const model = await measure(deps, "load", async () => {
-    const { name, version } = await deps.registry.resolve(ref);
+    const { name, version, arm } = await deps.registry.resolve(ref);
+    deps.capture?.chose({ name, version, arm, label: ref.label ?? null });
     return deps.registry.load(name, version);
   });
   deps.trace?.served(model.name, model.version);
@@ -90,7 +94,17 @@ export async function predict(
       );
       const outputs = prepared.finish(raw);
       // Outputs a pipeline gives only on request (declarative `context`) are left out when not asked for.
-      return specs.filter((spec) => outputs[spec.name]).map((spec) => ({ spec, tensor: outputs[spec.name]! }));
+      const answered = specs
+        .filter((spec) => outputs[spec.name])
+        .map((spec) => ({ spec, tensor: outputs[spec.name]! }));
+      deps.capture?.ran({
+        inputs,
+        features: prepared.modelInputs,
+        outputs: answered,
+        ...(model.monitoring ? { monitoring: model.monitoring } : {}),
+        ...(prepared.capture ? { rows: prepared.capture } : {}),
+      });
+      return answered;
     }
     const feeds: NamedTensors = {};
     for (const spec of model.signature.inputs) feeds[spec.tensor ?? spec.name] = inputs[spec.name]!;
@@ -100,7 +114,14 @@ export async function predict(
       feeds,
       specs.map((s) => internal(s.name, model.signature.outputs)),
     );
-    return specs.map((spec) => ({ spec, tensor: raw[internal(spec.name, model.signature.outputs)]! }));
+    const answered = specs.map((spec) => ({ spec, tensor: raw[internal(spec.name, model.signature.outputs)]! }));
+    deps.capture?.ran({
+      inputs,
+      features: feeds,
+      outputs: answered,
+      ...(model.monitoring ? { monitoring: model.monitoring } : {}),
+    });
+    return answered;
   } catch (err) {
     if (err instanceof ServeError) throw err;
     deps.log?.("inference_failed", { model: model.name, version: model.version, error: String(err) });

@@ -35,6 +35,13 @@ function v2Options(parameters: Record<string, unknown> | undefined): PrepareOpti
   return requestOptions(as_of, context, "parameters.as_of");
 }
 
+/** A row's v1 pass-through fields (row format: its own; columnar: each field's value at the row). */
+function passedFields(request: V1Request): (row: number) => Record<string, unknown> {
+  if (request.format === "row") return (row) => request.keys[row] ?? {};
+  const columns = Object.entries(request.keys);
+  return (row) => Object.fromEntries(columns.map(([k, v]) => [k, Array.isArray(v) ? v[row] : v]));
+}
+
 export interface Answered<T> {
   /** The version that answered (for a header, or the RPC response). */
   model: { name: string; version: number };
@@ -63,6 +70,7 @@ function predictV1As<T>(
       passthrough: model.passthrough,
       limits: deps.limits,
     });
+    deps.capture?.keys({ kind: "passthrough", fields: passedFields(request) });
     const rowName = request.format === "row" ? (i: number) => `instances[${i}]` : (i: number) => `inputs row ${i}`;
     const outputs = await predict(deps, model, request.inputs, undefined, rowName, v1Options(body));
     return { model: { name: model.name, version: model.version }, body: encode(request, outputs) };
@@ -108,6 +116,7 @@ function infer<T>(
 ): Promise<Answered<T>> {
   return withModel(deps, { ...ref, routingKey: () => routingKeyOf(body) }, async (model) => {
     const request = decode(model);
+    deps.capture?.keys({ kind: "id", id: request.id });
     const predicted = await predict(
       deps,
       model,

@@ -57,6 +57,9 @@ export function observe(): MiddlewareHandler<AppEnv> {
     if (trace && Object.keys(trace.timings).length > 0) c.header("Server-Timing", serverTiming(trace.timings, ms));
     if (trace?.cache) c.header("x-prediction-cache", trace.cache);
     const status = c.res.status;
+    const error = errorCode(c.error, status);
+    // The prediction log (predict/infer only): records built and queued inside waitUntil.
+    const logged = c.var.scope?.logPredictions?.({ status, code: error, latencyMs: ms });
     reportRequest(c.env, {
       request_id: requestId,
       method: c.req.method,
@@ -68,7 +71,8 @@ export function observe(): MiddlewareHandler<AppEnv> {
       ms,
       timings: trace?.timings ?? {},
       cache: trace?.cache,
-      error: errorCode(c.error, status),
+      error,
+      ...(logged ? { logged } : {}),
       auth: c.res.headers.get("x-auth") === "open" ? "open" : undefined,
     });
   };

@@ -38,6 +38,7 @@ v1.on(["GET", "POST"], "/models/*", async (c) => {
   const { deps, settings } = c.var.scope;
 
   if (route.action === "predict") {
+    deps.capture?.asked(route.ref.name);
     const body = await readJson(c.req.raw, settings.maxBodyBytes, { anyContentType: true });
     const answer = await predictV1Text(deps, route.ref, body);
     c.header("x-model-version", String(answer.model.version));

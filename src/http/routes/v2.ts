@@ -51,6 +51,7 @@ for (const base of ["/models/:name", "/models/:name/versions/:version"]) {
 
   v2.post(`${base}/infer`, async (c) => {
     const { deps, settings } = c.var.scope;
+    deps.capture?.asked(c.req.param("name") ?? "");
     // The binary tensor data extension: a JSON header of the announced length, then tensor bytes.
     const headerLength = binaryHeaderLength(c.req.raw.headers);
     let answer: Awaited<ReturnType<typeof inferV2Http>>;

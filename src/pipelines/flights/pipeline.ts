@@ -8,6 +8,7 @@ import { modelNotReady } from "../../core/errors.ts";
 import type { PipelineFactory } from "../../core/pipeline/plugin.ts";
 import type { HostTensor, NamedTensors, Signature } from "../../core/tensors/spec.ts";
 import { parseAsOf, resolveAsOf } from "./as-of.ts";
+import { flightRows } from "./capture.ts";
 import { batchLookup, contextKeys } from "./context.ts";
 import { buildFeatures, type FeatureResult } from "./features.ts";
 import { FlightsParamsSchema } from "./params.ts";
@@ -82,6 +83,7 @@ export const flightsPipeline: PipelineFactory = (rawParams, model, label) => {
       rows.forEach((r, i) => features.set(r.features, i * width));
       return {
         modelInputs: { [input.tensor ?? input.name]: { dtype: "float32", shape: [batch, width], values: features } },
+        capture: flightRows(queries, rows, lookup),
         finish(outputs) {
           const p = outputs[output.tensor ?? output.name]!.values as Float32Array;
           const probability = Float32Array.from({ length: batch }, (_, i) => p[i]!);

@@ -1,0 +1,59 @@
+/**
+ * The prediction log's producer: a Cloudflare Queue (binding LOG_QUEUE). One request's records go
+ * out in as few `sendBatch` calls as Queues' limits allow (100 messages and 256 KB per call,
+ * 128 KB per message), as JSON messages. A record over the per-message limit cannot be sent: it
+ * is left out and reported, like a failed call, in the error this throws after sending the rest.
+ */
+import type { PredictionLogSink, QueueRecord } from "../../core/monitoring/record.ts";
+
+/** Queues' documented limits, with room for the per-message envelope. */
+export const LIMITS = { messages: 100, batchBytes: 256_000, messageBytes: 127_000 } as const;
+
+const encoder = new TextEncoder();
+
+export interface QueueLike {
+  sendBatch(messages: Iterable<MessageSendRequest<QueueRecord>>): Promise<unknown>;
+}
+
+/** Splits JSON texts into batches within the limits; indexes of texts too large for any batch are returned apart. */
+export function chunk(sizes: readonly number[]): { batches: number[][]; oversize: number[] } {
+  const batches: number[][] = [];
+  const oversize: number[] = [];
+  let current: number[] = [];
+  let bytes = 0;
+  sizes.forEach((size, i) => {
+    if (size > LIMITS.messageBytes) {
+      oversize.push(i);
+      return;
+    }
+    if (current.length === LIMITS.messages || bytes + size > LIMITS.batchBytes) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(i);
+    bytes += size;
+  });
+  if (current.length > 0) batches.push(current);
+  return { batches, oversize };
+}
+
+export function queueLogSink(queue: QueueLike): PredictionLogSink {
+  return {
+    async send(records) {
+      const sizes = records.map((r) => encoder.encode(JSON.stringify(r)).length);
+      const { batches, oversize } = chunk(sizes);
+      const failures: string[] = [];
+      for (const batch of batches) {
+        try {
+          await queue.sendBatch(batch.map((i) => ({ body: records[i]!, contentType: "json" as const })));
+        } catch (err) {
+          failures.push(`${batch.length} record(s): ${String(err)}`);
+        }
+      }
+      if (oversize.length > 0)
+        failures.push(`${oversize.length} record(s) over ${LIMITS.messageBytes} bytes (rows ${oversize.join(", ")})`);
+      if (failures.length > 0) throw new Error(`prediction log: not sent: ${failures.join("; ")}`);
+    },
+  };
+}
