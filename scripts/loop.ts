@@ -98,11 +98,16 @@ const served = new Map<number, number>();
 const t0 = performance.now();
 for (const [asOf, group] of byAsOf) {
   const instances = group.map((i) => ({ ...requestRow(flights, i), key: `2001-row-${i}` }));
-  const res = await fetch(`${opts.url}/v1/models/flights:predict`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({ instances, as_of: asOf }),
-  });
+  let res: Response;
+  for (;;) {
+    res = await fetch(`${opts.url}/v1/models/flights:predict`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ instances, as_of: asOf }),
+    });
+    if (res.status !== 429) break;
+    await new Promise((r) => setTimeout(r, Number(res.headers.get("retry-after") ?? 5) * 1000));
+  }
   if (!res.ok) throw new Error(`predict at ${asOf}: ${res.status} ${await res.text()}`);
   const { predictions } = (await res.json()) as { predictions: Array<{ delay_probability: number; key: string }> };
   predictions.forEach((p, k) => served.set(group[k]!, p.delay_probability));
