@@ -85,6 +85,6 @@ async function keepDeadLetters(batch: MessageBatch<unknown>, files: LogFiles, lo
 
 /** The Worker's `queue()` handler: the LOGS bucket, and the quality sink when one is wired (./quality.ts). */
 export function logQueueHandler(qualityOf: (env: Env) => QualitySink | undefined) {
-  return (batch: MessageBatch<unknown>, env: Env) =>
+  return (batch: MessageBatch<unknown>, env: Env, _ctx?: ExecutionContext) =>
     consumeLog(batch, r2LogFiles((env as unknown as { LOGS: R2Bucket }).LOGS), qualityOf(env));
 }

@@ -10,7 +10,7 @@ import { type ColumnSource, parquetWriteBuffer, type SchemaElement } from "hypar
 import type { OutcomeRecord, PredictionRecord } from "../../core/monitoring/record.ts";
 
 type Repetition = "REQUIRED" | "OPTIONAL";
-const text = (name: string, r: Repetition = "REQUIRED"): SchemaElement => ({
+export const text = (name: string, r: Repetition = "REQUIRED"): SchemaElement => ({
   name,
   type: "BYTE_ARRAY",
   converted_type: "UTF8",
@@ -22,7 +22,7 @@ const json = (name: string, r: Repetition): SchemaElement => ({
   converted_type: "JSON",
   repetition_type: r,
 });
-const instant = (name: string, r: Repetition = "REQUIRED"): SchemaElement => ({
+export const instant = (name: string, r: Repetition = "REQUIRED"): SchemaElement => ({
   name,
   type: "INT64",
   repetition_type: r,
@@ -68,17 +68,22 @@ const date = (iso: string | null) => (iso === null ? null : new Date(iso));
 /** NaN travels through the queue's JSON as null; in the file it is NaN again. */
 const num = (v: number | null) => (v === null ? Number.NaN : v);
 
-function write(schema: SchemaElement[], columnData: ColumnSource[]): Uint8Array {
+export function write(schema: SchemaElement[], columnData: ColumnSource[]): Uint8Array {
   return new Uint8Array(parquetWriteBuffer({ schema, columnData, createdBy: "stateless-serve prediction log" }));
 }
 
 export function predictionsParquet(records: readonly PredictionRecord[]): Uint8Array {
+  return write(PREDICTION_SCHEMA, predictionColumns(records));
+}
+
+/** The prediction columns' data, in PREDICTION_SCHEMA's order (the training export adds its own). */
+export function predictionColumns(records: readonly PredictionRecord[]): ColumnSource[] {
   const col = <T>(name: string, get: (r: PredictionRecord) => T, statistics = true): ColumnSource => ({
     name,
     data: records.map(get) as ColumnSource["data"],
     statistics,
   });
-  return write(PREDICTION_SCHEMA, [
+  return [
     col("time", (r) => date(r.time)),
     col("request_id", (r) => r.request_id),
     col("protocol", (r) => r.protocol),
@@ -87,13 +92,14 @@ export function predictionsParquet(records: readonly PredictionRecord[]): Uint8A
     col("row", (r) => r.row),
     col("key", (r) => r.key),
     col("as_of", (r) => date(r.as_of)),
-    col("fields", (r) => r.fields),
+    // JSON columns take values: the writer prints them (so the JSON text is parsed back first).
+    col("fields", (r) => (r.fields === null ? null : JSON.parse(r.fields))),
     col("features", (r) => r.features.map(num), false),
-    col("outputs", (r) => JSON.stringify(r.outputs)),
+    col("outputs", (r) => r.outputs),
     col("score", (r) => num(r.score), false),
     col("lookups", (r) => r.lookups),
     col("latency_ms", (r) => r.latency_ms, false),
-  ]);
+  ];
 }
 
 export function outcomesParquet(records: readonly OutcomeRecord[]): Uint8Array {
