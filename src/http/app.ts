@@ -13,6 +13,7 @@ import { rateLimit } from "./middleware/rate-limit.ts";
 import { docs } from "./routes/docs.ts";
 import { index } from "./routes/index.ts";
 import { ingest } from "./routes/ingest.ts";
+import { monitor } from "./routes/monitor.ts";
 import { v1 } from "./routes/v1.ts";
 import { serverMetadata, v2 } from "./routes/v2.ts";
 import { settingsOf } from "./settings.ts";
@@ -28,6 +29,7 @@ routes.use(observe(), async (c, next) => {
 
 routes.route("/", index);
 routes.route("/", docs);
+routes.route("/", monitor);
 routes.route("/v1", v1);
 routes.route("/v2", v2);
 routes.get("/v2/", serverMetadata);
