@@ -13,6 +13,7 @@ import { rateLimit } from "./middleware/rate-limit.ts";
 import { docs } from "./routes/docs.ts";
 import { index } from "./routes/index.ts";
 import { ingest } from "./routes/ingest.ts";
+import { monitor } from "./routes/monitor.ts";
 import { monitoring } from "./routes/monitoring.ts";
 import { outcomes } from "./routes/outcomes.ts";
 import { v1 } from "./routes/v1.ts";
@@ -35,6 +36,7 @@ routes.use(observe(), async (c, next) => {
 
 routes.route("/", index);
 routes.route("/", docs);
+routes.route("/", monitor);
 routes.route("/v1", v1);
 routes.route("/v2", monitoring); // before v2: /v2/models/stats is not the model "stats"
 routes.route("/v2", v2);
