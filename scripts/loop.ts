@@ -105,7 +105,8 @@ for (const [asOf, group] of byAsOf) {
       headers,
       body: JSON.stringify({ instances, as_of: asOf }),
     });
-    if (res.status !== 429) break;
+    // 429: the local rate limit; 503: wrangler dev restarting, or an object busy. Both: try again.
+    if (res.status !== 429 && res.status !== 503) break;
     await new Promise((r) => setTimeout(r, Number(res.headers.get("retry-after") ?? 5) * 1000));
   }
   if (!res.ok) throw new Error(`predict at ${asOf}: ${res.status} ${await res.text()}`);

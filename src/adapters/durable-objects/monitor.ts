@@ -122,7 +122,11 @@ export class Monitor<E = unknown> extends DurableObject<E> {
     const hour = Math.floor(time / HOUR_MS);
     const bucket = buckets.get(r.version, r.arm, hour);
     addPrediction(bucket.agg, r, monitoring);
-    this.count(r.version, time, { rows: 1, requests: r.row === 0 ? 1 : 0, ns: r.row === 0 ? r.latency_ms * 1e6 : 0 });
+    buckets.count(r.version, time, {
+      rows: 1,
+      requests: r.row === 0 ? 1 : 0,
+      ns: r.row === 0 ? r.latency_ms * 1e6 : 0,
+    });
     if (r.key === null) return 0;
     const id = `${r.request_id}#${r.row}`;
     this.sql.exec(
@@ -144,7 +148,7 @@ export class Monitor<E = unknown> extends DurableObject<E> {
   private foldError(r: ErrorRecord, buckets: Buckets, now: number): void {
     const time = instant(r.time, now);
     addError(buckets.get(r.version ?? NO_VERSION, r.arm ?? NO_ARM, Math.floor(time / HOUR_MS)).agg, r);
-    if (r.version !== null) this.count(r.version, time, { fails: 1, failNs: r.latency_ms * 1e6 });
+    if (r.version !== null) buckets.count(r.version, time, { fails: 1, failNs: r.latency_ms * 1e6 });
   }
 
   /** Pairs joined, or undefined when an outcome with a later time is already held for the key. */
@@ -181,27 +185,6 @@ export class Monitor<E = unknown> extends DurableObject<E> {
       for (const p of touched.values()) buckets.rebuildJoined(p.version, p.arm, p.hour, monitoring(p.version));
     }
     return pending.length;
-  }
-
-  private count(
-    version: number,
-    time: number,
-    d: { rows?: number; requests?: number; ns?: number; fails?: number; failNs?: number },
-  ): void {
-    this.sql.exec(
-      `INSERT INTO stats (version, inference_count, execution_count, success_count, success_ns, fail_count, fail_ns, last_inference)
-       VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7)
-       ON CONFLICT (version) DO UPDATE SET inference_count = inference_count + ?2, execution_count = execution_count + ?3,
-         success_count = success_count + ?3, success_ns = success_ns + ?4, fail_count = fail_count + ?5,
-         fail_ns = fail_ns + ?6, last_inference = max(last_inference, ?7)`,
-      version,
-      d.rows ?? 0,
-      d.requests ?? 0,
-      Math.round(d.ns ?? 0),
-      d.fails ?? 0,
-      Math.round(d.failNs ?? 0),
-      d.rows ? time : 0,
-    );
   }
 
   /** The quality route's document (core/monitoring/report.ts QualityDocument). */
