@@ -24,14 +24,16 @@ committed model), and fails when they differ by more than --tolerance.`,
     ["--airport CODE", "only flights departing this airport"],
     ["--wait S", "seconds to wait for the joins (default 300)"],
     ["--tolerance T", "largest |live - offline| AUC accepted (default 0.02)"],
+    ["--window W", "the /quality window read: 1h, 24h (default) or 7d"],
   ],
   examples: [
     "npm start                                     (terminal 1; INGEST_KEYS in .dev.vars)",
     "npm run replay -- --day 2001-06-15 --speed 600 (terminal 2)",
     "npm run loop -- --day 2001-06-15 --airport ORD (terminal 3, during or after the replay)",
   ],
-  notes: `The live figures cover every flights prediction in the window (24 h of the predictions' own
-time): run it on a fresh local state (or read the counts it prints) when other predictions were made.`,
+  notes: `The live figures cover every flights prediction in the window (clock hours of the predictions'
+own time): run it on a fresh local state, or start it just after a full hour with --window 1h, when
+other flights predictions were made that day (it prints the counts).`,
 });
 
 const { values: opts } = parseArgs({
@@ -43,6 +45,7 @@ const { values: opts } = parseArgs({
     airport: { type: "string" },
     wait: { type: "string", default: "300" },
     tolerance: { type: "string", default: "0.02" },
+    window: { type: "string", default: "24h" },
   },
 });
 if (!opts.day || !/^2001-06-\d{2}$/.test(opts.day))
@@ -129,7 +132,7 @@ for (;;) {
   const doc = (await res.json()) as {
     reports: Array<{ version: number; arm: string; window: string; report: Report }>;
   };
-  report = doc.reports.find((r) => r.window === "24h" && r.arm === "default")?.report;
+  report = doc.reports.find((r) => r.window === opts.window && r.arm === "default")?.report;
   const joined = report?.joined ?? 0;
   process.stderr.write(`  quality: ${report?.count ?? 0} predictions, ${joined} joined\n`);
   if ((joined >= rows.length || (joined === last && joined > 0)) && joined > 0) break;
