@@ -25,6 +25,8 @@ committed model), and fails when they differ by more than --tolerance.`,
     ["--wait S", "seconds to wait for the joins (default 300)"],
     ["--tolerance T", "largest |live - offline| AUC accepted (default 0.02)"],
     ["--window W", "the /quality window read: 1h, 24h (default) or 7d"],
+    ["--check-export F", "ask nothing: compare the features in F (npm run logs -- export) with the offline ones"],
+    ["--since T", "with --check-export: only rows logged at or after this instant (one run's)"],
   ],
   examples: [
     "npm start                                     (terminal 1; INGEST_KEYS in .dev.vars)",
@@ -46,6 +48,8 @@ const { values: opts } = parseArgs({
     wait: { type: "string", default: "300" },
     tolerance: { type: "string", default: "0.02" },
     window: { type: "string", default: "24h" },
+    "check-export": { type: "string" },
+    since: { type: "string" },
   },
 });
 if (!opts.day || !/^2001-06-\d{2}$/.test(opts.day))
@@ -87,6 +91,36 @@ rows.forEach((i, r) => {
   x.set(buildFeatures(q, lookup, params, asOfAt(flights, i, LEAD)).features, r * F);
   y[r] = isLate(flights, i) ? 1 : 0;
 });
+if (opts["check-export"]) {
+  // The log's features against the offline ones, as float32 bits, for every logged row of these flights.
+  const { parquetReadObjects } = await import("hyparquet");
+  const buf = readFileSync(opts["check-export"]);
+  const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+  const since = opts.since ? Date.parse(opts.since) : Number.NEGATIVE_INFINITY;
+  type Logged = { key: string | null; features: number[]; time: Date | string };
+  const logged = ((await parquetReadObjects({ file })) as Logged[]).filter((r) => new Date(r.time).getTime() >= since);
+  const index = new Map(rows.map((i, r) => [`2001-row-${i}`, r]));
+  let compared = 0;
+  let differing = 0;
+  const covered = new Set<number>();
+  for (const row of logged) {
+    const r = row.key === null ? undefined : index.get(row.key);
+    if (r === undefined) continue;
+    compared++;
+    covered.add(r);
+    const offline = x.subarray(r * F, (r + 1) * F);
+    const served = Float32Array.from(row.features);
+    if (served.length !== F || served.some((v, j) => !Object.is(v, offline[j]))) differing++;
+  }
+  const summary = {
+    logged_rows: logged.length,
+    rows_of_these_flights: compared,
+    flights_covered: covered.size,
+    differing,
+  };
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  process.exit(differing === 0 && compared > 0 ? 0 : 1);
+}
 await cpuBackend();
 const offline = predict(await loadModel(paths.version), { rows: rows.length, cols: F, x, y });
 const offlineAuc = auc(offline, y);
