@@ -142,6 +142,18 @@ export function routeTable(): Route[] {
       examples: [{ key: "docs", summary: "The docs page" }],
       open: true,
     },
+    {
+      method: "get",
+      path: "/monitor",
+      tag: SERVER,
+      summary: "Live quality, drift and context freshness per model version (HTML, no external assets)",
+      description:
+        "The monitor page: per version and arm of a window (1h, 24h, 7d), the figures of GET /v2/models/{name}/quality drawn as ROC and calibration curves, AUC and log loss per hour, a PSI heatmap per feature and context-status bars per lookup (docs/monitoring.md).",
+      response: "html",
+      errors: [],
+      examples: [{ key: "monitor", summary: "The monitor page" }],
+      open: true,
+    },
   ];
   for (const { kind, suffix, what } of REF_KINDS) {
     const base = `/v1/models/{name}${suffix}`;
