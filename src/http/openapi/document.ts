@@ -427,7 +427,7 @@ export function openApiDocument(origin: string): Json {
       summary:
         "Stateless TF.js model serving on Cloudflare Workers: TensorFlow Serving REST (v1) and the Open Inference Protocol (v2).",
       description:
-        'Every error is `{"error": "<message>"}` with a fitting status. With API_KEYS set, send `Authorization: Bearer <key>` (health routes, /docs and /openapi.json stay open).',
+        'Every error is `{"error": "<message>"}` with a fitting status. With API_KEYS set, send `Authorization: Bearer <key>` (health routes, /docs, /openapi.json and /monitor stay open).',
     },
     servers: [{ url: origin }],
     tags: [{ name: SERVER }, { name: V1 }, { name: V2 }],
