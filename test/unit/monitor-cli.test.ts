@@ -72,3 +72,32 @@ describe("renderQuality", () => {
     ).toEqual(["a      1", "bbb  100"]);
   });
 });
+
+describe("npm run monitor against a server", () => {
+  it("asks the quality route for the window with the key, and prints the tables", async () => {
+    const { createServer } = await import("node:http");
+    const { execFile } = await import("node:child_process");
+    const asked: Array<{ url: string; auth: string | undefined }> = [];
+    const server = createServer((req, res) => {
+      asked.push({ url: req.url ?? "", auth: req.headers.authorization });
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify(qualityDocument()));
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const { port } = server.address() as { port: number };
+    try {
+      const out = await new Promise<string>((done, fail) =>
+        execFile(
+          "npx",
+          ["tsx", "scripts/monitor.ts", "--model", "flights", "--url", `http://127.0.0.1:${port}`, "--key", "k-123"],
+          { timeout: 60_000 },
+          (err, stdout) => (err ? fail(err) : done(stdout)),
+        ),
+      );
+      expect(asked).toEqual([{ url: "/v2/models/flights/quality?window=24h", auth: "Bearer k-123" }]);
+      expect(out.split("\n").slice(0, -1)).toEqual(lines);
+    } finally {
+      server.close();
+    }
+  });
+});

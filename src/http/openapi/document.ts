@@ -144,6 +144,18 @@ export function routeTable(): Route[] {
       examples: [{ key: "docs", summary: "The docs page" }],
       open: true,
     },
+    {
+      method: "get",
+      path: "/monitor",
+      tag: SERVER,
+      summary: "Live quality, drift and context freshness per model version (HTML, no external assets)",
+      description:
+        "The monitor page: per version and arm of a window (1h, 24h, 7d), the figures of GET /v2/models/{name}/quality drawn as ROC and calibration curves, AUC and log loss per hour, a PSI heatmap per feature and context-status bars per lookup (docs/monitoring.md).",
+      response: "html",
+      errors: [],
+      examples: [{ key: "monitor", summary: "The monitor page" }],
+      open: true,
+    },
   ];
   for (const { kind, suffix, what } of REF_KINDS) {
     const base = `/v1/models/{name}${suffix}`;
@@ -441,7 +453,7 @@ export function openApiDocument(origin: string): Json {
       summary:
         "Stateless TF.js model serving on Cloudflare Workers: TensorFlow Serving REST (v1) and the Open Inference Protocol (v2).",
       description:
-        'Every error is `{"error": "<message>"}` with a fitting status. With API_KEYS set, send `Authorization: Bearer <key>` (health routes, /docs and /openapi.json stay open).',
+        'Every error is `{"error": "<message>"}` with a fitting status. With API_KEYS set, send `Authorization: Bearer <key>` (health routes, /docs, /openapi.json and /monitor stay open).',
     },
     servers: [{ url: origin }],
     tags: [{ name: SERVER }, { name: V1 }, { name: V2 }],

@@ -85,7 +85,8 @@ export const MONITOR_SCRIPT = `
 
   /** Features down, hours across; a cell's colour says PSI < 0.1, 0.1-0.25 or >= 0.25. */
   function heatmap(features, points) {
-    var C = 14, L = 170, svg = s("svg", { viewBox: "0 0 " + (L + Math.max(points.length, 1) * C + 4) + " " + (features.length * C + 4), class: "heatmap", role: "img", "aria-label": "PSI per feature and hour" });
+    var C = 14, L = 170, w = L + Math.max(points.length, 1) * C + 4, h = features.length * C + 4;
+    var svg = s("svg", { viewBox: "0 0 " + w + " " + h, width: w, height: h, class: "heatmap", role: "img", "aria-label": "PSI per feature and hour" });
     features.forEach(function (f, r) {
       svg.appendChild(s("text", { x: L - 6, y: r * C + 11, "text-anchor": "end", class: "tick" }, f));
       points.forEach(function (p, c) {
@@ -99,7 +100,8 @@ export const MONITOR_SCRIPT = `
   }
 
   function freshness(rows) {
-    var W = 360, R = 22, L = 120, svg = s("svg", { viewBox: "0 0 " + (L + W + 4) + " " + (rows.length * R + 4), class: "bars", role: "img", "aria-label": "Context status per lookup" });
+    var W = 360, R = 22, L = 120, w = L + W + 4, h = rows.length * R + 4;
+    var svg = s("svg", { viewBox: "0 0 " + w + " " + h, width: w, height: h, class: "bars", role: "img", "aria-label": "Context status per lookup" });
     rows.forEach(function (f, r) {
       svg.appendChild(s("text", { x: L - 6, y: r * R + 15, "text-anchor": "end", class: "tick" }, f.lookup));
       var x = L;
