@@ -217,6 +217,18 @@ export function flightsContext(): Array<{ key: string; value: string }> {
 /** The targets of the prediction-cache workloads: the same Worker with the cache off and on. */
 export const CACHE_TARGETS = ["worker-wasm", "worker-wasm-pc"];
 
+/**
+ * The targets of the prediction-log workload (issue 19): the same Worker with PREDICTION_LOG on
+ * (the default; its queue consumer runs in the same workerd, so its Parquet writing is counted
+ * too) and off.
+ */
+export const LOG_TARGETS = ["worker-wasm", "worker-wasm-nolog"];
+
+/** Flights x1 with the prediction log on and off: its cost on the predict path. */
+function flightsLogWorkload(base: Workload): Workload {
+  return { ...base, id: `${base.id} (log on/off)`, targets: LOG_TARGETS };
+}
+
 /** Flights, one flight per request, from a pool of N distinct flights (distances differ per pool). */
 function flightsCacheWorkload(base: Workload, size: number): Workload {
   return {
@@ -256,6 +268,7 @@ export function workloads(imageDir: string | undefined): Workload[] {
   if (imageDir) list.push(imageWorkload(imageDir));
   if (imageDir) list.push(binaryWorkload(list.find((w) => w.bundle === "image")!));
   if (hasFlights) list.push(flightsCacheWorkload(list.find((w) => w.id === "flights x1")!, 64));
+  if (hasFlights) list.push(flightsLogWorkload(list.find((w) => w.id === "flights x1")!));
   if (imageDir) list.push(imageCacheWorkload(list.find((w) => w.bundle === "image")!, 8));
   return list;
 }
