@@ -29,6 +29,8 @@ function parse(command: Command, args: string[]) {
         label: { type: "string" },
         "skip-run": { type: "boolean" },
         json: { type: "boolean" },
+        bins: { type: "string" },
+        task: { type: "string" },
       },
     });
   } catch (err) {
@@ -47,7 +49,7 @@ function positionals(command: Command, values: string[], names: string[]): strin
 
 /** Commands that only take some of the flags refuse the others rather than ignore them. */
 function only(command: Command, values: Record<string, unknown>, allowed: string[]): void {
-  const own = ["name", "version", "label", "skip-run", "json"].filter(
+  const own = ["name", "version", "label", "skip-run", "json", "bins", "task"].filter(
     (f) => values[f] !== undefined && !allowed.includes(f),
   );
   if (own.length)
@@ -78,6 +80,19 @@ async function main(argv: string[]): Promise<void> {
   const { values, positionals: args } = parse(command, rest);
   if (values.help) {
     process.stdout.write(formatHelp(COMMAND_HELP[command]));
+    return;
+  }
+  if (command === "baseline") {
+    only(command, values, ["bins", "task"]);
+    const [dir, data] = positionals(command, args, ["<dir>", "<data>"]);
+    const task = values.task;
+    if (task !== undefined && task !== "binary" && task !== "regression")
+      throw usageError(`--task: binary or regression, got ${task}`);
+    const { writeBaseline } = await import("./models/baseline.ts");
+    writeBaseline(
+      { dir: dir!, data: data!, ...(values.bins ? { bins: Number(values.bins) } : {}), ...(task ? { task } : {}) },
+      print,
+    );
     return;
   }
   const target = parseTarget(values);

@@ -1,13 +1,14 @@
 /**
  * stateless-serve Worker entry: the HTTP app (TF Serving v1 + Open Inference Protocol v2),
  * the `Predictor` RPC entrypoint for service bindings, and the `AirportDay` Durable Object of the
- * flights live context's ingestion path (POST /ingest/flights/events), and the prediction log's
- * queue consumer.
+ * flights live context's ingestion path (POST /ingest/flights/events), the prediction log's
+ * queue consumer, and the `Monitor` Durable Object of live quality (docs/monitoring.md).
  */
 import { app } from "./http/app.ts";
 import { logQueueHandler } from "./worker/log-consumer.ts";
 import { qualitySink } from "./worker/quality.ts";
 
+export { Monitor } from "./adapters/durable-objects/monitor.ts";
 export { StreamEntity } from "./adapters/durable-objects/stream-entity.ts";
 export { AirportDay } from "./adapters/flights/airport-day.ts";
 export { Predictor } from "./rpc/predictor.ts";

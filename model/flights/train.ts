@@ -11,6 +11,7 @@ import { cli, intOption, pathsFor, permutation, rng, step } from "./cli.ts";
 import { type CacheMeta, F, loadMatrix, type Matrix, selectColumns, takeRows } from "./dataset.ts";
 import { auc, logLoss, maxF1Threshold, round } from "./metrics.ts";
 import { buildModel, cpuBackend, type EpochLog, loadModel, predict, saveModel, train } from "./model.ts";
+import { flightsMonitoring } from "./monitoring.ts";
 
 const USAGE = `
 usage: npm run model:train -- [options]
@@ -157,6 +158,7 @@ if (only !== "ablation") {
     files: main.files,
     preprocess: { kind: "flights", params },
     passthrough: ["key"],
+    monitoring: flightsMonitoring(full),
   };
   const parsed = ManifestSchema.parse(manifest);
   writeFileSync(join(paths.version, "manifest.json"), JSON.stringify(parsed, null, 2) + "\n");

@@ -17,7 +17,8 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { exitOnHelp } from "../../scripts/help.ts";
 import { contextPipeline } from "../../src/core/context/pipeline.ts";
-import { type ContextSpec, ContextSpecSchema } from "../../src/core/context/spec.ts";
+import { type ContextSpec, ContextSpecSchema, featureNames } from "../../src/core/context/spec.ts";
+import { baselineOf } from "../../src/core/monitoring/baseline.ts";
 import type { Signature } from "../../src/core/tensors/spec.ts";
 import { auc, logLoss } from "../flights/metrics.ts";
 import { saveModel } from "../flights/model.ts";
@@ -256,6 +257,15 @@ await writeManifest(versionDir, {
     "Will it rain in Seattle on a day? Month from the request, yesterday's weather from KV (declared context).",
   signature: MODEL_SIGNATURE,
   context: spec,
+  // Drift is measured against the vectors the model was trained on (docs/monitoring.md, "Drift").
+  monitoring: {
+    task: "binary",
+    baseline: {
+      source: `${DATA_CSV}: training days ${trainDays[0]!.date}..${trainDays.at(-1)!.date}, as trained (15% without context)`,
+      rows: trainDays.length,
+      features: baselineOf(xTrain, featureNames(spec)),
+    },
+  },
 });
 writeFileSync(join(OUT, "context.jsonl"), `${context.map((c) => JSON.stringify(c)).join("\n")}\n`);
 writeFileSync(join(OUT, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);

@@ -6,7 +6,7 @@ const TARGET_NOTE =
   "Without --local, --persist-to or --remote the command uses local state and says so (wrangler 4's\n" +
   "`kv`/`r2` commands default to local too). Each wrangler call takes a second or two.";
 
-export const COMMANDS = ["publish", "list", "label", "rollback", "canary"] as const;
+export const COMMANDS = ["publish", "list", "label", "rollback", "canary", "baseline"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export const MODELS_HELP: Help = {
@@ -22,6 +22,7 @@ commands:
   label N L V                                      point label L of model N at version V
   rollback N L                                     point label L back at its previous version
   canary N PERCENT                                 send PERCENT of default traffic to the canary label (0 = off)
+  baseline <dir> <data> [--bins K] [--task T]      write the training baseline drift is measured against
 
 \`npm run models -- <command> --help\` describes each one.`,
   options: TARGET_HELP,
@@ -95,5 +96,28 @@ label: \`npm run models -- label N canary V\` first.`,
     options: TARGET_HELP,
     examples: ["npm run models -- canary mobilenet_v2 10", "npm run models -- canary mobilenet_v2 0"],
     notes: TARGET_NOTE,
+  },
+  baseline: {
+    script: "models",
+    args: "-- baseline <dir> <data> [--bins K] [--task binary|regression]",
+    summary: `Writes monitoring.baseline into <dir>/manifest.json: for each feature of the vector the model
+receives, bin edges and the share of <data>'s rows in each bin (at most K quantile bins; one bin per
+value for a feature with at most K distinct values, such as a one-hot column). The live drift figures
+(PSI, Jensen-Shannon) compare served features with these shares (docs/monitoring.md, "Drift").
+<data> holds feature vectors, one row per line, in the manifest's feature order:
+  *.jsonl / *.json   a JSON array of numbers, or an object with a "features" array (the prediction log's)
+  anything else      CSV of numbers; a non-numeric first line is a header that must name the features
+Feature names: preprocess.params.feature_names, else the declared context's columns, else f0, f1, ….
+Nothing is uploaded: the manifest on disk changes, and with it the version's identity.`,
+    options: [
+      ["--bins K", "bins per feature, 2-100 (default 10)"],
+      ["--task T", "also set monitoring.task: binary (AUC, log loss, Brier) or regression (MAE, RMSE)"],
+    ],
+    examples: [
+      "npm run models -- baseline dist/seattle_weather/1 /tmp/weather-train.jsonl --task binary",
+      "npm run models -- baseline my_model/1 train-features.csv --bins 20",
+    ],
+    notes:
+      "Then publish the directory as a new version (npm run models -- publish), or npm run models:bundle for a bundled one.",
   },
 };

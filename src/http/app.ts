@@ -13,6 +13,9 @@ import { rateLimit } from "./middleware/rate-limit.ts";
 import { docs } from "./routes/docs.ts";
 import { index } from "./routes/index.ts";
 import { ingest } from "./routes/ingest.ts";
+import { monitor } from "./routes/monitor.ts";
+import { monitoring } from "./routes/monitoring.ts";
+import { outcomes } from "./routes/outcomes.ts";
 import { streams } from "./routes/streams.ts";
 import { v1 } from "./routes/v1.ts";
 import { serverMetadata, v2 } from "./routes/v2.ts";
@@ -34,7 +37,9 @@ routes.use(observe(), async (c, next) => {
 
 routes.route("/", index);
 routes.route("/", docs);
+routes.route("/", monitor);
 routes.route("/v1", v1);
+routes.route("/v2", monitoring); // before v2: /v2/models/stats is not the model "stats"
 routes.route("/v2", v2);
 routes.get("/v2/", serverMetadata);
 routes.notFound(notFound);
@@ -48,6 +53,8 @@ app.use(observe());
 app.route("/ingest", ingest);
 // Declared streams' events, behind their own keys (STREAM_KEYS).
 app.route("/v2/streams", streams);
+// Outcomes (POST /v2/models/{name}/outcomes), behind their own keys (OUTCOME_KEYS), likewise.
+app.route("/v2/models", outcomes);
 // CORS first (preflights carry no key), then who may call, then how often (see docs/security.md).
 app.use(corsFromEnv(), auth(), rateLimit());
 app.route("/", routes);

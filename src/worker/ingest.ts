@@ -4,7 +4,10 @@
  * (src/adapters/flights/airport-day.ts).
  */
 import { kvContext } from "../adapters/kv/context-store.ts";
+import type { FlightEvent } from "../pipelines/flights/events.ts";
 import { type AirportDays, type IngestResult, ingestFlightEvents } from "../pipelines/flights/ingest.ts";
+import { arrivalOutcomes } from "../pipelines/flights/outcomes.ts";
+import { foldOutcomes } from "./monitor.ts";
 import type { Settings } from "./settings.ts";
 
 export type { IngestResult };
@@ -14,5 +17,7 @@ export function ingestFlights(env: Env, settings: Settings, body: unknown): Prom
   const days: AirportDays = {
     apply: (key, updates) => env.AIRPORT_DAY.get(env.AIRPORT_DAY.idFromName(key)).apply(key, updates),
   };
-  return ingestFlightEvents(zones, days, body);
+  // Every arrival is also the outcome of that flight's predictions (docs/monitoring.md, "Outcomes").
+  const applied = async (events: FlightEvent[]) => void (await foldOutcomes(env, settings, arrivalOutcomes(events)));
+  return ingestFlightEvents(zones, days, body, applied);
 }

@@ -1,9 +1,15 @@
 /**
  * The quality sink the log consumer folds each written batch into (core/monitoring/record.ts
- * QualitySink). None is wired yet: the live-quality Durable Object plugs in here, one line.
+ * QualitySink): the Monitor objects (./monitor.ts), one per model, when MONITOR is bound. Each
+ * version's manifest `monitoring` section comes from the registry, as a request would load it.
  */
 import type { QualitySink } from "../core/monitoring/record.ts";
+import { monitorQualitySink } from "./monitor.ts";
+import { requestScope } from "./scope.ts";
+import { settingsFrom } from "./settings.ts";
 
-export function qualitySink(_env: Env): QualitySink | undefined {
-  return undefined;
+export function qualitySink(env: Env): QualitySink | undefined {
+  if (!(env as { MONITOR?: unknown }).MONITOR) return undefined;
+  const settings = settingsFrom(env as unknown as Record<string, unknown>);
+  return monitorQualitySink(env, settings, requestScope(env, settings).deps);
 }

@@ -21,6 +21,8 @@ export interface Access {
   ingestKeys: string[];
   /** Keys of declared streams' event feeds (POST /v2/streams/…) from the secret STREAM_KEYS; empty: closed. */
   streamKeys: string[];
+  /** Keys of the outcomes route (POST /v2/models/{name}/outcomes) from the secret OUTCOME_KEYS; empty: closed. */
+  outcomeKeys: string[];
 }
 
 export interface Settings {
@@ -41,6 +43,8 @@ export interface Settings {
    * caller learns another's queries from a hit) or "shared" (one cache for every caller).
    */
   predictionCache: { enabled: boolean; ttl: number; scope: "key" | "shared" };
+  /** OUTCOME_RETENTION_DAYS: how long the Monitor object keeps unjoined predictions and outcomes (docs/monitoring.md). */
+  outcomeRetentionDays: number;
   /** PREDICTION_LOG ("on" default): answered rows go to the LOG_QUEUE (docs/monitoring.md). */
   predictionLog: boolean;
   access: Access;
@@ -68,6 +72,8 @@ export const VARS = {
   API_KEYS: { list: "", secret: true },
   INGEST_KEYS: { list: "", secret: true },
   STREAM_KEYS: { list: "", secret: true },
+  OUTCOME_KEYS: { list: "", secret: true },
+  OUTCOME_RETENTION_DAYS: { integer: 14, min: 1 },
 } as const;
 
 type VarName = keyof typeof VARS;
@@ -125,6 +131,7 @@ function accessFrom(env: Vars): Access {
     rateLimitPeriod: period,
     ingestKeys: list(env.INGEST_KEYS),
     streamKeys: list(env.STREAM_KEYS),
+    outcomeKeys: list(env.OUTCOME_KEYS),
   };
 }
 
@@ -148,6 +155,7 @@ export function settingsFrom(env: Vars): Settings {
       ttl: integer(env, "PREDICTION_CACHE_TTL"),
       scope: choice(env, "PREDICTION_CACHE_SCOPE"),
     },
+    outcomeRetentionDays: integer(env, "OUTCOME_RETENTION_DAYS"),
     predictionLog: toggle(env, "PREDICTION_LOG"),
     access: accessFrom(env),
   };

@@ -212,7 +212,11 @@ describe("the pages' Content-Security-Policy and caching", () => {
   }
 
   it("allow no inline script but the page's own, by the sha256 of exactly the script served", async () => {
-    const pages = [await api.call("GET", "/", undefined, { accept: BROWSER_ACCEPT }), await api.get("/docs")];
+    const pages = [
+      await api.call("GET", "/", undefined, { accept: BROWSER_ACCEPT }),
+      await api.get("/docs"),
+      await api.get("/monitor"),
+    ];
     for (const page of pages) {
       const csp = page.headers.get("content-security-policy") ?? "";
       const scriptSrc = /(?:^|;\s*)script-src ([^;]*)/.exec(csp)?.[1] ?? "";

@@ -130,7 +130,7 @@ describe("Open Inference Protocol v2", () => {
     expect(meta.json).toEqual({
       name: "stateless-serve",
       version: expect.any(String),
-      extensions: ["binary_tensor_data", "classification"],
+      extensions: ["binary_tensor_data", "classification", "statistics"],
     });
     const slash = await api.get("/v2/");
     expect(slash.status).toBe(200);

@@ -33,7 +33,7 @@ export const BUNDLED_MODELS: BundledModel[] = [
     name: "flights",
     labels: undefined,
     versions: [
-      { version: 1, sha256: "4ab8f7a3663736253bf7f07608e39af54f9fc8750e48e8def433adf06fdc5c9d", files: {
+      { version: 1, sha256: "2cbeff69c1ef03509ad19ed38db24033b8b3134405e0bc672bab2343b1a39ede", files: {
         "model.json": f0 as unknown as ArrayBuffer,
         "manifest.json": f1 as unknown as ArrayBuffer,
         "group1-shard1of1.bin": f2 as unknown as ArrayBuffer,

@@ -103,5 +103,6 @@ export interface QualitySink {
 
 /** Where a request's log records go (a Cloudflare Queue in the Worker). Never awaited by the answer. */
 export interface PredictionLogSink {
-  send(records: LogRecord[]): Promise<void>;
+  /** LogRecords from the predict path; OutcomeRecords from the outcomes route and the flights feed (h19c). */
+  send(records: QueueRecord[]): Promise<void>;
 }

@@ -27,6 +27,7 @@ export const OPEN_PATHS: ReadonlySet<string> = new Set([
   "/v2/health/ready",
   "/docs",
   "/openapi.json",
+  "/monitor",
 ]);
 
 /** The playground page (`GET /` for a browser) is static and open; its script sends the key. */

@@ -29,6 +29,8 @@ const RESPONSES = {
   V2ModelReady: R.V2ModelReady,
   V2InferResponse: R.V2InferResponse,
   V2RepositoryIndex: R.V2RepositoryIndex,
+  V2ModelStats: R.V2ModelStats,
+  V2ModelQuality: R.V2ModelQuality,
   ServerIndex: R.ServerIndex,
   TensorMemory: R.TensorMemory,
 };
@@ -140,6 +142,18 @@ export function routeTable(): Route[] {
       response: "html",
       errors: [],
       examples: [{ key: "docs", summary: "The docs page" }],
+      open: true,
+    },
+    {
+      method: "get",
+      path: "/monitor",
+      tag: SERVER,
+      summary: "Live quality, drift and context freshness per model version (HTML, no external assets)",
+      description:
+        "The monitor page: per version and arm of a window (1h, 24h, 7d), the figures of GET /v2/models/{name}/quality drawn as ROC and calibration curves, AUC and log loss per hour, a PSI heatmap per feature and context-status bars per lookup (docs/monitoring.md).",
+      response: "html",
+      errors: [],
+      examples: [{ key: "monitor", summary: "The monitor page" }],
       open: true,
     },
   ];
@@ -281,6 +295,30 @@ export function routeTable(): Route[] {
         examples: [],
       }),
     ),
+    ...["/v2/models/stats", "/v2/models/{name}/stats", "/v2/models/{name}/versions/{version}/stats"].map(
+      (path): Route => ({
+        method: "get",
+        path,
+        tag: V2,
+        summary: `Triton statistics extension: ${path === "/v2/models/stats" ? "every model" : path.includes("versions") ? "one version" : "every version of a model"}`,
+        description:
+          "Cumulative counts and durations per version in Triton's JSON (what tritonclient's get_inference_statistics() reads), from the prediction log's records: rows as inferences, requests as executions, whole-request latency as success/fail durations. Stages the server does not time apart are zero (docs/monitoring.md).",
+        response: "V2ModelStats",
+        errors: path === "/v2/models/stats" ? [] : [400, 404],
+        examples: [{ key: "flights", summary: "The flights model", params: { name: "flights", version: "1" } }],
+      }),
+    ),
+    {
+      method: "get",
+      path: "/v2/models/{name}/quality",
+      tag: V2,
+      summary: "Live quality per version, arm and window (1h, 24h, 7d)",
+      description:
+        "Counts, joined outcomes, errors by code, latency quantiles; AUC, log loss, Brier and calibration (binary) or MAE and RMSE (regression); drift against the manifest's baseline; context freshness. Windows are the clock hours of the predictions' own time ending with the hour of `at` (query parameter, an ISO 8601 instant; default now). Outcomes come from POST /v2/models/{name}/outcomes (OUTCOME_KEYS) or, for flights, the ingestion feed's arrivals (docs/monitoring.md).",
+      response: "V2ModelQuality",
+      errors: [400, 404],
+      examples: [{ key: "flights", summary: "The flights model, now", params: { name: "flights" } }],
+    },
     {
       method: "get",
       path: "/_internal/memory",
@@ -415,7 +453,7 @@ export function openApiDocument(origin: string): Json {
       summary:
         "Stateless TF.js model serving on Cloudflare Workers: TensorFlow Serving REST (v1) and the Open Inference Protocol (v2).",
       description:
-        'Every error is `{"error": "<message>"}` with a fitting status. With API_KEYS set, send `Authorization: Bearer <key>` (health routes, /docs and /openapi.json stay open).',
+        'Every error is `{"error": "<message>"}` with a fitting status. With API_KEYS set, send `Authorization: Bearer <key>` (health routes, /docs, /openapi.json and /monitor stay open).',
     },
     servers: [{ url: origin }],
     tags: [{ name: SERVER }, { name: V1 }, { name: V2 }],

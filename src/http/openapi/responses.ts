@@ -129,3 +129,112 @@ export const ServerIndex = z.object({
 });
 
 export const TensorMemory = z.object({ numTensors: z.int(), numBytes: z.int() }).loose();
+
+// Live quality and Triton's statistics extension (docs/monitoring.md; core/monitoring/report.ts, stats.ts).
+const DurationStat = z.object({
+  count: z.number().int().min(0),
+  ns: z.number().int().min(0).meta({ description: "Total duration in nanoseconds" }),
+});
+export const V2ModelStats = z.object({
+  model_stats: z.array(
+    z.object({
+      name: z.string(),
+      version: z.string(),
+      last_inference: z.number().int().meta({ description: "Epoch ms of the last logged inference (0: none)" }),
+      inference_count: z.number().int().meta({ description: "Rows answered (each row of a batch counts)" }),
+      execution_count: z.number().int().meta({ description: "Requests answered (one model run each)" }),
+      inference_stats: z.object({
+        success: DurationStat,
+        fail: DurationStat,
+        queue: DurationStat,
+        compute_input: DurationStat,
+        compute_infer: DurationStat,
+        compute_output: DurationStat,
+        cache_hit: DurationStat,
+        cache_miss: DurationStat,
+      }),
+      batch_stats: z.array(
+        z.object({
+          batch_size: z.number().int(),
+          compute_input: DurationStat,
+          compute_infer: DurationStat,
+          compute_output: DurationStat,
+        }),
+      ),
+    }),
+  ),
+});
+
+const Arm = z.enum(["explicit", "label", "default", "canary", "shadow", "none"]);
+const QualityReport = z.object({
+  count: z.number().int(),
+  requests: z.number().int(),
+  joined: z.number().int(),
+  errors: z.number().int(),
+  errors_by_code: z.record(z.string(), z.number().int()),
+  latency_ms: z.object({ p50: z.number(), p95: z.number(), p99: z.number(), relative_error: z.number() }).nullable(),
+  binary: z
+    .object({
+      positives: z.number().int(),
+      negatives: z.number().int(),
+      auc: z.number().nullable(),
+      auc_bound: z.number().nullable(),
+      log_loss: z.number(),
+      brier: z.number(),
+      roc: z.array(z.tuple([z.number(), z.number()])),
+      calibration: z.array(
+        z.object({
+          lo: z.number(),
+          hi: z.number(),
+          count: z.number().int(),
+          mean_score: z.number().nullable(),
+          positive_share: z.number().nullable(),
+        }),
+      ),
+    })
+    .nullable(),
+  regression: z.object({ n: z.number().int(), mae: z.number(), rmse: z.number() }).nullable(),
+  drift: z.array(
+    z.object({
+      feature: z.string(),
+      rows: z.number().int(),
+      nan: z.number().int(),
+      psi: z.number().nullable(),
+      js: z.number().nullable(),
+      shares: z.array(z.number()),
+    }),
+  ),
+  freshness: z.array(
+    z.object({ lookup: z.string(), rows: z.number().int(), shares: z.record(z.string(), z.number()) }),
+  ),
+});
+export const V2ModelQuality = z.object({
+  model: z.string(),
+  generated_at: z.string().meta({ description: "The windows' end (`at`, default now), ISO 8601" }),
+  reports: z.array(
+    z.object({
+      version: z.number().int().meta({ description: "-1: errors before a version was chosen" }),
+      arm: Arm,
+      window: z.enum(["1h", "24h", "7d"]),
+      from: z.string(),
+      to: z.string(),
+      report: QualityReport,
+    }),
+  ),
+  series: z.array(
+    z.object({
+      version: z.number().int(),
+      arm: Arm,
+      points: z.array(
+        z.object({
+          hour: z.string(),
+          count: z.number().int(),
+          joined: z.number().int(),
+          auc: z.number().nullable(),
+          log_loss: z.number().nullable(),
+          psi: z.record(z.string(), z.number().nullable()),
+        }),
+      ),
+    }),
+  ),
+});

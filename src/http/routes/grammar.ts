@@ -9,6 +9,7 @@ import { type ModelRef, parseModelRef } from "../../core/models/ref.ts";
 
 const V1 = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+)|\/labels\/([^/:]+))?(\/metadata|:[A-Za-z]+)?$/;
 const V2 = /^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?(\/ready|\/infer)?$/;
+const V2_MONITORING = /^\/v2\/models(?:\/[^/]+(?:\/versions\/[^/]+)?)?\/(stats|quality|outcomes)$/;
 const V2_MODEL_CONTROL = /^\/v2\/repository\/models\/[^/]+\/(?:load|unload)$/;
 
 export interface V1Route {
@@ -71,6 +72,8 @@ export function routeOf(method: string, path: string): string {
           ? "v1.predict"
           : "v1.other";
   }
+  const monitoring = V2_MONITORING.exec(path);
+  if (monitoring) return `v2.${monitoring[1]}`;
   const v2 = V2.exec(path);
   if (v2) return v2[1] === "/infer" ? "v2.infer" : v2[1] === "/ready" ? "v2.model_ready" : "v2.model";
   if (V2_MODEL_CONTROL.test(path)) return "v2.model_control";

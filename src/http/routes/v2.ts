@@ -28,7 +28,7 @@ const refOf = (c: Context<AppEnv>): ModelRef =>
  * Only whole extensions are advertised: `model_repository` is not, as its load/unload cannot mean
  * anything here (the index route still answers, for clients that call it regardless).
  */
-export const EXTENSIONS = ["binary_tensor_data", "classification"];
+export const EXTENSIONS = ["binary_tensor_data", "classification", "statistics"];
 
 /** `GET /v2` (and `GET /v2/`, mounted by the app): server metadata. */
 export const serverMetadata = (c: Context<AppEnv>) =>

@@ -10,7 +10,7 @@
 import { invalidInput, modelNotReady } from "../../core/errors.ts";
 import type { ContextStore } from "../../core/pipeline/context-store.ts";
 import { AirportValueSchema, batchLookup, KV, readValue } from "./context.ts";
-import { eventUpdates, type FactUpdate, parseEvents, zoneCodes } from "./events.ts";
+import { eventUpdates, type FactUpdate, type FlightEvent, parseEvents, zoneCodes } from "./events.ts";
 import type { Zone } from "./facts.ts";
 
 /** The airport-day objects: one per cong: key, idempotent by event id. */
@@ -25,8 +25,17 @@ export interface IngestResult {
   airport_days: number;
 }
 
-/** Applies a request body of events; 400 naming the event for bad input, 503 when KV or an object fails. */
-export async function ingestFlightEvents(zones: ContextStore, days: AirportDays, body: unknown): Promise<IngestResult> {
+/**
+ * Applies a request body of events; 400 naming the event for bad input, 503 when KV or an object
+ * fails. `applied`, when given, is told the request's events once the objects took them (the
+ * prediction log's outcomes); a failure there is the request's failure, and a retry is safe.
+ */
+export async function ingestFlightEvents(
+  zones: ContextStore,
+  days: AirportDays,
+  body: unknown,
+  applied?: (events: FlightEvent[]) => Promise<void>,
+): Promise<IngestResult> {
   const events = parseEvents(body);
   const codes = zoneCodes(events);
   const { values, degraded } = await zones.getMany(codes.map(KV.airport));
@@ -58,5 +67,6 @@ export async function ingestFlightEvents(zones: ContextStore, days: AirportDays,
   const seen = new Map<string, number>();
   for (const r of results) for (const id of r.duplicateIds) seen.set(id, (seen.get(id) ?? 0) + 1);
   const duplicates = events.filter((e) => seen.get(e.id) === 2).length;
+  await applied?.(events);
   return { events: events.length, applied: events.length - duplicates, duplicates, airport_days: byKey.size };
 }
