@@ -29,9 +29,9 @@ exitOnHelp({
     ["-e, --env NAME", "wrangler environment for --remote"],
   ],
   examples: [
-    "npm run streams -- publish examples/streams/quakes.stream.json",
-    "npm run streams -- replay examples/streams/quakes.jsonl --stream quakes --speed 86400",
-    "npm run streams -- get s:quakes:region:ak --as-of 2026-01-01T00:00:00Z",
+    "npm run model:quakes && npm run streams -- publish dist/quakes/stream.json",
+    "npm run streams -- replay dist/quakes/events.jsonl --stream quakes --speed 3600",
+    "npm run streams -- get s:quakes:net:ak --as-of 2018-02-05T06:00:00Z",
   ],
 });
 

@@ -10,7 +10,7 @@
  * What depends on the model (input names, dtypes, shapes, element values) is checked by the
  * codecs against the signature; these schemas hold only what every model shares.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { describeValue, invalidInput, quoted } from "../errors.ts";
 import { V2_DATATYPES } from "../tensors/dtypes.ts";
 import { isPlainV1, isPlainV2 } from "./envelope-fast.ts";

@@ -6,7 +6,7 @@
  * become the model's one input tensor. Checked once at publish and at load (a broken section makes
  * the version not ready, 503), so serving never meets an inconsistent spec.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a name of letters, digits and _");
 const ScalarDtype = z.enum(["float32", "int32", "string", "bool"]);

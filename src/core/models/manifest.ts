@@ -1,6 +1,6 @@
 /** A version's manifest.json: its schema, and reading it (the same for every source). */
 
-import { z } from "zod";
+import * as z from "zod";
 import { ContextSpecSchema } from "../context/spec.ts";
 import { modelNotReady } from "../errors.ts";
 import { MonitoringSchema } from "../monitoring/manifest.ts";

@@ -7,7 +7,7 @@
  * The record is written last by `npm run models -- publish`, so a version is only visible once
  * all of its files are in R2. Shared by the Worker (reads) and the CLI (writes).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** Model and label names: what the v1/v2 routes accept as one path segment. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;

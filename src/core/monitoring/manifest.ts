@@ -5,7 +5,7 @@
  * its raw fields and plain keys, judged as binary on its first output when that output is one
  * probability per row, and gets no drift figures (no baseline).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** One feature's training distribution: bin edges and the share of training rows in each bin. */
 export const BaselineFeatureSchema = z.object({

@@ -13,7 +13,7 @@
  * Each entity's KV key is `s:<stream>:` + its template filled from the event; a model's manifest
  * reads it with a lookup `{"stream": "mail", "key": "s:mail:sender:{from}", "fields": [{"name": "spam_1h", …}]}`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { templateFields } from "../context/spec.ts";
 
 const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a name of letters, digits and _");

@@ -2,7 +2,7 @@
  * Shared vocabulary of the serving core: dtypes, tensor specs, signatures and the
  * per-version manifest. Runtime-agnostic: no Hono, no `cloudflare:*`.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** The dtypes a TF.js tensor can hold (complex64 is not served). */
 export const TF_DTYPES = ["float32", "int32", "bool", "string"] as const;

@@ -3,7 +3,7 @@
  * codecs validate with (src/core/codecs/schemas.ts) and the response schemas beside this file.
  * `z.toJSONSchema` writes JSON Schema 2020-12, the dialect OpenAPI 3.1 uses.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   V1PredictRequest,
   V2InferHeader,

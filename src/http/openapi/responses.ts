@@ -3,7 +3,7 @@
  * the tests parse real answers with them (test/worker/openapi.test.ts), so the two stay in step.
  */
 
-import { z } from "zod";
+import * as z from "zod";
 import { ContextSpecObject } from "../../core/context/spec.ts";
 import { V2_DATATYPES } from "../../core/tensors/dtypes.ts";
 

@@ -12,7 +12,7 @@
  *   binned by the time they became known, so one value answers every `as_of` of the day
  *   without showing later outcomes (live.ts).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { isAirportValue, isCongestionValue, isRouteValue } from "./fast-values.ts";
 import type { FlightQuery } from "./query.ts";
 

@@ -15,7 +15,7 @@
  * - `time`: an ISO 8601 instant: when the event happened, i.e. when its fact became known.
  * - `flight`: the flight's id and the request fields of the model (departure: local at the origin).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { parseInstant } from "../../core/context/time.ts";
 import { describeValue, invalidInput } from "../../core/errors.ts";
 import { departureMinutes } from "./as-of.ts";

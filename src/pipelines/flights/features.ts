@@ -14,7 +14,7 @@
  *                       (the airport's late rate), 0 scheduled.
  * `missing` lists the KV keys that were defaulted.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import { parseInstant } from "../../core/context/time.ts";
 import { type AsOf, departureMinutes, localText, midnightMinutes, resolveAsOf } from "./as-of.ts";
 import {

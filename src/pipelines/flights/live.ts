@@ -22,7 +22,7 @@
  * Facts known at or after the day's end (bin 96) are never usable by a flight of that day: dropped.
  * Sparse bins (only the non-empty ones, sorted) keep values small (one per airport-day: thousands).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { parseInstant } from "../../core/context/time.ts";
 
 export const BIN_MINUTES = 15;

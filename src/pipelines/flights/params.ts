@@ -3,7 +3,7 @@
  * trainer from the TRAIN set; the Worker reads them from the manifest, so serving uses the
  * very constants training used.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { FEATURE_NAMES } from "./names.ts";
 
 /** What feature building needs besides scaling (known before any model is trained). */
