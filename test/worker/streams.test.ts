@@ -13,7 +13,7 @@ import {
   runInDurableObject,
 } from "cloudflare:test";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { KvWriter } from "../../src/adapters/durable-objects/fact-aggregator.ts";
 import type { StreamEntity } from "../../src/adapters/durable-objects/stream-entity.ts";
 import type { AggValue } from "../../src/core/streams/buckets.ts";
@@ -82,8 +82,19 @@ async function send(stream: string, events: unknown[]) {
 }
 
 async function flush() {
-  for (const id of await listDurableObjectIds(env.STREAM_ENTITY))
-    await runDurableObjectAlarm(env.STREAM_ENTITY.get(id));
+  for (const id of await listDurableObjectIds(env.STREAM_ENTITY)) {
+    const stub = env.STREAM_ENTITY.get(id);
+    await runDurableObjectAlarm(stub);
+    // An alarm that was already firing on its own is not run again: wait for its write to land
+    // (a failed write, failures > 0, waits for its retry instead, which tests run by hand).
+    await vi.waitFor(
+      async () => {
+        const state = await stub.state();
+        if (state.written !== state.version && state.failures === 0) throw new Error("a KV write is in flight");
+      },
+      { timeout: 5_000, interval: 10 },
+    );
+  }
 }
 
 async function stored(key: string) {
