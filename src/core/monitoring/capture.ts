@@ -5,9 +5,11 @@
  * are built afterwards, inside `ctx.waitUntil`, by `records()`. With logging off there is no
  * capture at all (`deps.capture` is undefined), so the predict path does nothing extra.
  */
+
 import type { NamedOutput } from "../codecs/v1.ts";
 import type { NamedTensors } from "../tensors/spec.ts";
 import type { Monitoring } from "./manifest.ts";
+import { hashedKey } from "./outcomes.ts";
 import type { Arm, LogRecord, LookupRecord, PredictionRecord } from "./record.ts";
 import { rowFields, rowNumbers } from "./rows.ts";
 import { sampled } from "./sampling.ts";
@@ -64,11 +66,6 @@ export interface Capture {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-async function sha256Key(key: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
-  return `sha256:${Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
 
 const keyText = (v: unknown): string | null =>
   v === undefined || v === null ? null : typeof v === "string" ? v : JSON.stringify(v);
@@ -132,7 +129,7 @@ export function createCapture(protocol: string): Capture {
         if (monitoring?.key_field !== undefined) key = keyText(fields[monitoring.key_field]);
         else if (keys?.kind === "passthrough") key = keyText(fields.key);
         else key = keys?.id !== undefined && keys.id !== "" ? `${keys.id}#${row}` : null;
-        if (key !== null && monitoring?.hash_key) key = await sha256Key(key);
+        if (key !== null && monitoring?.hash_key) key = await hashedKey(key);
         const scoreName = monitoring?.score_output ?? Object.keys(outputs)[0];
         const features = Object.values(
           rowNumbers(
