@@ -433,6 +433,7 @@ const TARGETS = [
   "worker-wasm",
   "worker-wasm-pc",
   "worker-wasm-nolog",
+  "worker-wasm-logsend",
   "worker-tfjs",
   "worker-cpu",
   "node-cpu",
@@ -518,6 +519,13 @@ try {
       await start(
         "worker-wasm-nolog",
         startWorker("worker-wasm-nolog", bundleDir(b), { DIAGNOSTICS: "on", PREDICTION_LOG: "off" }, kv),
+        b,
+      );
+    }
+    if (wanted("worker-wasm-logsend", b)) {
+      await start(
+        "worker-wasm-logsend",
+        startWorker("worker-wasm-logsend", bundleDir(b), { DIAGNOSTICS: "on" }, kv, { logQueue: "drop" }),
         b,
       );
     }
@@ -666,13 +674,23 @@ for (const c of cold.filter((x) => x.target === "worker-wasm")) {
   });
 }
 // Issue 19: the prediction log's cost on the predict path, logging on (worker-wasm) vs off in one run.
+// The target judges the Worker's own work (worker-wasm-logsend: the producer binding discards what
+// it is sent); worker-wasm's row adds Miniflare's local queue broker, consumer and R2 in the same
+// process, which deployed are other invocations and Cloudflare's services (docs/monitoring.md).
 for (const w of list.filter((x) => x.targets === LOG_TARGETS)) {
-  const [on, off] = [find(w.id, "worker-wasm"), find(w.id, "worker-wasm-nolog")];
-  if (!on || !off) continue;
-  const ratio = on.cpuMsPerRequest / off.cpuMsPerRequest;
+  const [send, local, off] = [
+    find(w.id, "worker-wasm-logsend"),
+    find(w.id, "worker-wasm"),
+    find(w.id, "worker-wasm-nolog"),
+  ];
+  if (!send || !off) continue;
+  const ratio = send.cpuMsPerRequest / off.cpuMsPerRequest;
+  const whole = local
+    ? `; with the local queue, consumer and R2: ${(local.cpuMsPerRequest / off.cpuMsPerRequest).toFixed(3)} x`
+    : "";
   targets.push({
-    target: `${w.id}: CPU per request with the prediction log within 1.05 x without`,
-    value: `${ratio.toFixed(3)} x (${fmt(on.cpuMsPerRequest, 3)} vs ${fmt(off.cpuMsPerRequest, 3)} ms/req; median ${fmt(on.medianMs, 2)} vs ${fmt(off.medianMs, 2)} ms)`,
+    target: `${w.id}: the Worker's CPU per request with the prediction log within 1.05 x without`,
+    value: `${ratio.toFixed(3)} x (${fmt(send.cpuMsPerRequest, 3)} vs ${fmt(off.cpuMsPerRequest, 3)} ms/req; median ${fmt(send.medianMs, 2)} vs ${fmt(off.medianMs, 2)} ms${whole})`,
     met: ratio <= 1.05,
   });
 }

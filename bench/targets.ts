@@ -142,18 +142,44 @@ export async function startWorker(
   bundleDir: string,
   vars: Record<string, string>,
   kv: KvSeed = {},
-  extra: { inspectorPort?: number } = {},
+  extra: { inspectorPort?: number; logQueue?: "local" | "drop" } = {},
 ): Promise<Server> {
+  const { logQueue = "local", ...shared } = extra;
   const options = productionWorkerOptions(bundleDir, { vars, rateLimit: 1_000_000_000 });
-  const server = await startMiniflare(name, {
+  const worker = {
     ...options,
     // The converter's shard names have no extension (group1-shard1of1, the image bundle's model):
     // raw bytes as well, like the production rules' *.bin.
     modulesRules: [{ type: "Data", include: ["**/*-shard*of*"], fallthrough: true }, ...options.modulesRules],
-    ...extra,
-  } as ConstructorParameters<typeof Miniflare>[0]);
+  };
+  const server = await startMiniflare(
+    name,
+    (logQueue === "local"
+      ? { ...worker, ...shared }
+      : { ...shared, workers: [dropLogQueue(worker), LOG_DROP_WORKER] }) as ConstructorParameters<typeof Miniflare>[0],
+  );
   await seed(server, kv);
   return server;
+}
+
+/**
+ * Deployed, the log queue's broker and its consumer are not the predicting invocation's CPU; under
+ * Miniflare they run in the same workerd process the bench reads CPU time from. This worker stands
+ * in for the LOG_QUEUE producer (a wrapped binding, run inside the Worker's own isolate) and
+ * discards what it is sent, so a target using it counts what the Worker itself does to log a
+ * prediction (capture, records, serialising the batch for sendBatch) and nothing else.
+ */
+const LOG_DROP_WORKER = {
+  name: "log-drop",
+  modules: true,
+  script: `export default function () {
+  const size = (messages) => messages.reduce((n, m) => n + JSON.stringify(m.body).length, 0);
+  return { async send(body) { size([{ body }]); }, async sendBatch(messages) { size(messages); } };
+}`,
+};
+function dropLogQueue(worker: Record<string, unknown>): Record<string, unknown> {
+  const { queueProducers: _p, queueConsumers: _c, ...rest } = worker;
+  return { ...rest, wrappedBindings: { LOG_QUEUE: { scriptName: LOG_DROP_WORKER.name } } };
 }
 
 /** KV entries to write before serving, by binding name. */

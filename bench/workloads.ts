@@ -220,9 +220,10 @@ export const CACHE_TARGETS = ["worker-wasm", "worker-wasm-pc"];
 /**
  * The targets of the prediction-log workload (issue 19): the same Worker with PREDICTION_LOG on
  * (the default; its queue consumer runs in the same workerd, so its Parquet writing is counted
- * too) and off.
+ * too), on with a producer that discards what it is sent (the Worker's own cost: what a deployed
+ * predicting invocation pays), and off.
  */
-export const LOG_TARGETS = ["worker-wasm", "worker-wasm-nolog"];
+export const LOG_TARGETS = ["worker-wasm", "worker-wasm-logsend", "worker-wasm-nolog"];
 
 /** Flights x1 with the prediction log on and off: its cost on the predict path. */
 function flightsLogWorkload(base: Workload): Workload {
