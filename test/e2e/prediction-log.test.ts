@@ -4,13 +4,18 @@
  * consumer, which writes Parquet to the LOGS bucket; DuckDB (@duckdb/node-api, a reader that is
  * not ours) reads the files unmodified with Hive partitioning, and its values equal the requests
  * and answers (features bit for bit as float32). A poison message goes through its retries to the
- * dead-letter queue, whose consumer keeps it in R2.
+ * dead-letter queue, whose consumer keeps it in R2. Apache Arrow's Rust Parquet reader (arrow-rs,
+ * as the parquet-wasm package, into apache-arrow's JS tables) reads the same files: pyarrow itself
+ * is neither on Debian nor reachable here (no PyPI), so the Arrow project's other implementation
+ * stands in for it (docs/monitoring.md).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { tableFromIPC } from "apache-arrow";
 import type { Miniflare } from "miniflare";
+import { readParquet } from "parquet-wasm/node";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { client } from "../support/client.ts";
 import { fetcher, startWorker } from "./worker.ts";
@@ -113,6 +118,27 @@ describe("the prediction log in R2, read by DuckDB", () => {
     const v2Row = found.find((r) => r.protocol === "v2")!;
     expect(v2Row.key).toBe("e2e-req#0");
     expect(f32bits(v2Row.features as number[])).toEqual(f32bits([...rows[0]!.features, ...rows[0]!.extra]));
+
+    // The same files through Arrow's Rust reader: the same four rows, keys and features.
+    const files = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".parquet"));
+    const arrowRows = files.flatMap((f) => {
+      const table = tableFromIPC(readParquet(new Uint8Array(readFileSync(join(dir, f)))).intoIPCStream());
+      return table.toArray().map((r) => r.toJSON() as Record<string, unknown>);
+    });
+    const ours = arrowRows
+      .filter((r) => r.request_id === v1Id || r.request_id === v2Id)
+      .sort((a, b) => String(a.protocol).localeCompare(String(b.protocol)) || Number(a.row) - Number(b.row));
+    expect(ours.map((r) => r.key)).toEqual(["e2e-0", "e2e-1", "e2e-2", "e2e-req#0"]);
+    ours.forEach((r, i) => {
+      const duck = found[i]!;
+      expect(r.protocol).toBe(duck.protocol);
+      expect(r.score).toBe(duck.score);
+      // LIST<FLOAT> arrives as an Arrow Float32 vector: the very bits DuckDB read.
+      const features = r.features as { toArray(): Float32Array };
+      expect(Array.from(new Uint32Array(Float32Array.from(features.toArray()).buffer))).toEqual(
+        f32bits(duck.features as number[]),
+      );
+    });
   });
 
   it("sends a message that cannot be written through its retries to the dead-letter queue, kept in R2", async () => {
