@@ -31,7 +31,8 @@ committed model), and fails when they differ by more than --tolerance.`,
   examples: [
     "npm start                                     (terminal 1; INGEST_KEYS in .dev.vars)",
     "npm run replay -- --day 2001-06-15 --speed 600 (terminal 2)",
-    "npm run loop -- --day 2001-06-15 --airport ORD (terminal 3, during or after the replay)",
+    "npm run loop -- --day 2001-06-15              (terminal 3, after the replay: all 16,503 flights)",
+    "npm run loop -- --day 2001-06-15 --airport ORD (one airport's 885)",
   ],
   notes: `The live figures cover every flights prediction in the window (clock hours of the predictions'
 own time): run it on a fresh local state, or start it just after a full hour with --window 1h, when
