@@ -28,6 +28,7 @@ import type { Signature } from "../../src/core/tensors/spec.ts";
 import { auc, logLoss } from "../flights/metrics.ts";
 import { saveModel } from "../flights/model.ts";
 import { writeManifest } from "../lib/artifacts.ts";
+import { fitBinaryMlp } from "../lib/mlp.ts";
 import { prng } from "../lib/prng.ts";
 
 exitOnHelp({
@@ -201,33 +202,12 @@ const order = train
   .map((r) => ({ r, k: random() }))
   .sort((a, b) => a.k - b.k)
   .map((o) => o.r);
-const input = tf.input({ shape: [WIDTH], name: "features", dtype: "float32" });
-const hidden = tf.layers
-  .dense({
-    units: 8,
-    activation: "relu",
-    name: "hidden1",
-    kernelInitializer: tf.initializers.glorotUniform({ seed: SEED }),
-  })
-  .apply(input) as tf.SymbolicTensor;
-const output = tf.layers
-  .dense({
-    units: 1,
-    activation: "sigmoid",
-    name: "strong_probability",
-    kernelInitializer: tf.initializers.glorotUniform({ seed: SEED + 1 }),
-  })
-  .apply(hidden) as tf.SymbolicTensor;
-const model = tf.model({ inputs: input, outputs: output, name: "quakes" });
-model.compile({ optimizer: tf.train.adam(0.02), loss: "binaryCrossentropy" });
-const xs = tf.tensor2d(await features(order), [order.length, WIDTH]);
-const ys = tf.tensor2d(
+const model = await fitBinaryMlp(
+  tf,
+  { name: "quakes", output: "strong_probability", width: WIDTH, hidden: 8, seed: SEED, learningRate: 0.02, epochs: 30 },
+  await features(order),
   Float32Array.from(order, (r) => r.y),
-  [order.length, 1],
 );
-await model.fit(xs, ys, { epochs: 30, batchSize: 32, shuffle: false, verbose: 0 });
-xs.dispose();
-ys.dispose();
 
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
 const yTest = Float32Array.from(test, (r) => r.y);

@@ -23,6 +23,7 @@ import type { Signature } from "../../src/core/tensors/spec.ts";
 import { auc, logLoss } from "../flights/metrics.ts";
 import { saveModel } from "../flights/model.ts";
 import { writeManifest } from "../lib/artifacts.ts";
+import { fitBinaryMlp } from "../lib/mlp.ts";
 import { prng } from "../lib/prng.ts";
 
 exitOnHelp({
@@ -189,30 +190,20 @@ const order = trainDays
 const xTrain = await features(order, dropped);
 const yTrain = Float32Array.from(order, label);
 
-const input = tf.input({ shape: [WIDTH], name: "features", dtype: "float32" });
-const hidden = tf.layers
-  .dense({
-    units: 16,
-    activation: "relu",
-    name: "hidden1",
-    kernelInitializer: tf.initializers.glorotUniform({ seed: SEED }),
-  })
-  .apply(input) as tf.SymbolicTensor;
-const output = tf.layers
-  .dense({
-    units: 1,
-    activation: "sigmoid",
-    name: "rain_probability",
-    kernelInitializer: tf.initializers.glorotUniform({ seed: SEED + 1 }),
-  })
-  .apply(hidden) as tf.SymbolicTensor;
-const model = tf.model({ inputs: input, outputs: output, name: "seattle_rain" });
-model.compile({ optimizer: tf.train.adam(0.01), loss: "binaryCrossentropy" });
-const xs = tf.tensor2d(xTrain, [trainDays.length, WIDTH]);
-const ys = tf.tensor2d(yTrain, [trainDays.length, 1]);
-await model.fit(xs, ys, { epochs: 15, batchSize: 32, shuffle: false, verbose: 0 });
-xs.dispose();
-ys.dispose();
+const model = await fitBinaryMlp(
+  tf,
+  {
+    name: "seattle_rain",
+    output: "rain_probability",
+    width: WIDTH,
+    hidden: 16,
+    seed: SEED,
+    learningRate: 0.01,
+    epochs: 15,
+  },
+  xTrain,
+  yTrain,
+);
 
 const predict = (x: Float32Array, n: number) =>
   tf.tidy(() => (model.predict(tf.tensor2d(x, [n, WIDTH])) as tf.Tensor).dataSync() as Float32Array);
