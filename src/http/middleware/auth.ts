@@ -116,3 +116,26 @@ export async function bearerPrincipal(
   }
   return errorResponse(401, `invalid ${what}`, { "WWW-Authenticate": `${realm}, error="invalid_token"` });
 }
+
+/**
+ * The gate of a write route behind its own secret (INGEST_KEYS, STREAM_KEYS, OUTCOME_KEYS): 403
+ * `closed` when no key is configured, else `bearerPrincipal`'s 401/429, else the caller's
+ * principal as `<kind>:<key digest prefix>` for the rate limiter and the log line.
+ */
+export function writeKeyAuth(gate: {
+  keys: (access: ReturnType<typeof settingsOf>["access"]) => readonly string[];
+  /** The 403's message when no key is configured. */
+  closed: string;
+  /** The principal's prefix, and the keys' name in 401 messages (`<kind> key`). */
+  kind: string;
+  realm: string;
+}): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const keys = gate.keys(settingsOf(c).access);
+    if (keys.length === 0) return errorResponse(403, gate.closed);
+    const principal = await bearerPrincipal(c, keys, `${gate.kind} key`, gate.realm);
+    if (typeof principal !== "string") return principal;
+    c.set("principal", `${gate.kind}:${principal}`);
+    await next();
+  };
+}

@@ -8,24 +8,22 @@ import { Hono } from "hono";
 import { ingestFlights } from "../../worker/ingest.ts";
 import type { AppEnv } from "../app-env.ts";
 import { readJson } from "../body.ts";
-import { errorResponse } from "../errors.ts";
-import { bearerPrincipal } from "../middleware/auth.ts";
+import { writeKeyAuth } from "../middleware/auth.ts";
 import { settingsOf } from "../settings.ts";
 
 /** Largest events body (1000 events of a few hundred bytes). */
 const MAX_INGEST_BYTES = 1_048_576;
-const REALM = 'Bearer realm="stateless-serve-ingest"';
 
 export const ingest = new Hono<AppEnv>();
 
-ingest.use(async function ingestKeyAuth(c, next) {
-  const keys = settingsOf(c).access.ingestKeys;
-  if (keys.length === 0) return errorResponse(403, "ingestion is closed: no INGEST_KEYS are configured");
-  const principal = await bearerPrincipal(c, keys, "ingest key", REALM);
-  if (typeof principal !== "string") return principal;
-  c.set("principal", `ingest:${principal}`);
-  await next();
-});
+ingest.use(
+  writeKeyAuth({
+    keys: (access) => access.ingestKeys,
+    closed: "ingestion is closed: no INGEST_KEYS are configured",
+    kind: "ingest",
+    realm: 'Bearer realm="stateless-serve-ingest"',
+  }),
+);
 
 ingest.post("/flights/events", async (c) => {
   const body = await readJson(c.req.raw, MAX_INGEST_BYTES);

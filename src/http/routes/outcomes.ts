@@ -13,26 +13,23 @@ import { foldOutcomes, monitoringOf } from "../../worker/monitor.ts";
 import { requestScope } from "../../worker/scope.ts";
 import type { AppEnv } from "../app-env.ts";
 import { readJson } from "../body.ts";
-import { errorResponse } from "../errors.ts";
-import { bearerPrincipal } from "../middleware/auth.ts";
+import { writeKeyAuth } from "../middleware/auth.ts";
 import { settingsOf } from "../settings.ts";
 
 /** Largest outcomes body (1000 outcomes of a few hundred bytes). */
 const MAX_OUTCOMES_BYTES = 1_048_576;
-const REALM = 'Bearer realm="stateless-serve-outcomes"';
 
 export const outcomes = new Hono<AppEnv>();
 
 outcomes.post(
   "/:name/outcomes",
-  async function outcomeKeyAuth(c, next) {
-    const keys = settingsOf(c).access.outcomeKeys;
-    if (keys.length === 0) return errorResponse(403, "outcomes are closed: no OUTCOME_KEYS are configured");
-    const principal = await bearerPrincipal(c, keys, "outcome key", REALM);
-    if (typeof principal !== "string") return principal;
-    c.set("principal", `outcome:${principal}`);
-    await next();
-  },
+  writeKeyAuth({
+    keys: (access) => access.outcomeKeys,
+    closed: "outcomes are closed: no OUTCOME_KEYS are configured",
+    kind: "outcome",
+    realm: 'Bearer realm="stateless-serve-outcomes"',
+  }),
+
   async (c) => {
     const settings = settingsOf(c);
     const { name } = parseModelRef({ name: c.req.param("name") });

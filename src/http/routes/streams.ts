@@ -8,24 +8,22 @@ import { Hono } from "hono";
 import { ingestStream } from "../../worker/streams.ts";
 import type { AppEnv } from "../app-env.ts";
 import { readJson } from "../body.ts";
-import { errorResponse } from "../errors.ts";
-import { bearerPrincipal } from "../middleware/auth.ts";
+import { writeKeyAuth } from "../middleware/auth.ts";
 import { settingsOf } from "../settings.ts";
 
 /** Largest events body (1000 events of up to 1 KiB). */
 const MAX_EVENTS_BYTES = 1_048_576;
-const REALM = 'Bearer realm="stateless-serve-streams"';
 
 export const streams = new Hono<AppEnv>();
 
-streams.use(async function streamKeyAuth(c, next) {
-  const keys = settingsOf(c).access.streamKeys;
-  if (keys.length === 0) return errorResponse(403, "stream events are closed: no STREAM_KEYS are configured");
-  const principal = await bearerPrincipal(c, keys, "stream key", REALM);
-  if (typeof principal !== "string") return principal;
-  c.set("principal", `stream:${principal}`);
-  await next();
-});
+streams.use(
+  writeKeyAuth({
+    keys: (access) => access.streamKeys,
+    closed: "stream events are closed: no STREAM_KEYS are configured",
+    kind: "stream",
+    realm: 'Bearer realm="stateless-serve-streams"',
+  }),
+);
 
 streams.post("/:stream/events", async (c) => {
   const body = await readJson(c.req.raw, MAX_EVENTS_BYTES);
