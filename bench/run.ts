@@ -86,7 +86,8 @@ Progress goes to stderr (one line per row and round), the tables to stdout; writ
       "npm run bench -- --quick --no-image",
       "npm run bench -- --rounds 5 --duration 5",
     ],
-    notes: "Method and earlier runs: docs/performance.md.",
+    notes:
+      "Method and earlier runs: docs/performance.md. BENCH_PORT_BASE=N: the Workers listen on ports N, N+1, … (else any free port).",
   },
   argv,
 );
