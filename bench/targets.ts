@@ -112,13 +112,17 @@ function workerdChildren(): Set<number> {
   return pids;
 }
 
+/** BENCH_PORT_BASE: Workers listen on consecutive ports from it (a shared machine's assigned range); else any free port. */
+let nextPort = Number(process.env.BENCH_PORT_BASE ?? 0);
+const listenPort = () => (nextPort > 0 ? nextPort++ : 0);
+
 async function startMiniflare(name: string, options: ConstructorParameters<typeof Miniflare>[0]): Promise<Server> {
   const t0 = performance.now();
   const before = workerdChildren();
   const mf = new Miniflare({
     ...options,
     host: "127.0.0.1",
-    port: 0,
+    port: listenPort(),
     // Worker logs (one JSON line per request, e.g. auth_open) are read and dropped, not printed.
     handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
       stdout.resume();

@@ -230,6 +230,31 @@ function flightsLogWorkload(base: Workload): Workload {
   return { ...base, id: `${base.id} (log on/off)`, targets: LOG_TARGETS };
 }
 
+/**
+ * The targets of the shadow workload (issue 20): the same Worker, and the same Worker whose flights
+ * pointer record (REGISTRY, `model:flights`) names version 1 as its own shadow at sample 1.0, so
+ * every request also runs the model a second time after its answer (context replayed, rows logged
+ * as arm shadow): the CPU a shadowed request costs.
+ */
+export const SHADOW_TARGETS = ["worker-wasm", "worker-wasm-shadow"];
+
+/** The pointer record the shadow target serves flights with: bundled version 1, shadowed by itself on every request. */
+export const SHADOW_RECORD = {
+  key: "model:flights",
+  value: JSON.stringify({
+    versions: {},
+    labels: {},
+    canary_percent: 0,
+    history: {},
+    shadow: { version: 1, sample: 1 },
+  }),
+};
+
+/** Flights x1 with and without a shadow version at sample 1.0. */
+function flightsShadowWorkload(base: Workload): Workload {
+  return { ...base, id: `${base.id} (shadow on/off)`, targets: SHADOW_TARGETS };
+}
+
 /** Flights, one flight per request, from a pool of N distinct flights (distances differ per pool). */
 function flightsCacheWorkload(base: Workload, size: number): Workload {
   return {
@@ -270,6 +295,7 @@ export function workloads(imageDir: string | undefined): Workload[] {
   if (imageDir) list.push(binaryWorkload(list.find((w) => w.bundle === "image")!));
   if (hasFlights) list.push(flightsCacheWorkload(list.find((w) => w.id === "flights x1")!, 64));
   if (hasFlights) list.push(flightsLogWorkload(list.find((w) => w.id === "flights x1")!));
+  if (hasFlights) list.push(flightsShadowWorkload(list.find((w) => w.id === "flights x1")!));
   if (imageDir) list.push(imageCacheWorkload(list.find((w) => w.bundle === "image")!, 8));
   return list;
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run models -- <command>`: publish, list, label, rollback and canary for the model
+ * `npm run models -- <command>`: publish, list, label, rollback, canary and shadow for the model
  * repository (R2 artifacts + KV pointer records), built on wrangler. See scripts/models/help.ts
  * for the commands and docs/model-repository.md for the layout.
  */
@@ -9,7 +9,8 @@ import { CliError, usageError } from "./models/cli-error.ts";
 import { COMMAND_HELP, COMMANDS, type Command, MODELS_HELP } from "./models/help.ts";
 import { canary, checkName, label, parseVersion, rollback } from "./models/labels.ts";
 import { listRecords, renderRecords } from "./models/list.ts";
-import { parsePercent } from "./models/record.ts";
+import { DEFAULT_SHADOW_SAMPLE, parsePercent, parseSample } from "./models/record.ts";
+import { shadow } from "./models/shadow.ts";
 import { describeTarget, parseTarget, TARGET_OPTIONS, type Target } from "./models/target.ts";
 
 const print = (line: string) => console.log(line);
@@ -31,6 +32,8 @@ function parse(command: Command, args: string[]) {
         json: { type: "boolean" },
         bins: { type: "string" },
         task: { type: "string" },
+        sample: { type: "string" },
+        off: { type: "boolean" },
       },
     });
   } catch (err) {
@@ -49,7 +52,7 @@ function positionals(command: Command, values: string[], names: string[]): strin
 
 /** Commands that only take some of the flags refuse the others rather than ignore them. */
 function only(command: Command, values: Record<string, unknown>, allowed: string[]): void {
-  const own = ["name", "version", "label", "skip-run", "json", "bins", "task"].filter(
+  const own = ["name", "version", "label", "skip-run", "json", "bins", "task", "sample", "off"].filter(
     (f) => values[f] !== undefined && !allowed.includes(f),
   );
   if (own.length)
@@ -150,6 +153,21 @@ async function main(argv: string[]): Promise<void> {
       const [name, percent] = positionals(command, args, ["N", "PERCENT"]);
       const parsed = [checkName("model", name!), parsePercent(percent!)] as const;
       await canary(await store(target), ...parsed, print);
+      return;
+    }
+    case "shadow": {
+      only(command, values, ["sample", "off"]);
+      if (values.off) {
+        if (values.sample !== undefined)
+          throw usageError("shadow --off takes no --sample\nSee: npm run models -- shadow --help");
+        const [name] = positionals(command, args, ["N"]);
+        await shadow(await store(target), checkName("model", name!), null, print);
+        return;
+      }
+      const [name, version] = positionals(command, args, ["N", "V"]);
+      const sample = values.sample === undefined ? DEFAULT_SHADOW_SAMPLE : parseSample(values.sample);
+      const setting = { version: parseVersion(version!), sample };
+      await shadow(await store(target), checkName("model", name!), setting, print);
       return;
     }
   }

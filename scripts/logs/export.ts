@@ -2,7 +2,7 @@
  * `npm run logs -- export`: a training set from the prediction log (docs/monitoring.md, "Export").
  * Reads the model's Parquet files from the LOGS bucket (Hive partitions in the object keys), keeps
  * each logged row once (a batch Queues redelivered under another grouping may have written it
- * twice: rows are unique by request_id + row), joins the latest outcome per key, and writes one
+ * twice: rows are unique by request_id + row, and arm `shadow` for a shadow version's rows), joins the latest outcome per key, and writes one
  * Parquet file: the rows exactly as they were served (features as the model received them), plus
  * model, version, and outcome_value / outcome_time (null when no outcome arrived yet).
  */
@@ -79,7 +79,8 @@ export async function exportLog(store: LogStore, options: ExportOptions): Promis
     const version = Number(partitionValue(key, "version"));
     for (const row of (await parquetReadObjects({ file: await store.get(key) })) as Row[]) {
       const record = toRecord(row, options.model, version);
-      const id = `${record.request_id}\n${record.row}`;
+      // A shadow's row shares request_id and row with the answer's (arm tells them apart).
+      const id = `${record.request_id}\n${record.row}${record.arm === "shadow" ? "\nshadow" : ""}`;
       if (seen.has(id)) continue;
       seen.add(id);
       records.push(record);

@@ -6,22 +6,23 @@ const TARGET_NOTE =
   "Without --local, --persist-to or --remote the command uses local state and says so (wrangler 4's\n" +
   "`kv`/`r2` commands default to local too). Each wrangler call takes a second or two.";
 
-export const COMMANDS = ["publish", "list", "label", "rollback", "canary", "baseline"] as const;
+export const COMMANDS = ["publish", "list", "label", "rollback", "canary", "shadow", "baseline"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export const MODELS_HELP: Help = {
   script: "models",
   args: "-- <command> [arguments] [--local | --persist-to DIR | --remote] [--env NAME] [--config PATH]",
   summary: `The model repository: TF.js model versions in R2 (models/<name>/<version>/) and one pointer record
-per model in KV (model:<name>: versions with their sha256, labels, canary share), written with wrangler.
+per model in KV (model:<name>: versions with their sha256, labels, canary share, shadow), written with wrangler.
 A published version is served by the Worker over v1 and v2 without a restart or redeploy.
 
 commands:
   publish <dir> --name N --version V [--label L]   validate a TF.js converter directory and publish it
-  list [N] [--json]                                models, versions, labels, canary share
+  list [N] [--json]                                models, versions, labels, canary share, shadow
   label N L V                                      point label L of model N at version V
   rollback N L                                     point label L back at its previous version
   canary N PERCENT                                 send PERCENT of default traffic to the canary label (0 = off)
+  shadow N V [--sample S] | shadow N --off         also run version V, unseen, on a share S of requests
   baseline <dir> <data> [--bins K] [--task T]      write the training baseline drift is measured against
 
 \`npm run models -- <command> --help\` describes each one.`,
@@ -30,6 +31,7 @@ commands:
     "npm run model:converter-sample && npm run models -- publish dist/converter/mobilenet_v2 --name mobilenet_v2 --version 1 --label stable",
     "npm run models -- list",
     "npm run models -- label mobilenet_v2 canary 2 && npm run models -- canary mobilenet_v2 10",
+    "npm run models -- shadow flights 2 --sample 0.1",
     "npm run models -- rollback mobilenet_v2 stable --remote --env production",
   ],
   notes: TARGET_NOTE,
@@ -62,7 +64,7 @@ version is invisible until everything is in place.`,
     script: "models",
     args: "-- list [N] [--json] [target options]",
     summary:
-      "Lists the models in the repository (or model N): versions with short sha256, format, size and\npublish time; labels with their rollback history; the canary share.",
+      "Lists the models in the repository (or model N): versions with short sha256, format, size and\npublish time; labels with their rollback history; the canary share; the shadow version.",
     options: [["--json", "print the records as JSON ({name: record})"], ...TARGET_HELP],
     examples: ["npm run models -- list", "npm run models -- list mobilenet_v2 --json"],
     notes: TARGET_NOTE,
@@ -95,6 +97,27 @@ follows "stable" (or the latest version). 0 turns the canary off. Above 0 the mo
 label: \`npm run models -- label N canary V\` first.`,
     options: TARGET_HELP,
     examples: ["npm run models -- canary mobilenet_v2 10", "npm run models -- canary mobilenet_v2 0"],
+    notes: TARGET_NOTE,
+  },
+  shadow: {
+    script: "models",
+    args: "-- shadow N V [--sample S] | shadow N --off [target options]",
+    summary: `Makes version V (published or bundled) the shadow of model N: on a share S of its predict and
+infer requests (v1, v2 and RPC; chosen by a hash of the request id, so a request is shadowed or not on
+every isolate), V also runs on the same inputs and context after the answer has gone (ctx.waitUntil),
+and its rows go to the prediction log as arm "shadow" beside the answered score. It never changes an
+answer and its failures never reach the caller (a shadow_failed log line and an error of arm shadow).
+The quality route and \`npm run monitor\` compare it with the answering version on the same rows
+(agreement, |score difference|) before outcomes arrive, and judge it on outcomes once they do.
+It needs the prediction log (PREDICTION_LOG=on with LOG_QUEUE). A record change reaches every
+isolate within KV_CACHE_TTL. Cost: each shadowed request runs a second model (docs/monitoring.md).
+--off removes the shadow.`,
+    options: [
+      ["--sample S", "share of requests, above 0 and at most 1 (default 0.1)"],
+      ["--off", "no shadow version any more"],
+      ...TARGET_HELP,
+    ],
+    examples: ["npm run models -- shadow flights 2 --sample 0.1", "npm run models -- shadow flights --off"],
     notes: TARGET_NOTE,
   },
   baseline: {

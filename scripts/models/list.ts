@@ -1,6 +1,6 @@
 /**
  * `list [N] [--json]`: the models in the repository with their versions (short sha256, format,
- * size, publish time), labels (with their rollback history) and canary share. The records are
+ * size, publish time), labels (with their rollback history), canary share and shadow version. The records are
  * the index: R2 cannot be listed through wrangler, and only versions in a record are served.
  */
 import { CANARY_LABEL, type ModelRecord, recordKey } from "../../src/core/models/record.ts";
@@ -39,7 +39,10 @@ export function renderRecords(records: Record<string, ModelRecord>, where: strin
     const record = records[name]!;
     const canary =
       record.canary_percent > 0 ? `, canary ${record.canary_percent}% → ${record.labels[CANARY_LABEL]}` : "";
-    lines.push(`${name}${canary}`);
+    const shadow = record.shadow
+      ? `, shadow → ${record.shadow.version} on ${Number((record.shadow.sample * 100).toFixed(4))}% of requests`
+      : "";
+    lines.push(`${name}${canary}${shadow}`);
     const rows = [["version", "sha256", "format", "size", "published"]];
     for (const v of publishedVersions(record)) {
       const e = record.versions[String(v)]!;

@@ -9,6 +9,7 @@ import {
   type ModelRecord,
   ModelRecordSchema,
   recordKey,
+  type ShadowSetting,
 } from "../../src/core/models/record.ts";
 import { CliError } from "./cli-error.ts";
 
@@ -121,4 +122,24 @@ export function withCanary(record: ModelRecord, name: string, percent: number): 
     );
   }
   return { ...record, canary_percent: percent };
+}
+
+/** The share of requests a shadow runs on when `shadow` is given no --sample. */
+export const DEFAULT_SHADOW_SAMPLE = 0.1;
+
+/** Parses a shadow's --sample: a number above 0 and at most 1. */
+export function parseSample(text: string): number {
+  const sample = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!(sample > 0 && sample <= 1)) {
+    throw new CliError(
+      `--sample must be a number above 0 and at most 1 (the share of requests the shadow runs on; --off removes it), got '${text}'`,
+      2,
+    );
+  }
+  return sample;
+}
+
+/** Sets (or, with `setting` null, removes) the model's shadow version. The caller checks that the version exists. */
+export function withShadow(record: ModelRecord, setting: ShadowSetting | null): ModelRecord {
+  return { ...record, shadow: setting };
 }

@@ -1,7 +1,8 @@
 /**
  * The terminal form of GET /v2/models/{name}/quality (core/monitoring/report.ts QualityDocument):
  * per version and arm of one window, the figures, the calibration table, drift per feature
- * (PSI flagged at 0.1 and 0.25) and the context statuses per lookup. Pure: lines in, lines out.
+ * (PSI flagged at 0.1 and 0.25), the context statuses per lookup, and a shadow's comparison with the
+ * answering version. Pure: lines in, lines out.
  */
 import type { QualityDocument, QualityReport } from "../../src/core/monitoring/report.ts";
 
@@ -88,6 +89,25 @@ function freshness(r: QualityReport): string[] {
   return ["", "context status per lookup", ...table(rows)];
 }
 
+function shadow(r: QualityReport): string[] {
+  if (!r.shadow?.length) return [];
+  const rows = [["answered by", "rows", "same class", "mean |diff|", "|diff| p50 / p95 / p99", "within 0.01"]];
+  for (const c of r.shadow)
+    rows.push([
+      `version ${c.served_version}`,
+      String(c.pairs),
+      pct(c.agreement),
+      fmt(c.mean_abs_diff, 4),
+      c.abs_diff ? `${fmt(c.abs_diff.p50, 4)} / ${fmt(c.abs_diff.p95, 4)} / ${fmt(c.abs_diff.p99, 4)}` : "–",
+      c.scored > 0 ? pct(c.within["0.01"] ?? 0) : "–",
+    ]);
+  return [
+    "",
+    "shadow against the answering version, same rows (|diff|: |shadow score − answered score|)",
+    ...table(rows),
+  ];
+}
+
 /** The lines `npm run monitor` prints for one window. */
 export function renderQuality(doc: QualityDocument, window: string): string[] {
   const entries = doc.reports.filter((e) => e.window === window);
@@ -96,7 +116,8 @@ export function renderQuality(doc: QualityDocument, window: string): string[] {
   for (const e of entries) {
     if (out.length) out.push("");
     out.push(`${doc.model} version ${e.version} (${e.arm}), last ${e.window}: ${e.from} to ${e.to}`);
-    out.push(...figures(e.report), ...calibration(e.report), ...drift(e.report), ...freshness(e.report));
+    out.push(...figures(e.report), ...shadow(e.report), ...calibration(e.report), ...drift(e.report));
+    out.push(...freshness(e.report));
   }
   return out;
 }

@@ -104,7 +104,7 @@ export function requestScope(env: Env, settings: Settings, request: RequestInfo 
       log: logged,
       trace,
       ...(predictionCache ? { predictionCache, cacheScope } : {}),
-      ...(logging ? { capture: logging.capture } : {}),
+      ...(logging ? { capture: logging.capture, shadow: logging.shadow } : {}),
     },
   };
 }

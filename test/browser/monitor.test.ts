@@ -12,6 +12,9 @@ import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { addPrediction, emptyAggregate } from "../../src/core/monitoring/aggregate.ts";
+import type { PredictionRecord } from "../../src/core/monitoring/record.ts";
+import { summarize } from "../../src/core/monitoring/report.ts";
 import { serverOptions } from "../e2e/worker.ts";
 import { qualityDocument, REFERENCE } from "../support/quality-document.ts";
 
@@ -19,6 +22,48 @@ const ARTIFACTS = "test-artifacts";
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const state = mkdtempSync(join(tmpdir(), "stateless-serve-monitor-"));
 const doc = qualityDocument();
+/** Shadow version 4 of the same model against version 3 on four rows: (answered, shadow) scores. */
+const SHADOW_PAIRS = [
+  [0.2, 0.25],
+  [0.7, 0.4],
+  [0.9, 0.9],
+  [0.1, 0.3],
+] as const;
+doc.reports.push({
+  ...doc.reports[0]!,
+  version: 4,
+  arm: "shadow",
+  report: summarize([
+    SHADOW_PAIRS.reduce(
+      (agg, [answered, shadow], i) =>
+        addPrediction(agg, {
+          ...({
+            kind: "prediction",
+            time: doc.reports[0]!.to,
+            request_id: `s${i}`,
+            protocol: "v1",
+            model: "flights",
+          } as const),
+          ...({
+            label: null,
+            row: 0,
+            key: null,
+            as_of: null,
+            fields: null,
+            features: [],
+            lookups: [],
+            latency_ms: 3,
+          } as const),
+          version: 4,
+          arm: "shadow",
+          outputs: { delay_probability: [shadow] },
+          score: shadow,
+          served: { version: 3, arm: "default", score: answered, same_class: answered > 0.5 === shadow > 0.5 },
+        } satisfies PredictionRecord),
+      emptyAggregate(),
+    ),
+  ]),
+});
 let mf: Miniflare;
 let base: string;
 let browser: Browser;
@@ -115,12 +160,25 @@ describe("the monitor page at /monitor", () => {
     await page.screenshot({ path: join(ARTIFACTS, "monitor.png"), fullPage: true });
   });
 
+  it("shows a shadow arm's comparison with the answering version", async () => {
+    await page.goto(`${base}/monitor?model=flights&window=24h`);
+    const table = page.locator('section.report[data-version="4"][data-arm="shadow"] table.shadow');
+    await table.waitFor();
+    const cells = await table.locator("tr").nth(1).locator("td").allTextContents();
+    // Computed here from the pairs: 3 of 4 on the same side of 0.5; mean |diff| (0.05 + 0.3 + 0 + 0.2) / 4.
+    const diffs = SHADOW_PAIRS.map(([a, b]) => Math.abs(b - a));
+    expect(cells.slice(0, 4)).toEqual(["version 3", "4", "75.0%", (diffs.reduce((x, y) => x + y, 0) / 4).toFixed(4)]);
+    expect(cells[5]).toBe(`${((100 * diffs.filter((d) => d <= 0.01).length) / 4).toFixed(1)}%`);
+    // The answering arm's card has no such table.
+    expect(await page.locator('section.report[data-arm="default"] table.shadow').count()).toBe(0);
+  });
+
   it("says when the window has no figures, and switches window on request", async () => {
     await page.goto(`${base}/monitor?model=flights&window=1h`);
     await expect.poll(() => page.locator("#reports").textContent()).toContain("No figures for flights in the last 1h.");
     await page.selectOption("#window", "24h");
     await page.click("#load");
-    await page.locator("section.report").waitFor();
+    await page.locator("section.report").first().waitFor();
     expect(qualityAsked).toEqual(["?window=1h", "?window=24h"]);
   });
 

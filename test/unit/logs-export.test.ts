@@ -102,6 +102,36 @@ describe("npm run logs -- export", () => {
     expect(rows[0]!.lookups).toEqual(a.lookups);
   });
 
+  it("keeps a shadow's row beside the answer's row of the same request and row (a self-shadow shares their partition)", async () => {
+    const answer = { ...prediction(1, "2026-12-01T10:00:00.000Z", "r9", 0, "k9"), model: "ms" };
+    const shadow = { ...answer, arm: "shadow" as const, score: Math.fround(0.25) };
+    put("logs/predictions/model=ms/version=1/date=2026-12-01/y1.parquet", predictionsParquet([answer]));
+    put("logs/predictions/model=ms/version=1/date=2026-12-01/y2.parquet", predictionsParquet([shadow, answer]));
+    const out = join(dir, "shadow.parquet");
+    const result = await run([
+      "export",
+      "--model",
+      "ms",
+      "--from",
+      "2026-12-01",
+      "--to",
+      "2026-12-01",
+      "--dir",
+      dir,
+      out,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/2 row\(s\) from 2 file\(s\)/);
+    const db = await DuckDBInstance.create(":memory:");
+    const connection = await db.connect();
+    const rows = (await connection.runAndReadAll(`SELECT arm, score FROM '${out}' ORDER BY arm`)).getRowObjectsJS();
+    connection.closeSync();
+    expect(rows).toEqual([
+      { arm: "default", score: 0.5 },
+      { arm: "shadow", score: 0.25 },
+    ]);
+  });
+
   it("filters by version, and refuses bad arguments with a message", async () => {
     const out = join(dir, "v2.parquet");
     const ok = await run([

@@ -396,13 +396,74 @@ describe("npm run models -- label / rollback / canary / list", () => {
   );
 });
 
+describe("npm run models -- shadow", () => {
+  it(
+    "checks --sample before calling wrangler, needs a version the model has (published or bundled), writes the setting, and --off removes it",
+    async () => {
+      const persistTo = tempDir("state");
+      for (const bad of ["0", "1.5", "ten"]) {
+        const out = await models("shadow", "tiny_graph", "1", "--sample", bad, "--persist-to", persistTo);
+        expect(out.code, bad).toBe(2);
+        expect(out.stderr).toContain(`--sample must be a number above 0 and at most 1`);
+        expect(out.stderr).toContain(`got '${bad}'`);
+      }
+      const usage = await Promise.all([
+        models("shadow", "tiny_graph", "1", "--off", "--persist-to", persistTo),
+        models("shadow", "tiny_graph", "--persist-to", persistTo),
+        models("shadow", "tiny_graph", "--off", "--sample", "0.5", "--persist-to", persistTo),
+      ]);
+      expect(usage.map((u) => u.code)).toEqual([2, 2, 2]);
+      expect(usage[0]!.stderr).toContain("shadow takes N, got tiny_graph 1");
+      expect(usage[1]!.stderr).toContain("shadow takes N V, got tiny_graph");
+      expect(usage[2]!.stderr).toContain("shadow --off takes no --sample");
+      expect(existsSync(persistTo), "no wrangler call for a bad command line").toBe(false);
+
+      await seedRecord(persistTo, "tiny_graph", {
+        versions: { "5": entry },
+        labels: { stable: 5 },
+        canary_percent: 0,
+        history: {},
+      });
+      let out = await models("shadow", "tiny_graph", "9", "--persist-to", persistTo);
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain("tiny_graph has no version 9 to shadow with; versions: 5, 1 (bundled), 2 (bundled)");
+      out = await models("shadow", "tiny_graph", "2", "--sample", "0.25", "--persist-to", persistTo);
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stdout).toContain(
+        "tiny_graph: version 2 runs in the shadow of the answering version on 25% of requests",
+      );
+      const stored = JSON.parse((await readRecord(persistTo, "tiny_graph"))!);
+      expect(stored).toMatchObject({ labels: { stable: 5 }, shadow: { version: 2, sample: 0.25 } });
+      expect(ModelRecordSchema.safeParse(stored).success).toBe(true);
+
+      out = await models("list", "tiny_graph", "--persist-to", persistTo);
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stdout).toContain("tiny_graph, shadow → 2 on 25% of requests");
+
+      out = await models("shadow", "tiny_graph", "5", "--persist-to", persistTo); // the default sample
+      expect(out.code, out.stderr).toBe(0);
+      expect(JSON.parse((await readRecord(persistTo, "tiny_graph"))!).shadow).toEqual({ version: 5, sample: 0.1 });
+
+      out = await models("shadow", "tiny_graph", "--off", "--persist-to", persistTo);
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stdout).toContain("tiny_graph: shadow off (was version 5 on 10% of requests)");
+      expect(JSON.parse((await readRecord(persistTo, "tiny_graph"))!)).toMatchObject({
+        shadow: null,
+        labels: { stable: 5 },
+        versions: { "5": entry },
+      });
+    },
+    TIMEOUT,
+  );
+});
+
 describe("npm run models -- --help", () => {
   it(
     "describes the tool and each command, and refuses unknown commands and flags without calling wrangler",
     async () => {
       const [top, ...commands] = await Promise.all([
         models("--help"),
-        ...["publish", "list", "label", "rollback", "canary"].map((c) => models(c, "--help")),
+        ...["publish", "list", "label", "rollback", "canary", "shadow"].map((c) => models(c, "--help")),
       ]);
       expect(top!.code).toBe(0);
       expect(top!.stdout).toMatch(/^usage: npm run models -- <command>/);
@@ -412,9 +473,10 @@ describe("npm run models -- --help", () => {
         "label N L V",
         "rollback N L",
         "canary N PERCENT",
+        "shadow N V [--sample S] | shadow N --off",
       ])
         expect(top!.stdout).toContain(c);
-      for (const [i, c] of ["publish", "list", "label", "rollback", "canary"].entries()) {
+      for (const [i, c] of ["publish", "list", "label", "rollback", "canary", "shadow"].entries()) {
         expect(commands[i]!.code).toBe(0);
         expect(commands[i]!.stdout).toMatch(new RegExp(`^usage: npm run models -- ${c} `));
         expect(commands[i]!.stdout).toContain("--persist-to DIR");

@@ -57,6 +57,31 @@ describe("renderQuality", () => {
     expect(cells(line("airport"))).toEqual(["airport", "3000", "80.0%", "5.0%", "15.0%", "0.0%", "0.0%"]);
   });
 
+  it("prints a shadow arm's comparison with the answering version", () => {
+    const doc = qualityDocument();
+    const report = {
+      ...doc.reports[0]!.report,
+      shadow: [
+        {
+          served_version: 3,
+          pairs: 40,
+          agreement: 0.95,
+          scored: 40,
+          mean_abs_diff: 0.01234,
+          abs_diff: { p50: 0.008, p95: 0.03, p99: 0.05, relative_error: 0.0099 },
+          within: { "0.001": 0.1, "0.01": 0.625, "0.05": 1, "0.1": 1 },
+        },
+      ],
+    };
+    doc.reports.push({ ...doc.reports[0]!, version: 4, arm: "shadow", report });
+    const out = renderQuality(doc, "24h");
+    const at = out.findIndex((l) => l.startsWith("shadow against the answering version"));
+    expect(out.slice(0, at).some((l) => l.startsWith("flights version 4 (shadow)"))).toBe(true);
+    expect(cells(out[at + 2]!)).toEqual(["version 3", "40", "95.0%", "0.0123", "0.0080 / 0.0300 / 0.0500", "62.5%"]);
+    // The answering arm prints no comparison.
+    expect(lines.some((l) => l.startsWith("shadow against"))).toBe(false);
+  });
+
   it("says when a window has no figures", () => {
     expect(renderQuality(qualityDocument(), "1h")).toEqual([
       "flights: no figures in the last 1h (as of 2001-06-12T16:00:00.000Z)",

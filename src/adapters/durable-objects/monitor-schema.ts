@@ -7,7 +7,8 @@
 import type { Monitoring } from "../../core/monitoring/manifest.ts";
 
 export const SCHEMA = [
-  // Idempotence: one row per record ever folded (p:<request_id>#<row>, e:<request_id>, o:<key>\0<value>).
+  // Idempotence: one row per record ever folded (p:<request_id>#<row>, e:<request_id>, o:<key>\0<value>;
+  // a shadow's rows and errors: sp:…, se:…).
   `CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY, received INTEGER NOT NULL) WITHOUT ROWID`,
   // Predictions with a key, waiting for (or joined with) their outcome; keyed for lookups by key.
   `CREATE TABLE IF NOT EXISTS predictions (

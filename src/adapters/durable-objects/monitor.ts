@@ -7,7 +7,8 @@
  *   that comes before its prediction joins as surely as one that comes after;
  * - one aggregate per (version, arm, hour) (core/monitoring/aggregate.ts) for the quality route;
  * - Triton's cumulative counters per version for the statistics route;
- * - the id of every record folded, so a retried batch or a repeated outcome counts once.
+ * - the id of every record folded, so a retried batch or a repeated outcome counts once (a shadow
+ *   row's id is its own: it shares request id and row with the answer's).
  * An alarm deletes what is older than the retention window (hours: at least 7 days).
  * One object per model, not per version: an outcome knows its key, not the version that predicted
  * it, and one object sees every version and arm of the model for the quality route.
@@ -82,11 +83,13 @@ export class Monitor<E = unknown> extends DurableObject<E> {
       const buckets = new Buckets(this.sql);
       const r: FoldResult = { predictions: 0, errors: 0, outcomes: 0, duplicates: 0, joined: 0, superseded: 0 };
       for (const record of records) {
+        // A shadow's records share their request id (and rows) with the answer's: their own ids.
+        const shadow = record.kind !== "outcome" && record.arm === "shadow" ? "s" : "";
         const id =
           record.kind === "prediction"
-            ? `p:${record.request_id}#${record.row}`
+            ? `${shadow}p:${record.request_id}#${record.row}`
             : record.kind === "error"
-              ? `e:${record.request_id}`
+              ? `${shadow}e:${record.request_id}`
               : `o:${record.key}\u0000${record.value}`;
         if (!this.markSeen(id, now)) {
           r.duplicates++;
@@ -122,13 +125,15 @@ export class Monitor<E = unknown> extends DurableObject<E> {
     const hour = Math.floor(time / HOUR_MS);
     const bucket = buckets.get(r.version, r.arm, hour);
     addPrediction(bucket.agg, r, monitoring);
-    buckets.count(r.version, time, {
-      rows: 1,
-      requests: r.row === 0 ? 1 : 0,
-      ns: r.row === 0 ? r.latency_ms * 1e6 : 0,
-    });
+    // Triton's counters are the answers' own: a shadow run answered nobody.
+    if (r.arm !== "shadow")
+      buckets.count(r.version, time, {
+        rows: 1,
+        requests: r.row === 0 ? 1 : 0,
+        ns: r.row === 0 ? r.latency_ms * 1e6 : 0,
+      });
     if (r.key === null) return 0;
-    const id = `${r.request_id}#${r.row}`;
+    const id = `${r.request_id}#${r.row}${r.arm === "shadow" ? "#shadow" : ""}`;
     this.sql.exec(
       "INSERT OR REPLACE INTO predictions (key, id, version, arm, hour, score, received) VALUES (?, ?, ?, ?, ?, ?, ?)",
       r.key,
@@ -148,7 +153,8 @@ export class Monitor<E = unknown> extends DurableObject<E> {
   private foldError(r: ErrorRecord, buckets: Buckets, now: number): void {
     const time = instant(r.time, now);
     addError(buckets.get(r.version ?? NO_VERSION, r.arm ?? NO_ARM, Math.floor(time / HOUR_MS)).agg, r);
-    if (r.version !== null) buckets.count(r.version, time, { fails: 1, failNs: r.latency_ms * 1e6 });
+    if (r.version !== null && r.arm !== "shadow")
+      buckets.count(r.version, time, { fails: 1, failNs: r.latency_ms * 1e6 });
   }
 
   /** Pairs joined, or undefined when an outcome with a later time is already held for the key. */

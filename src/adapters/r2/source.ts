@@ -51,6 +51,7 @@ const entryOf = (name: string, record: ModelRecord): ModelIndexEntry => ({
   versions: Object.keys(record.versions).map(Number),
   labels: record.labels,
   canaryPercent: record.canary_percent,
+  ...(record.shadow ? { shadow: record.shadow } : {}),
 });
 
 export function r2Source(

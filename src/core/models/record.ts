@@ -1,7 +1,8 @@
 /**
  * The model repository's pointer record: one small JSON value per model, `model:<name>` in the
  * REGISTRY KV namespace. It says which versions exist (each with its artifact identity), which
- * version each label points to, and how much default traffic the `canary` label takes.
+ * version each label points to, how much default traffic the `canary` label takes, and which
+ * version, if any, runs in the shadow of the served one.
  * Artifacts live in R2 (key layout: src/adapters/r2/layout.ts).
  *
  * The record is written last by `npm run models -- publish`, so a version is only visible once
@@ -33,6 +34,13 @@ const VersionKey = z
   .refine(isVersionKey, "a version number of at most 2^53-1");
 const Label = z.string().regex(NAME_PATTERN, "a label: letters, digits, '_', '.', '-'");
 
+/** A shadow version and the share of requests (by request id, core/monitoring/sampling.ts) it runs on. */
+export const ShadowSchema = z.object({
+  version: Version,
+  sample: z.number().gt(0).max(1),
+});
+export type ShadowSetting = z.infer<typeof ShadowSchema>;
+
 export const ModelRecordSchema = z.object({
   /** Published versions: "<version>" → its artifact identity (sha256 over the manifest's file hashes). */
   versions: z.record(
@@ -51,6 +59,8 @@ export const ModelRecordSchema = z.object({
   canary_percent: z.number().min(0).max(100).default(0),
   /** Label → the versions it pointed to before, oldest first (what `rollback` returns to). */
   history: z.record(Label, z.array(Version)).default({}),
+  /** A version that also runs, unseen, on a sample of requests (docs/monitoring.md, "Shadow versions"); null or absent: none. */
+  shadow: ShadowSchema.nullable().optional(),
 });
 
 export type ModelRecord = z.infer<typeof ModelRecordSchema>;

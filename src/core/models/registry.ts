@@ -18,6 +18,7 @@ import type { Pipeline, PipelineFactory } from "../pipeline/plugin.ts";
 import type { ModelFormat, Signature, TensorSpec } from "../tensors/spec.ts";
 import { versionIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
+import type { ShadowSetting } from "./record.ts";
 import type { ModelRef } from "./ref.ts";
 import { defaultVersion, routeDefault } from "./routing.ts";
 import type { LoadedModel, ModelRuntime } from "./runtime.ts";
@@ -115,8 +116,13 @@ export class Registry {
     return merge(found.flat())[0];
   }
 
-  /** The concrete version a reference names: explicit version, label, or the default route. */
-  async resolve(ref: ModelRef): Promise<{ name: string; version: number; versions: number[]; arm: Arm }> {
+  /**
+   * The concrete version a reference names: explicit version, label, or the default route; and
+   * the model's shadow setting, when its pointer record has one.
+   */
+  async resolve(
+    ref: ModelRef,
+  ): Promise<{ name: string; version: number; versions: number[]; arm: Arm; shadow?: ShadowSetting }> {
     let entry = await this.entry(ref.name);
     // A source may answer from a memo (the pointer-record memo, bounded by KV_CACHE_TTL). What it
     // does not know yet (a model, version or label published since) is asked for afresh before a
@@ -149,7 +155,13 @@ export class Registry {
       version = await routeDefault(entry, ref.routingKey);
       if (version !== defaultVersion(entry)) arm = "canary";
     }
-    return { name: entry.name, version, versions: entry.versions, arm };
+    return {
+      name: entry.name,
+      version,
+      versions: entry.versions,
+      arm,
+      ...(entry.shadow ? { shadow: entry.shadow } : {}),
+    };
   }
 
   /** Asks every source; a failing one is skipped when another answered, else its error stands. */
@@ -328,6 +340,7 @@ function merge(entries: readonly ModelIndexEntry[]): ModelIndexEntry[] {
     if (entry.error !== undefined) seen.error = entry.error;
     seen.labels = { ...seen.labels, ...entry.labels };
     if (entry.canaryPercent !== undefined) seen.canaryPercent = entry.canaryPercent;
+    if (entry.shadow !== undefined) seen.shadow = entry.shadow;
   }
   for (const entry of merged.values()) entry.versions.sort((a, b) => a - b);
   return [...merged.values()];

@@ -3,6 +3,7 @@
  * so a new source (R2) is added without touching the routes or the dataplane.
  */
 import type { Manifest } from "./manifest.ts";
+import type { ShadowSetting } from "./record.ts";
 
 export interface ModelIndexEntry {
   name: string;
@@ -11,6 +12,8 @@ export interface ModelIndexEntry {
   labels: Record<string, number>;
   /** Share (0-100) of unqualified requests the `canary` label takes (see core/models/routing.ts). */
   canaryPercent?: number;
+  /** The version that runs in the shadow of the served one, on a sample of requests (core/serving/shadow.ts). */
+  shadow?: ShadowSetting;
   /**
    * Why the source cannot say what this model holds (e.g. its pointer record is malformed): the
    * model is listed as unavailable with this reason, and every other model keeps serving.

@@ -18,6 +18,7 @@ import {
   type ScoreBins,
   scoreBin,
 } from "./scores.ts";
+import { addPair, type Comparison, mergeComparisons } from "./shadow.ts";
 
 export const AGGREGATE_FORMAT = 1;
 export const LOOKUP_STATUSES: readonly LookupStatus[] = ["present", "missing", "stale", "future", "error"];
@@ -61,6 +62,8 @@ export interface Aggregate {
   drift: Record<string, number[]>;
   /** By lookup name. */
   freshness: Record<string, StatusCounts>;
+  /** Shadow buckets only: the rows compared with the version that answered them, by that version (shadow.ts). */
+  shadow?: Record<string, Comparison>;
 }
 
 /**
@@ -105,6 +108,10 @@ export function addPrediction(agg: Aggregate, record: PredictionRecord, monitori
     const slot = LOOKUP_STATUSES.indexOf(l.status);
     if (slot >= 0) counts[slot] = (counts[slot] ?? 0) + 1;
     agg.freshness[l.lookup] = counts;
+  }
+  if (record.served) {
+    agg.shadow ??= {};
+    addPair(agg.shadow, record);
   }
   return agg;
 }
@@ -203,5 +210,6 @@ export function merge(a: Aggregate, b: Aggregate): Aggregate {
           : null,
     drift: mergeRecords(a.drift, b.drift),
     freshness: mergeRecords(a.freshness, b.freshness),
+    ...(a.shadow || b.shadow ? { shadow: mergeComparisons(a.shadow, b.shadow) } : {}),
   };
 }

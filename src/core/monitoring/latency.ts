@@ -18,8 +18,13 @@ const LOG_GAMMA = Math.log(LATENCY_GAMMA);
 export type LatencyBins = Record<string, number>;
 
 export function latencyBin(ms: number): string {
-  if (!(ms > 0)) return "z";
-  const v = Math.min(Math.max(ms, LATENCY_MIN_MS), LATENCY_MAX_MS);
+  return logBin(ms, LATENCY_MIN_MS, LATENCY_MAX_MS);
+}
+
+/** The bin of a value clamped to [min, max] (zero and below: "z"); latencyQuantile reads any such bins. */
+export function logBin(value: number, min: number, max: number): string {
+  if (!(value > 0)) return "z";
+  const v = Math.min(Math.max(value, min), max);
   return String(Math.ceil(Math.log(v) / LOG_GAMMA - 1e-12));
 }
 

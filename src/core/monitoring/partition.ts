@@ -62,6 +62,12 @@ export function checkRecord(body: unknown): QueueRecord | string {
     if (!check(body[field])) return `${body.kind}.${field}: unexpected ${JSON.stringify(body[field]) ?? "undefined"}`;
   }
   if (body.model === "") return `${body.kind}.model: empty`;
+  // A shadow row's answered side (record.ts ServedRow), when present.
+  if (body.kind === "prediction" && body.served !== undefined) {
+    const s = body.served;
+    if (!(isObject(s) && isCount(s.version) && isText(s.arm) && isNumber(s.score) && typeof s.same_class === "boolean"))
+      return `prediction.served: unexpected ${JSON.stringify(s) ?? "undefined"}`;
+  }
   return body as unknown as QueueRecord;
 }
 

@@ -53,8 +53,24 @@ export interface PredictionRecord {
   /** The first value of the model's first output: what quality is judged on. */
   score: number;
   lookups: LookupRecord[];
-  /** Milliseconds from the request's arrival to its answer (the whole request, not the row). */
+  /**
+   * Milliseconds from the request's arrival to its answer (the whole request, not the row); on a
+   * shadow row, the shadow run's own time (load, context, model).
+   */
   latency_ms: number;
+  /** Shadow rows only (arm `shadow`): what the version that answered said for the same row. */
+  served?: ServedRow;
+}
+
+/** The answered side of a shadow row: the comparison's other half (core/monitoring/shadow.ts). */
+export interface ServedRow {
+  /** The version that answered the request, and how it was chosen. */
+  version: number;
+  arm: Arm;
+  /** Its score for the row (the serving version's score output). */
+  score: number;
+  /** Whether the shadow predicts the same class (core/monitoring/shadow.ts predictedClass). */
+  same_class: boolean;
 }
 
 /** One request that failed (counted by code in the live figures; not a row of the Parquet log). */

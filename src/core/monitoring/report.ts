@@ -10,6 +10,7 @@ import { LATENCY_RELATIVE_ERROR, latencyQuantile } from "./latency.ts";
 import type { Monitoring } from "./manifest.ts";
 import type { Arm, LookupStatus } from "./record.ts";
 import { binnedAuc, binnedRoc } from "./scores.ts";
+import { type ShadowFigures, shadowFigures } from "./shadow.ts";
 
 export type Baseline = NonNullable<Monitoring["baseline"]>;
 
@@ -70,6 +71,11 @@ export interface QualityReport {
   regression: { n: number; mae: number; rmse: number } | null;
   drift: DriftFigure[];
   freshness: FreshnessFigure[];
+  /**
+   * Shadow arm only: the shadow against the version that answered the same rows, one entry per
+   * served version (agreement, |Δscore|); empty for every other arm.
+   */
+  shadow: ShadowFigures[];
 }
 
 /** One hour of a version and arm's series (the page's AUC and log loss over time). */
@@ -172,6 +178,7 @@ export function summarize(aggs: readonly Aggregate[], baseline?: Baseline): Qual
     regression: r && r.n > 0 ? { n: r.n, mae: r.abs_sum / r.n, rmse: Math.sqrt(r.sq_sum / r.n) } : null,
     drift: driftFigures(agg, baseline),
     freshness: freshnessFigures(agg),
+    shadow: shadowFigures(agg.shadow),
   };
 }
 

@@ -5,13 +5,14 @@
 
 import { cachedRun, type PredictionCache } from "../cache/prediction-cache.ts";
 import type { NamedOutput } from "../codecs/v1.ts";
-import { invalidInput, ServeError } from "../errors.ts";
+import { invalidInput, modelNotReady, ServeError } from "../errors.ts";
 import type { ModelRef, Registry, ServedModel } from "../models/registry.ts";
 import type { Capture } from "../monitoring/capture.ts";
 import type { Span, Trace } from "../observability/trace.ts";
 import type { ContextStore, PrepareOptions } from "../pipeline/plugin.ts";
 import type { NamedTensors, Signature } from "../tensors/spec.ts";
 import type { Limits } from "../tensors/tensors.ts";
+import { recordingStore, type ShadowHook } from "./shadow.ts";
 
 export interface Deps {
   registry: Registry;
@@ -27,6 +28,8 @@ export interface Deps {
   cacheScope?: string;
   /** This request's prediction-log capture (PREDICTION_LOG=on with a queue bound); absent when off. */
   capture?: Capture;
+  /** This request's shadow run (./shadow.ts), wired with the prediction log; absent when logging is off. */
+  shadow?: ShadowHook;
 }
 
 const measure = <T>(deps: Deps, span: Span, fn: () => Promise<T>): Promise<T> =>
@@ -35,8 +38,9 @@ const measure = <T>(deps: Deps, span: Span, fn: () => Promise<T>): Promise<T> =>
 /** Resolves and loads a model, hands it to `use`, and releases it afterwards. */
 export async function withModel<T>(deps: Deps, ref: ModelRef, use: (model: ServedModel) => Promise<T>): Promise<T> {
   const model = await measure(deps, "load", async () => {
-    const { name, version, arm } = await deps.registry.resolve(ref);
+    const { name, version, arm, shadow } = await deps.registry.resolve(ref);
     deps.capture?.chose({ name, version, arm, label: ref.label ?? null });
+    deps.shadow?.chose({ name, version, arm, ...(shadow ? { shadow } : {}) });
     return deps.registry.load(name, version);
   });
   deps.trace?.served(model.name, model.version, model.model.runtime);
@@ -79,9 +83,17 @@ export async function predict(
     return spec;
   });
   const internal = (name: string, sig: Signature["outputs"]) => sig.find((s) => s.name === name)?.tensor ?? name;
+  // A sampled shadow reads the answer's context again from what this request read (./shadow.ts).
+  const shadowing = deps.shadow?.active ? recordingStore(deps.context) : undefined;
+  const shadow = (outputs: readonly NamedOutput[]) =>
+    shadowing &&
+    deps.shadow?.ran({ outputs, ...(model.monitoring ? { monitoring: model.monitoring } : {}) }, (version, capture) =>
+      runShadow(deps, model, version, capture, shadowing.replay, { inputs, requested, rowName, options }),
+    );
   try {
     if (model.pipeline) {
-      const context: ContextStore = { getMany: (keys) => measure(deps, "kv", () => deps.context.getMany(keys)) };
+      const store = shadowing?.recording ?? deps.context;
+      const context: ContextStore = { getMany: (keys) => measure(deps, "kv", () => store.getMany(keys)) };
       const prepared = await model.pipeline.prepare(inputs, context, rowName, {
         ...options,
         ...(requested ? { outputs: requested } : {}),
@@ -104,6 +116,7 @@ export async function predict(
         ...(model.monitoring ? { monitoring: model.monitoring } : {}),
         ...(prepared.capture ? { rows: prepared.capture } : {}),
       });
+      shadow(answered);
       return answered;
     }
     const feeds: NamedTensors = {};
@@ -121,12 +134,63 @@ export async function predict(
       outputs: answered,
       ...(model.monitoring ? { monitoring: model.monitoring } : {}),
     });
+    shadow(answered);
     return answered;
   } catch (err) {
     if (err instanceof ServeError) throw err;
     deps.log?.("inference_failed", { model: model.name, version: model.version, error: String(err) });
     throw new ServeError(500, "INTERNAL", `model '${model.name}' version ${model.version} failed while running`);
   }
+}
+
+/**
+ * The shadow version on the answer's inputs and options (so the same `as_of` and `now`), its context
+ * replayed from the answer's reads; no trace, no prediction cache, no second shadow. Runs after
+ * the request ended (./shadow.ts); whatever it throws is the shadow's failure, not the caller's.
+ */
+async function runShadow(
+  deps: Deps,
+  served: ServedModel,
+  version: number,
+  capture: Capture,
+  context: ContextStore,
+  request: {
+    inputs: NamedTensors;
+    requested?: readonly string[];
+    rowName?: (row: number) => string;
+    options: PrepareOptions;
+  },
+): Promise<void> {
+  const model = await deps.registry.load(served.name, version);
+  try {
+    sameInputs(served, model);
+    const own: Deps = {
+      registry: deps.registry,
+      context,
+      limits: deps.limits,
+      capture,
+      log: (event, detail) => deps.log?.(`shadow_${event}`, detail),
+    };
+    await predict(own, model, request.inputs, request.requested, request.rowName, request.options);
+  } finally {
+    deps.registry.release(model);
+  }
+}
+
+/** The shadow must take the inputs the answering version decoded (same names, dtypes and shapes). */
+function sameInputs(served: ServedModel, shadow: ServedModel): void {
+  const fits = (a: readonly number[], b: readonly number[]) =>
+    a.length === b.length && a.every((d, i) => d === b[i] || d === -1 || b[i] === -1);
+  const differs = shadow.signature.inputs.filter(
+    (spec) =>
+      !served.signature.inputs.some((s) => s.name === spec.name && s.dtype === spec.dtype && fits(s.shape, spec.shape)),
+  );
+  if (differs.length === 0) return;
+  const list = (specs: Signature["inputs"]) =>
+    specs.map((s) => `${s.name} (${s.dtype} [${s.shape.join(", ")}])`).join(", ");
+  throw modelNotReady(
+    `shadow version ${shadow.version} of model '${served.name}' takes inputs ${list(shadow.signature.inputs)}; version ${served.version} decoded ${list(served.signature.inputs)}`,
+  );
 }
 
 /** Runs the model (timed as `infer`), through the prediction cache when it is on. */

@@ -70,7 +70,9 @@ function predictV1As<T>(
       passthrough: model.passthrough,
       limits: deps.limits,
     });
-    deps.capture?.keys({ kind: "passthrough", fields: passedFields(request) });
+    const keys = { kind: "passthrough", fields: passedFields(request) } as const;
+    deps.capture?.keys(keys);
+    deps.shadow?.keys(keys);
     const rowName = request.format === "row" ? (i: number) => `instances[${i}]` : (i: number) => `inputs row ${i}`;
     const outputs = await predict(deps, model, request.inputs, undefined, rowName, v1Options(body));
     return { model: { name: model.name, version: model.version }, body: encode(request, outputs) };
@@ -116,7 +118,9 @@ function infer<T>(
 ): Promise<Answered<T>> {
   return withModel(deps, { ...ref, routingKey: () => routingKeyOf(body) }, async (model) => {
     const request = decode(model);
-    deps.capture?.keys({ kind: "id", id: request.id });
+    const keys = { kind: "id", id: request.id } as const;
+    deps.capture?.keys(keys);
+    deps.shadow?.keys(keys);
     const predicted = await predict(
       deps,
       model,

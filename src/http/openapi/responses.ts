@@ -207,6 +207,26 @@ const QualityReport = z.object({
   freshness: z.array(
     z.object({ lookup: z.string(), rows: z.number().int(), shares: z.record(z.string(), z.number()) }),
   ),
+  shadow: z
+    .array(
+      z.object({
+        served_version: z.number().int().meta({ description: "The version that answered the rows the shadow ran on" }),
+        pairs: z.number().int(),
+        agreement: z.number().meta({ description: "Share of rows where both predict the same class" }),
+        scored: z.number().int().meta({ description: "Pairs whose two scores are finite" }),
+        mean_abs_diff: z.number().nullable(),
+        abs_diff: z
+          .object({ p50: z.number(), p95: z.number(), p99: z.number(), relative_error: z.number() })
+          .nullable()
+          .meta({ description: "Quantiles of |shadow score − answered score|, each within relative_error" }),
+        within: z.record(z.string(), z.number()).meta({
+          description: "Share of scored pairs with |difference| at most each tolerance (0.001, 0.01, 0.05, 0.1)",
+        }),
+      }),
+    )
+    .meta({
+      description: "Arm shadow only: the shadow against the answering version on the same rows; empty otherwise",
+    }),
 });
 export const V2ModelQuality = z.object({
   model: z.string(),

@@ -132,6 +132,13 @@ export const MONITOR_SCRIPT = `
     })));
   }
 
+  function shadowTable(rows) {
+    return el("table", { class: "shadow" }, [el("tr", {}, ["answered by", "rows", "same class", "mean |diff|", "|diff| p50 / p95 / p99", "within 0.01"].map(function (h) { return el("th", { text: h }); }))].concat(rows.map(function (c) {
+      var q = c.abs_diff;
+      return el("tr", {}, [el("td", { text: "version " + c.served_version }), el("td", { class: "num", text: String(c.pairs) }), el("td", { class: "num", text: fmt(100 * c.agreement, 1) + "%" }), el("td", { class: "num", text: fmt(c.mean_abs_diff, 4) }), el("td", { class: "num", text: q ? fmt(q.p50, 4) + " / " + fmt(q.p95, 4) + " / " + fmt(q.p99, 4) : "–" }), el("td", { class: "num", text: c.scored ? fmt(100 * c.within["0.01"], 1) + "%" : "–" })]);
+    })));
+  }
+
   function section(title, node) { return el("div", { class: "panel" }, [el("h3", { text: title }), node]); }
 
   function render(doc, windowName) {
@@ -148,6 +155,7 @@ export const MONITOR_SCRIPT = `
       ]);
       var grid = el("div", { class: "panels" });
       grid.appendChild(section("Figures", figures(rep)));
+      if (rep.shadow && rep.shadow.length) grid.appendChild(section("Shadow against the answering version (same rows)", shadowTable(rep.shadow)));
       if (b && b.roc.length) grid.appendChild(section("ROC (AUC " + fmt(b.auc) + ")", unitPlot("ROC curve", "false positive rate", "true positive rate", [{ points: b.roc, cls: "roc" }])));
       if (b) grid.appendChild(section("Calibration", unitPlot("Calibration curve", "mean predicted", "observed share", [{ points: b.calibration.filter(function (c) { return c.count > 0; }).map(function (c) { return [c.mean_score, c.positive_share]; }), cls: "cal", dots: true }])));
       card.appendChild(grid);
