@@ -22,7 +22,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { departureOf, loadFlights } from "../../model/flights/data.ts";
 import { readEntries } from "../../scripts/local-context.ts";
 import type { Scalar } from "../../src/core/context/spec.ts";
-import { addToBucket, type Bucket, bucketFor, type EntityValue } from "../../src/core/streams/buckets.ts";
+import { addToBucket, type Bucket, bucketFor, type EntityValue, keepFrom } from "../../src/core/streams/buckets.ts";
 import { entityConfigs, renderValue } from "../../src/core/streams/entity.ts";
 import { parseStreamEvents } from "../../src/core/streams/events.ts";
 import { durationMs, type Stream, StreamSchema } from "../../src/core/streams/spec.ts";
@@ -58,7 +58,13 @@ class Entities {
   readonly configs = entityConfigs(stream);
   readonly objects = new Map<
     string,
-    { entity: string; watermark: number; ids: Set<string>; buckets: Map<string, Map<number, Bucket>> }
+    {
+      entity: string;
+      watermark: number;
+      ids: Set<string>;
+      buckets: Map<string, Map<number, Bucket>>;
+      from: Record<string, number>;
+    }
   >();
   late = 0;
   duplicates = 0;
@@ -71,6 +77,7 @@ class Entities {
         watermark: Number.NEGATIVE_INFINITY,
         ids: new Set(),
         buckets: new Map(),
+        from: {} as Record<string, number>,
       };
       this.objects.set(key, o);
       const refuseBefore = o.watermark - config.lateness_ms;
@@ -89,6 +96,16 @@ class Entities {
         }
       }
       o.watermark = Math.max(o.watermark, ...updates.map((u) => u.time));
+      // Compaction as the object does it: buckets older than the longest window + lateness go.
+      for (const [agg, c] of Object.entries(config.aggs)) {
+        const keep = keepFrom(o.watermark, c.retention_ms, c.bucket_ms);
+        const b = o.buckets.get(agg);
+        for (const start of [...(b?.keys() ?? [])])
+          if (start < keep) {
+            b!.delete(start);
+            o.from[agg] = Math.max(o.from[agg] ?? 0, keep);
+          }
+      }
     }
   }
 
@@ -96,7 +113,7 @@ class Entities {
     const o = this.objects.get(key);
     if (!o) return undefined;
     const buckets = new Map([...o.buckets].map(([agg, m]) => [agg, [...m.values()]]));
-    return renderValue(this.configs.get(o.entity)!, o.watermark, {}, buckets);
+    return renderValue(this.configs.get(o.entity)!, o.watermark, o.from, buckets);
   }
 }
 
