@@ -7,10 +7,12 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadAirports, loadFlights } from "../model/flights/data.ts";
+import { parseEvents } from "../src/pipelines/flights/events.ts";
+import { flightStreamEvent } from "../src/pipelines/flights/index.ts";
 import { dayEvents, type ReplayEvent } from "./replay-events.ts";
 
 const USAGE = `
-usage: npm run replay -- --day YYYY-MM-DD [--speed N] [--url URL] [--key KEY] [--batch N]
+usage: npm run replay -- --day YYYY-MM-DD [--speed N] [--url URL] [--key KEY] [--batch N] [--declared]
 
 Sends the day's flight events to a running \`npm start\` (or any deployment) in event-time order:
 first every flight that touches the day (departing it, or arriving in it) as "scheduled" (the
@@ -23,11 +25,15 @@ margin + delay. The data has no departure times and no cancellations, so it send
   --url URL     the Worker (default http://localhost:8787)
   --key KEY     an ingest key (default: INGEST_KEY, else INGEST_KEYS' first key in .dev.vars)
   --batch N     events per request, at most 1000 (default 500)
+  --declared    send the same events to the declared flights stream instead
+                (POST /v2/streams/flights/events, as src/pipelines/flights/stream.ts makes them;
+                publish model/flights/stream.json first; the key from STREAM_KEY or STREAM_KEYS)
   -h, --help    this text
 
 examples:
   npm start                                              (in another terminal; INGEST_KEYS in .dev.vars)
   npm run replay -- --day 2001-06-15 --speed 600
+  npm run streams -- publish model/flights/stream.json && npm run replay -- --day 2001-06-15 --declared
 `;
 
 const { values: opts } = parseArgs({
@@ -37,6 +43,7 @@ const { values: opts } = parseArgs({
     url: { type: "string", default: "http://localhost:8787" },
     key: { type: "string" },
     batch: { type: "string", default: "500" },
+    declared: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -49,34 +56,45 @@ const speed = Number(opts.speed);
 const batchSize = Math.min(1000, Math.max(1, Number(opts.batch)));
 if (!(speed > 0)) throw new Error(`--speed: expected a number > 0, got ${opts.speed}`);
 
+const [KEY_VAR, KEYS_VAR] = opts.declared ? ["STREAM_KEY", "STREAM_KEYS"] : ["INGEST_KEY", "INGEST_KEYS"];
 function ingestKey(): string {
   if (opts.key) return opts.key;
-  if (process.env.INGEST_KEY) return process.env.INGEST_KEY;
+  if (process.env[KEY_VAR]) return process.env[KEY_VAR];
   try {
     const line = readFileSync(".dev.vars", "utf8")
       .split("\n")
-      .find((l) => l.startsWith("INGEST_KEYS="));
-    const key = line?.slice("INGEST_KEYS=".length).split(",")[0]?.trim();
+      .find((l) => l.startsWith(`${KEYS_VAR}=`));
+    const key = line?.slice(`${KEYS_VAR}=`.length).split(",")[0]?.trim();
     if (key) return key;
   } catch {}
-  throw new Error(
-    "no ingest key: pass --key, set INGEST_KEY, or put INGEST_KEYS=… in .dev.vars (see .dev.vars.example)",
-  );
+  throw new Error(`no key: pass --key, set ${KEY_VAR}, or put ${KEYS_VAR}=… in .dev.vars (see .dev.vars.example)`);
 }
 const key = ingestKey();
+const path = opts.declared ? "/v2/streams/flights/events" : "/ingest/flights/events";
 
 const flights = await loadFlights(1);
 const airports = loadAirports([...flights.origin, ...flights.destination]);
 const events = dayEvents(flights, airports, day);
-process.stderr.write(`${events.length / 2} flights touch ${day}: ${events.length} events -> ${opts.url}\n`);
+process.stderr.write(`${events.length / 2} flights touch ${day}: ${events.length} events -> ${opts.url}${path}\n`);
+
+/** The request body: the flights feed's events, or (--declared) the declared stream's. */
+function body(batch: ReplayEvent[]): unknown {
+  const events = batch.map((e) => e.body);
+  if (!opts.declared) return { events };
+  return {
+    events: parseEvents({ events }).map((e) =>
+      flightStreamEvent(e, airports.get(e.flight.origin)!, airports.get(e.flight.destination)!),
+    ),
+  };
+}
 
 async function post(batch: ReplayEvent[]): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const res = await fetch(`${opts.url}/ingest/flights/events`, {
+      const res = await fetch(`${opts.url}${path}`, {
         method: "POST",
         headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-        body: JSON.stringify({ events: batch.map((e) => e.body) }),
+        body: JSON.stringify(body(batch)),
       });
       const text = await res.text();
       if (res.ok) return;

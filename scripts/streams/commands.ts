@@ -7,6 +7,7 @@ import type { EntityValue } from "../../src/core/streams/buckets.ts";
 import { durationMs, StreamSchema, windowFieldName } from "../../src/core/streams/spec.ts";
 import { readWindow } from "../../src/core/streams/window.ts";
 import { localStream, withLocal } from "./local.ts";
+import { remoteGet, remoteStream } from "./remote.ts";
 
 type Opts = Record<string, string | boolean | undefined>;
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
@@ -59,7 +60,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function replay(file: string, opts: Opts): Promise<void> {
   const name = str(opts.stream);
   if (!name) throw new Error("replay needs --stream S");
-  const stream = await withLocal(str(opts["persist-to"]), (kv) => localStream(kv.REGISTRY, name));
+  // --remote: the declaration from the account, the events to the deployed Worker (--url, required).
+  if (opts.remote && !str(opts.url))
+    throw new Error("replay --remote needs --url https://<your worker> (and --key, or STREAM_KEY)");
+  const stream = opts.remote
+    ? remoteStream(name, str(opts.env))
+    : await withLocal(str(opts["persist-to"]), (kv) => localStream(kv.REGISTRY, name));
   const speed = opts.speed === undefined ? undefined : Number(opts.speed);
   if (speed !== undefined && !(speed > 0)) throw new Error(`--speed: expected a number > 0, got ${opts.speed}`);
   const batch = Math.min(1000, Math.max(1, Number(opts.batch ?? 500)));
@@ -76,7 +82,7 @@ export async function replay(file: string, opts: Opts): Promise<void> {
     process.stderr.write(`resuming after ${last} (${next} of ${events.length} already sent)\n`);
   }
   const key = streamKey(opts);
-  const url = `${str(opts.url)}/v2/streams/${name}/events`;
+  const url = `${(str(opts.url) ?? "http://localhost:8787").replace(/\/+$/, "")}/v2/streams/${name}/events`;
   const totals = { applied: 0, duplicates: 0, late: 0 };
   const wall0 = Date.now();
   const event0 = events[next] ? timeOf(events[next]!) : 0;
@@ -123,11 +129,14 @@ export async function get(key: string, opts: Opts): Promise<void> {
   const asOf = asOfText === undefined ? Date.now() : parseInstant(asOfText);
   if (asOf === undefined) throw new Error(`--as-of: expected an ISO 8601 instant, got ${asOfText}`);
   const name = key.split(":")[1] ?? "";
-  const { stream, text } = await withLocal(str(opts["persist-to"]), async (kv) => ({
-    stream: await localStream(kv.REGISTRY, name),
-    text: await kv.CONTEXT.get(key, "text"),
-  }));
-  if (text === null) throw new Error(`${key}: no value in local state (no event yet, or its alarm has not written)`);
+  const { stream, text } = opts.remote
+    ? { stream: remoteStream(name, str(opts.env)), text: remoteGet("CONTEXT", key, str(opts.env)) }
+    : await withLocal(str(opts["persist-to"]), async (kv) => ({
+        stream: await localStream(kv.REGISTRY, name),
+        text: await kv.CONTEXT.get(key, "text"),
+      }));
+  const where = opts.remote ? `the account${str(opts.env) ? ` (env ${str(opts.env)})` : ""}` : "local state";
+  if (text === null) throw new Error(`${key}: no value in ${where} (no event yet, or its alarm has not written)`);
   const value = JSON.parse(text) as EntityValue;
   const windows: Record<string, unknown> = {};
   for (const a of stream.aggregations) {

@@ -65,6 +65,7 @@ describe("stream declarations", () => {
       /mean needs a numeric field, 'spam' is bool/,
     ],
     [{ ...stream, aggregations: [{ ...stream.aggregations[0], entity: "card" }] }, /entity 'card' is not declared/],
+    [{ ...stream, aggregations: [{ ...stream.aggregations[0], align: "hour" }] }, /as_of.*bucket/],
   ])("refuse a broken declaration, naming the part (%#)", (doc, message) => {
     const parsed = StreamSchema.safeParse(doc);
     expect(parsed.success).toBe(false);

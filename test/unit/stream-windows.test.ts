@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type AggValue, addToBucket, type Bucket, bucketStart } from "../../src/core/streams/buckets.ts";
+import { type AggValue, addToBucket, type Bucket, bucketFor } from "../../src/core/streams/buckets.ts";
 import type { AggFunction } from "../../src/core/streams/spec.ts";
 import { readWindow, windowBounds } from "../../src/core/streams/window.ts";
 
@@ -20,18 +20,19 @@ interface Ev {
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 0, 1);
 
-function build(fn: AggFunction, bucketMs: number, events: readonly Ev[]): AggValue {
+function build(fn: AggFunction, bucketMs: number, events: readonly Ev[], align?: "bucket"): AggValue {
   const buckets = new Map<number, Bucket>();
   for (const e of events) {
-    const s = bucketStart(e.time, bucketMs);
+    const s = bucketFor(e.time, bucketMs, align);
     buckets.set(s, addToBucket(fn, buckets.get(s), s, { id: e.id, time: e.time, value: e.value }));
   }
-  return { fn, bucket_ms: bucketMs, from: 0, b: [...buckets.values()].sort((a, b) => a[0] - b[0]) };
+  const b = [...buckets.values()].sort((a, b) => a[0] - b[0]);
+  return { fn, bucket_ms: bucketMs, from: 0, ...(align ? { align } : {}), b };
 }
 
-/** The brute force: the window's events straight from the raw list (no buckets). */
-function brute(fn: AggFunction, events: readonly Ev[], lo: number, hi: number) {
-  const inside = events.filter((e) => e.time >= lo && e.time < hi);
+/** The brute force: the window's events straight from the raw list (no buckets); `closed`: (lo, hi]. */
+function brute(fn: AggFunction, events: readonly Ev[], lo: number, hi: number, closed = false) {
+  const inside = events.filter((e) => (closed ? e.time > lo && e.time <= hi : e.time >= lo && e.time < hi));
   const values = inside.map((e) => e.value);
   if (fn === "count") return inside.length;
   if (fn === "sum") return values.reduce((a, b) => a + b, 0);
@@ -107,6 +108,59 @@ describe("as-of windows over buckets", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  // Times on whole minutes, so events fall on bucket boundaries often (the case align changes).
+  const onMinutes = fc.uniqueArray(
+    fc.record({
+      id: fc.string({ minLength: 1, maxLength: 4 }),
+      time: fc.integer({ min: 0, max: 3 * 24 * 60 }).map((m) => T0 + m * MIN),
+      value: fc.integer({ min: -50, max: 50 }),
+    }),
+    { selector: (e) => e.id, maxLength: 80 },
+  );
+
+  it('align "bucket": the window is (F - W, F] at F = as_of rounded down to a bucket, events on F included', () => {
+    fc.assert(
+      fc.property(
+        fnArb,
+        bucketArb,
+        fc.integer({ min: 1, max: 48 }),
+        fc.oneof(events, onMinutes),
+        fc.oneof(
+          fc.integer({ min: T0 - 60 * MIN, max: T0 + 4 * 24 * 60 * MIN }),
+          fc.integer({ min: -60, max: 4 * 24 * 60 }).map((m) => T0 + m * MIN),
+        ),
+        (fn, bucketMs, buckets, evs, asOf) => {
+          const windowMs = buckets * bucketMs;
+          const read = readWindow(build(fn, bucketMs, evs, "bucket"), asOf, windowMs);
+          // F from its definition: the greatest multiple of the bucket not after as_of.
+          const F = asOf - (((asOf % bucketMs) + bucketMs) % bucketMs);
+          expect(F).toBeLessThanOrEqual(asOf);
+          expect(asOf - F).toBeLessThan(bucketMs);
+          const want = brute(fn, evs, F - windowMs, F, true);
+          if (typeof want === "number" && fn === "mean") expect(read.value).toBeCloseTo(want, 9);
+          else expect(read.value).toEqual(want);
+          // Nothing after as_of ever counts.
+          expect(evs.filter((e) => e.time > F - windowMs && e.time <= F).every((e) => e.time <= asOf)).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('align "bucket": an event on a boundary counts from that boundary; its bucket ends there', () => {
+    const evs = [{ id: "a", time: T0 + 15 * MIN, value: 1 }];
+    const agg = build("count", 15 * MIN, evs, "bucket");
+    expect(agg.b).toEqual([[T0, 1]]);
+    expect(readWindow(agg, T0 + 15 * MIN - 1, 15 * MIN).value).toBe(0);
+    expect(readWindow(agg, T0 + 15 * MIN, 15 * MIN).value).toBe(1);
+    expect(readWindow(agg, T0 + 29 * MIN, 15 * MIN).value).toBe(1);
+    expect(readWindow(agg, T0 + 30 * MIN, 15 * MIN).value).toBe(0);
+    // The default counts it one bucket later and drops it one bucket later too: [as_of - W, as_of).
+    const plain = build("count", 15 * MIN, evs);
+    expect(readWindow(plain, T0 + 15 * MIN, 15 * MIN).value).toBe(0);
+    expect(readWindow(plain, T0 + 30 * MIN, 15 * MIN).value).toBe(1);
   });
 
   it("says a window reaching before the compacted buckets is incomplete", () => {

@@ -3,15 +3,16 @@
  * is OpenAPI 3.1 and lists every route the app has; every example in it works when pasted; its
  * request schemas are the codecs' schemas, accept the examples and refuse what the API refuses.
  */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { V1PredictRequest, V2InferRequest } from "../../src/core/codecs/schemas.ts";
 import { routes } from "../../src/http/app.ts";
 import { curlOf, fillPath, routeTable } from "../../src/http/openapi/document.ts";
-import { BAD_V2_BODY } from "../../src/http/openapi/examples.ts";
+import { BAD_V2_BODY, STREAM_EVENTS } from "../../src/http/openapi/examples.ts";
 import * as R from "../../src/http/openapi/responses.ts";
 import { parseV1Path } from "../../src/http/routes/grammar.ts";
+import { streams } from "../../src/http/routes/streams.ts";
 import { appWith } from "../support/app-with.ts";
 import { client } from "../support/client.ts";
 import { validate } from "../support/json-schema.ts";
@@ -65,7 +66,13 @@ describe("GET /openapi.json", () => {
           : { method: "GET", action: path.endsWith("/metadata") ? "metadata" : "status" },
       );
     }
-    const served = new Set([...registered.map((r) => `${r.method} ${templateOf(r.path)}`), ...v1]);
+    // Declared streams' events are mounted at /v2/streams, behind their own keys, outside `routes`.
+    const streamRoutes = streams.routes
+      .filter((r) => r.method !== "ALL")
+      .map((r) => `${r.method} /v2/streams${templateOf(r.path)}`);
+    expect(streamRoutes).toEqual(["POST /v2/streams/{stream}/events"]);
+    for (const r of streamRoutes) expect(documented, r).toContain(r);
+    const served = new Set([...registered.map((r) => `${r.method} ${templateOf(r.path)}`), ...v1, ...streamRoutes]);
     for (const d of documented) expect(served, d).toContain(d);
   });
 
@@ -127,7 +134,8 @@ describe("GET /openapi.json", () => {
   it("has examples that work when pasted, answered as the response schemas say", async () => {
     const doc = await openapi();
     let tried = 0;
-    for (const route of routeTable()) {
+    // Routes behind their own keys (stream events) are pasted in their own test below.
+    for (const route of routeTable().filter((r) => !r.keys)) {
       const op = doc.paths[route.path][route.method];
       for (const example of route.examples) {
         const path = fillPath(route.path, example.params);
@@ -147,6 +155,94 @@ describe("GET /openapi.json", () => {
       }
     }
     expect(tried).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe("POST /v2/streams/{stream}/events in the document", () => {
+  const KEY = "openapi-stream-key-0123456789";
+  const keyed = appWith({ STREAM_KEYS: KEY });
+  const auth = { authorization: `Bearer ${KEY}` };
+  // The quakes walk-through's declaration (docs/streams.md), which the route's example feeds.
+  const quakes = {
+    name: "quakes",
+    id_field: "id",
+    time_field: "time",
+    lateness: "2h",
+    fields: [
+      { name: "id", dtype: "string" },
+      { name: "time", dtype: "string" },
+      { name: "net", dtype: "string" },
+      { name: "mag", dtype: "float32" },
+      { name: "strong", dtype: "bool" },
+      { name: "depth", dtype: "float32", optional: true },
+    ],
+    entities: [{ name: "net", key: "net:{net}" }],
+    aggregations: [{ name: "quakes", entity: "net", function: "count", windows: ["1h"], bucket: "10m" }],
+  };
+
+  it("documents its body, its 202 answer, its own key and its errors", async () => {
+    const doc = await openapi();
+    const op = doc.paths["/v2/streams/{stream}/events"].post;
+    expect(op.tags).toEqual(["Streams"]);
+    expect(op.security).toEqual([{ streamKey: [] }]);
+    expect(doc.components.securitySchemes.streamKey).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(op.requestBody.content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/StreamEventsRequest",
+    });
+    expect(op.responses["202"].content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/StreamEventsResponse",
+    });
+    expect(op.responses["200"]).toBeUndefined();
+    expect(Object.keys(op.responses).sort()).toEqual(["202", "400", "401", "403", "404", "413", "415", "503"]);
+    expect(op.parameters.map((p: { name: string }) => p.name)).toEqual(["stream"]);
+  });
+
+  it("has an example that works when pasted with a stream key, answered as the response schema says", async () => {
+    const doc = await openapi();
+    await env.REGISTRY.put("stream:quakes", JSON.stringify(quakes));
+    const route = routeTable().find((r) => r.path === "/v2/streams/{stream}/events")!;
+    expect(route.examples).toBe(STREAM_EVENTS);
+    for (const example of route.examples) {
+      const curl = curlOf(route, example, "http://serve.test");
+      expect(curl).toContain('-H "Authorization: Bearer $STREAM_KEY"');
+      expect(doc.paths[route.path].post["x-codeSamples"].map((s: { source: string }) => s.source)).toContain(curl);
+      const schema = { $ref: "#/components/schemas/StreamEventsRequest" };
+      expect(validate(schema, example.body, doc)).toEqual([]);
+      const res = await keyed.post(fillPath(route.path, example.params), example.body, auth);
+      expect(res.status, res.text).toBe(202);
+      const parsed = R.StreamEventsResponse.safeParse(res.json);
+      expect(parsed.success, parsed.error?.message).toBe(true);
+      expect(res.json).toMatchObject({ stream: "quakes", events: 2, entities: 2, late: 0 });
+    }
+  });
+
+  it("answers the documented errors, and its schema refuses what the route refuses", async () => {
+    const doc = await openapi();
+    const schema = { $ref: "#/components/schemas/StreamEventsRequest" };
+    await env.REGISTRY.put("stream:quakes", JSON.stringify(quakes));
+    const path = "/v2/streams/quakes/events";
+    const bad: Array<[unknown, RegExp]> = [
+      [{ events: [] }, /^events: expected 1 to 1000 events, got 0$/],
+      [{ events: "x" }, /^events: expected \{"events": \[ … \]\}/],
+      [
+        { events: (STREAM_EVENTS[0]!.body as { events: unknown[] }).events, more: 1 },
+        /^more: not a field of an events request/,
+      ],
+    ];
+    for (const [body, message] of bad) {
+      expect(validate(schema, body, doc), JSON.stringify(body)).not.toEqual([]);
+      const res = await keyed.post(path, body, auth);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.json.error).toMatch(message);
+    }
+    // A value of the wrong dtype passes the generic schema; the declaration refuses it, naming it.
+    const wrong = { events: [{ id: "q1", time: "2018-02-05T05:48:00Z", net: "ak", mag: "big", strong: false }] };
+    const res400 = await keyed.post(path, wrong, auth);
+    expect(res400.status).toBe(400);
+    expect(res400.json.error).toBe('events[0].mag: expected a float32, got the string "big"');
+    expect((await keyed.post(path, STREAM_EVENTS[0]!.body)).status).toBe(401);
+    expect((await appWith({ STREAM_KEYS: "" }).post(path, STREAM_EVENTS[0]!.body, auth)).status).toBe(403);
+    expect((await keyed.post("/v2/streams/nowhere/events", STREAM_EVENTS[0]!.body, auth)).status).toBe(404);
   });
 });
 

@@ -151,6 +151,33 @@ describe("POST /v2/streams/{stream}/events", () => {
     expect(readWindow(value!.aggs.mails!, T0 + 105 * MIN, 65 * MIN).value).toBe(4);
   });
 
+  it('with align "bucket", the object puts an event on a boundary in the bucket ending there, and windows are (F - W, F]', async () => {
+    const d = declaration("aligned");
+    await env.REGISTRY.put(
+      "stream:aligned",
+      JSON.stringify({ ...d, aggregations: d.aggregations.map((a) => ({ ...a, align: "bucket" })) }),
+    );
+    // 5-minute buckets: 10 and 15 are boundaries, 12 is not.
+    const events = [mail("a10", 10), mail("a12", 12), mail("a15", 15)];
+    expect((await send("aligned", events)).json).toMatchObject({ applied: 3, late: 0 });
+    await flush();
+    const value = await stored("s:aligned:sender:a");
+    expect(value!.aggs.mails).toMatchObject({
+      align: "bucket",
+      b: [
+        [T0 + 5 * MIN, 1],
+        [T0 + 10 * MIN, 2],
+      ],
+    });
+    // Brute force: the events with F - W < t <= F, F = as_of rounded down to 5 minutes.
+    for (const minutes of [9, 10, 11, 14.5, 15, 16, 19, 20, 24, 25]) {
+      const asOf = T0 + minutes * MIN;
+      const F = T0 + Math.floor(minutes / 5) * 5 * MIN;
+      const want = events.filter((e) => Date.parse(e.at) > F - 10 * MIN && Date.parse(e.at) <= F).length;
+      expect(readWindow(value!.aggs.mails!, asOf, 10 * MIN).value, `as_of +${minutes} min`).toBe(want);
+    }
+  });
+
   it("for random events, orders, duplicates and restarts, every window at a random as_of equals a brute force", async () => {
     let run = 0;
     await fc.assert(

@@ -15,7 +15,7 @@
  *   an alarm; a failed write is retried by the alarm with backoff (up to a minute apart).
  */
 import { DurableObject } from "cloudflare:workers";
-import { addToBucket, type Bucket, bucketStart, keepFrom } from "../../core/streams/buckets.ts";
+import { addToBucket, type Bucket, bucketFor, keepFrom } from "../../core/streams/buckets.ts";
 import { type EntityConfig, renderValue } from "../../core/streams/entity.ts";
 import type { EntityUpdate } from "../../core/streams/events.ts";
 import type { KvWriter } from "./fact-aggregator.ts";
@@ -108,7 +108,7 @@ export class StreamEntity extends DurableObject<{ CONTEXT: KVNamespace }> {
       for (const [agg, value] of Object.entries(u.aggs)) {
         const c = config.aggs[agg];
         if (!c) continue;
-        const start = bucketStart(u.time, c.bucket_ms);
+        const start = bucketFor(u.time, c.bucket_ms, c.align);
         const row = sql
           .exec<{ state: string }>("SELECT state FROM buckets WHERE agg = ? AND start = ?", agg, start)
           .toArray()[0];

@@ -9,10 +9,12 @@
  *
  * x is: sum/mean -> the sum; min/max -> the extreme; last -> [time, id, value] of the greatest
  * (time, id); distinct -> the sorted distinct values as text (exact); count -> absent.
- * A bucket [s, s + bucket_ms) holds the events whose event time falls in it.
+ * A bucket [s, s + bucket_ms) holds the events whose event time falls in it; with `"align":
+ * "bucket"` (the value says `"align": "bucket"`) it is (s, s + bucket_ms] instead: an event on a
+ * boundary belongs to the bucket ending there (./window.ts says why).
  */
 import type { Scalar } from "../context/spec.ts";
-import type { AggFunction } from "./spec.ts";
+import type { AggFunction, Align } from "./spec.ts";
 
 export type Last = [number, string, Scalar];
 export type Bucket = [number, number] | [number, number, number] | [number, number, Last] | [number, number, string[]];
@@ -22,6 +24,8 @@ export interface AggValue {
   bucket_ms: number;
   /** Buckets before this instant (ms) were compacted away: a window reaching before it is incomplete. */
   from: number;
+  /** Present only for `"bucket"`: right-closed buckets, windows ending at a bucket boundary (./window.ts). */
+  align?: "bucket";
   b: Bucket[];
 }
 
@@ -38,6 +42,13 @@ export interface Contribution {
 }
 
 export const bucketStart = (time: number, bucketMs: number) => Math.floor(time / bucketMs) * bucketMs;
+
+/**
+ * The start of the bucket an event at `time` falls in: [s, s + bucket) by default, (s, s + bucket]
+ * for `align: "bucket"` (an event exactly on a boundary belongs to the bucket ending there).
+ */
+export const bucketFor = (time: number, bucketMs: number, align: Align | undefined) =>
+  align === "bucket" ? Math.ceil(time / bucketMs) * bucketMs - bucketMs : bucketStart(time, bucketMs);
 
 const before = (a: Last, time: number, id: string) => a[0] < time || (a[0] === time && a[1] < id);
 

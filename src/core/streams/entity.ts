@@ -11,6 +11,8 @@ export interface AggConfig {
   bucket_ms: number;
   /** Longest window + lateness: buckets older than that behind the watermark are compacted. */
   retention_ms: number;
+  /** Present only for `"bucket"` (right-closed buckets, boundary-aligned windows). */
+  align?: "bucket";
 }
 
 export interface EntityConfig {
@@ -27,6 +29,7 @@ export function entityConfigs(stream: Stream): Map<string, EntityConfig> {
       fn: a.function,
       bucket_ms: durationMs(a.bucket)!,
       retention_ms: Math.max(...a.windows.map((w) => durationMs(w)!)) + lateness,
+      ...(a.align === "bucket" ? { align: "bucket" as const } : {}),
     };
   }
   return out;
@@ -42,7 +45,7 @@ export function renderValue(
   const aggs: Record<string, AggValue> = {};
   for (const [name, c] of Object.entries(config.aggs)) {
     const b = [...(buckets.get(name) ?? [])].sort((x, y) => x[0] - y[0]);
-    aggs[name] = { fn: c.fn, bucket_ms: c.bucket_ms, from: from[name] ?? 0, b };
+    aggs[name] = { fn: c.fn, bucket_ms: c.bucket_ms, from: from[name] ?? 0, ...(c.align ? { align: c.align } : {}), b };
   }
   return { updated_at: formatInstant(watermark), aggs };
 }

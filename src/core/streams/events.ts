@@ -45,6 +45,8 @@ export function parseStreamEvents(
   const events = (body as { events?: unknown } | null)?.events;
   if (body === null || typeof body !== "object" || Array.isArray(body) || !Array.isArray(events))
     throw invalidInput(`events: expected {"events": [ … ]}, got ${describeValue(events ?? body)}`);
+  for (const name of Object.keys(body))
+    if (name !== "events") throw invalidInput(`${name}: not a field of an events request (only "events")`);
   if (events.length === 0 || events.length > MAX_STREAM_EVENTS)
     throw invalidInput(`events: expected 1 to ${MAX_STREAM_EVENTS} events, got ${events.length}`);
   const fields = new Map(stream.fields.map((f) => [f.name, f]));

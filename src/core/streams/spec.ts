@@ -29,6 +29,12 @@ export function durationMs(text: unknown): number | undefined {
 const Duration = z.string().refine((s) => durationMs(s) !== undefined, "a duration like 30s, 10m, 1h or 7d");
 export const FUNCTIONS = ["count", "sum", "mean", "min", "max", "last", "distinct"] as const;
 export type AggFunction = (typeof FUNCTIONS)[number];
+/**
+ * Where a window ends (core/streams/window.ts): `as_of` (the default) at the request's as_of,
+ * leaving out partial buckets; `bucket` at the last bucket boundary at or before as_of, whole.
+ */
+export const ALIGNS = ["as_of", "bucket"] as const;
+export type Align = (typeof ALIGNS)[number];
 
 export const StreamFieldSchema = z
   .object({
@@ -53,6 +59,8 @@ export const AggregationSchema = z
       .optional(),
     windows: z.array(Duration).min(1).max(8),
     bucket: Duration,
+    /** Where windows end (default `as_of`); `bucket`: at the last bucket boundary, events on it included. */
+    align: z.enum(ALIGNS).optional(),
   })
   .strict();
 

@@ -7,9 +7,16 @@
  * with event time at or after `as_of` never counts (not yet known), nor one before `as_of - W`
  * (it left the window); at an `as_of` on a bucket boundary the window is exact, otherwise the
  * partial buckets at its two ends are left out (at most one bucket of information each).
+ *
+ * With `align: "bucket"` a window is evaluated at F = as_of rounded DOWN to a bucket boundary and
+ * covers (F - W, F], whole: the value moves only on bucket boundaries, and an event counts from the
+ * first boundary at or after its event time, inclusive (a fact known at 09:15 counts at 09:15).
+ * Its buckets are right-closed, (s, s + bucket] (./buckets.ts), so the window is the buckets
+ * with F - W <= s < F. This is the binning of flights' airport-day values (docs/streams.md).
  */
 import type { Scalar } from "../context/spec.ts";
 import type { AggValue, Last } from "./buckets.ts";
+import type { Align } from "./spec.ts";
 
 export interface WindowRead {
   /** undefined: an empty window of a function with no empty value (mean, min, max, last). */
@@ -19,14 +26,15 @@ export interface WindowRead {
 }
 
 /** The [lo, hi) bucket starts a window of `windowMs` at `asOf` covers (lo <= start < hi). */
-export function windowBounds(asOf: number, windowMs: number, bucketMs: number): [number, number] {
+export function windowBounds(asOf: number, windowMs: number, bucketMs: number, align?: Align): [number, number] {
   const hi = Math.floor(asOf / bucketMs) * bucketMs;
+  if (align === "bucket") return [hi - windowMs, hi];
   const lo = Math.ceil((asOf - windowMs) / bucketMs) * bucketMs;
   return [lo, hi];
 }
 
 export function readWindow(agg: AggValue, asOf: number, windowMs: number): WindowRead {
-  const [lo, hi] = windowBounds(asOf, windowMs, agg.bucket_ms);
+  const [lo, hi] = windowBounds(asOf, windowMs, agg.bucket_ms, agg.align);
   let n = 0;
   let sum = 0;
   let min = Number.POSITIVE_INFINITY;

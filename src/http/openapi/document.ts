@@ -11,12 +11,26 @@ import {
   V2RepositoryIndexRequest,
 } from "../../core/codecs/schemas.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../../core/version.ts";
-import { type Example, V1_GET, V1_METADATA_GET, V1_PREDICT, V2_INFER, V2_MODEL_GET } from "./examples.ts";
+import {
+  type Example,
+  STREAM_EVENTS,
+  V1_GET,
+  V1_METADATA_GET,
+  V1_PREDICT,
+  V2_INFER,
+  V2_MODEL_GET,
+} from "./examples.ts";
 import * as R from "./responses.ts";
 
 type Json = Record<string, unknown>;
 
-const REQUESTS = { V1PredictRequest, V2InferRequest, V2InferHeader, V2RepositoryIndexRequest };
+const REQUESTS = {
+  V1PredictRequest,
+  V2InferRequest,
+  V2InferHeader,
+  V2RepositoryIndexRequest,
+  StreamEventsRequest: R.StreamEventsRequest,
+};
 const RESPONSES = {
   ErrorBody: R.ErrorBody,
   V1StatusResponse: R.V1StatusResponse,
@@ -33,6 +47,7 @@ const RESPONSES = {
   V2ModelQuality: R.V2ModelQuality,
   ServerIndex: R.ServerIndex,
   TensorMemory: R.TensorMemory,
+  StreamEventsResponse: R.StreamEventsResponse,
 };
 type SchemaName = keyof typeof REQUESTS | keyof typeof RESPONSES;
 
@@ -65,21 +80,27 @@ export interface Route {
   open?: boolean;
   /** Sets `x-model-version` (and, with the observability middleware, `Server-Timing`). */
   versioned?: boolean;
+  /** Behind its own keys (a secret other than API_KEYS): its security scheme; no rate limit. */
+  keys?: "streamKey";
+  /** The success status (default 200). */
+  status?: 202;
 }
 
 const V1 = "TensorFlow Serving (v1)";
 const V2 = "Open Inference Protocol (v2)";
 const SERVER = "Server";
+const STREAMS = "Streams";
 
 const ERROR_TEXT: Record<number, string> = {
   400: "Bad input: the message names the field, what was expected and what came",
   401: "Missing or unknown API key (only when API_KEYS is set)",
-  404: "Unknown model, version, label or route",
+  403: "Closed: the route's keys (STREAM_KEYS) are not configured",
+  404: "Unknown model, version, label, stream or route",
   405: "Wrong method (the Allow header names the right one)",
   413: "Body over MAX_BODY_BYTES",
   415: "Content-Type is not JSON (binary tensor bodies: not application/octet-stream)",
   429: "Rate limited (Retry-After says when to retry)",
-  503: "The model version cannot load",
+  503: "The model version cannot load (streams: the declaration or an entity object failed; retry, events are idempotent)",
 };
 
 const REF_KINDS = [
@@ -320,6 +341,20 @@ export function routeTable(): Route[] {
       examples: [{ key: "flights", summary: "The flights model, now", params: { name: "flights" } }],
     },
     {
+      method: "post",
+      path: "/v2/streams/{stream}/events",
+      tag: STREAMS,
+      summary: "Events of a declared stream (live context for any model: windowed aggregations)",
+      description:
+        "Up to 1,000 events of the stream published as `stream:<name>` (docs/streams.md), behind their own keys (`Authorization: Bearer <one of STREAM_KEYS>`; unset: 403). Every event is validated against the declaration before anything is applied: a bad one is a 400 naming it (`events[3].mag: expected a float32, got the string \"big\"`) and nothing of the request is applied. Idempotent by event id, in any order; events older than an entity's newest event minus the declared lateness are refused and counted in `late`. Each entity's Durable Object aggregates its events into time buckets and writes its KV value at most once a second, which models read as lookup fields (`recent.quakes_1h`) at the request's as_of.",
+      request: { schema: "StreamEventsRequest", required: true },
+      response: "StreamEventsResponse",
+      status: 202,
+      errors: [400, 401, 403, 404, 413, 415, 503],
+      examples: STREAM_EVENTS,
+      keys: "streamKey",
+    },
+    {
       method: "get",
       path: "/_internal/memory",
       tag: SERVER,
@@ -343,11 +378,13 @@ export function curlOf(route: Route, example: Example, origin: string): string {
   if (route.method === "get") return `curl -s ${url}`;
   if (example.body === undefined) return `curl -s -X POST ${url}`;
   const body = JSON.stringify(example.body).replace(/'/g, "'\\''");
-  return `curl -s ${url} -H 'Content-Type: application/json' -d '${body}'`;
+  const auth = route.keys === "streamKey" ? ` -H "Authorization: Bearer $STREAM_KEY"` : "";
+  return `curl -s ${url}${auth} -H 'Content-Type: application/json' -d '${body}'`;
 }
 
 const PARAM_TEXT: Record<string, string> = {
   name: "Model name (GET / lists the models served)",
+  stream: "Stream name: a published declaration, stream:<name> in the REGISTRY namespace (npm run streams -- publish)",
   version: "Model version (a non-negative integer)",
   label: "Version label from the model's labels (e.g. stable, canary)",
 };
@@ -384,7 +421,7 @@ function operation(route: Route, origin: string): Json {
       op.parameters = [...((op.parameters as Json[] | undefined) ?? []), INFERENCE_HEADER_LENGTH];
     }
   }
-  const ok: Json = { description: "OK" };
+  const ok: Json = { description: route.status === 202 ? "Accepted: applied by the entity objects" : "OK" };
   if (route.response === "html") {
     ok.content = { "text/html": { schema: { type: "string" } } };
   } else if (route.response === "openapi") {
@@ -406,10 +443,12 @@ function operation(route: Route, origin: string): Json {
     };
   }
   // A route that only refuses (repository load/unload) documents no 200.
-  const responses: Json = route.response === "ErrorBody" ? {} : { 200: ok };
-  const errors = route.open ? route.errors : [...route.errors, 401, 429];
+  const responses: Json = route.response === "ErrorBody" ? {} : { [route.status ?? 200]: ok };
+  const errors = route.open || route.keys ? route.errors : [...route.errors, 401, 429];
   for (const status of errors.sort((a, b) => a - b)) {
-    const error: Json = { description: ERROR_TEXT[status] ?? "Error", content: json("ErrorBody") };
+    const text =
+      status === 401 && route.keys ? "Missing or unknown stream key (one of STREAM_KEYS)" : ERROR_TEXT[status];
+    const error: Json = { description: text ?? "Error", content: json("ErrorBody") };
     if (status === 400 && route.request?.schema === "V2InferRequest") {
       (error.content as Json)["application/json"] = {
         schema: ref("ErrorBody"),
@@ -425,6 +464,7 @@ function operation(route: Route, origin: string): Json {
   }
   op.responses = responses;
   if (route.open) op.security = [];
+  if (route.keys) op.security = [{ [route.keys]: [] }];
   if (route.examples.length > 0) {
     op["x-codeSamples"] = route.examples.map((e) => ({
       lang: "Shell",
@@ -456,11 +496,14 @@ export function openApiDocument(origin: string): Json {
         'Every error is `{"error": "<message>"}` with a fitting status. With API_KEYS set, send `Authorization: Bearer <key>` (health routes, /docs, /openapi.json and /monitor stay open).',
     },
     servers: [{ url: origin }],
-    tags: [{ name: SERVER }, { name: V1 }, { name: V2 }],
+    tags: [{ name: SERVER }, { name: V1 }, { name: V2 }, { name: STREAMS }],
     paths,
     components: {
       schemas,
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "One of API_KEYS" } },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "One of API_KEYS" },
+        streamKey: { type: "http", scheme: "bearer", description: "One of STREAM_KEYS (stream events only)" },
+      },
     },
     security: [{ bearer: [] }, {}],
   };

@@ -126,3 +126,18 @@ export const V2_MODEL_GET: Record<"model" | "version", Example[]> = {
 export const BAD_V2_BODY = {
   inputs: [{ name: "features", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4], dtype: "float" }],
 };
+
+/** The event route's example: two events of the quakes walk-through's stream (docs/streams.md). */
+export const STREAM_EVENTS: Example[] = [
+  {
+    key: "quakes",
+    summary: "Two quakes of the walk-through's stream (its declaration published as stream:quakes)",
+    params: { stream: "quakes" },
+    body: {
+      events: [
+        { id: "ak0182ih8nbu", time: "2018-02-05T05:48:00Z", net: "ak", mag: 1.9, strong: false, depth: 12.3 },
+        { id: "ci37866191", time: "2018-02-05T05:51:30Z", net: "ci", mag: 2.7, strong: true },
+      ],
+    },
+  },
+];

@@ -258,3 +258,31 @@ export const V2ModelQuality = z.object({
     }),
   ),
 });
+
+/** POST /v2/streams/{stream}/events: its body (validated field by field against the stream's declaration). */
+export const StreamEventsRequest = z
+  .object({
+    events: z
+      .array(
+        z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).meta({
+          description:
+            "One event: exactly the declared fields (`id_field` a string of 1-200 characters, `time_field` an ISO 8601 instant with Z or an offset, others by dtype; optional ones may be absent or null). Anything else is a 400 naming it.",
+        }),
+      )
+      .min(1)
+      .max(1000),
+  })
+  .strict();
+
+export const StreamEventsResponse = z.object({
+  stream: z.string(),
+  events: z.int().meta({ description: "Events in the request." }),
+  entities: z.int().meta({ description: "Entity values the events touched (one object each)." }),
+  applied: z.int().meta({ description: "Updates applied: one per event and entity it feeds." }),
+  duplicates: z.int().meta({ description: "Updates whose event id the entity had seen: changed nothing." }),
+  late: z.int().meta({
+    description:
+      "Events refused as older than an entity's newest event of earlier requests minus the declared lateness.",
+  }),
+  late_ids: z.array(z.string()).meta({ description: "Their ids (the first 100)." }),
+});

@@ -45,7 +45,8 @@ function operationHtml(method: string, path: string, op: Json, doc: Json): strin
     ([status, r]) => `<abbr title="${escapeHtml(r.description)}">${status}</abbr>`,
   );
   parts.push(`<p class="muted">Answers ${responses.join(" · ")}</p>`);
-  parts.push(schemaBlock("Response body", op.responses["200"]?.content?.["application/json"]?.schema, doc));
+  const ok = op.responses["200"] ?? op.responses["202"];
+  parts.push(schemaBlock("Response body", ok?.content?.["application/json"]?.schema, doc));
   for (const sample of (op["x-codeSamples"] ?? []) as Json[]) {
     parts.push(
       `<p class="muted">${escapeHtml(sample.label)} <button type="button" class="quiet copy" aria-label="Copy this example">Copy</button></p><pre><code class="example">${escapeHtml(sample.source)}</code></pre>`,
@@ -65,7 +66,7 @@ function statusLegend(doc: Json): string {
   for (const item of Object.values(doc.paths as Record<string, Json>)) {
     for (const op of Object.values(item)) {
       for (const [status, r] of Object.entries(op.responses as Record<string, Json>))
-        if (status !== "200") seen.set(status, r.description);
+        if (status !== "200" && status !== "202") seen.set(status, r.description);
     }
   }
   return [...seen]

@@ -69,3 +69,4 @@ export {
   FlightsParamsSchema,
 } from "./params.ts";
 export { dayOfWeek, daysInMonth, type FlightQuery, MAX_DISTANCE_MILES, parseFlight } from "./query.ts";
+export { type FlightStreamEvent, flightStreamEvent } from "./stream.ts";
