@@ -51,6 +51,12 @@ export const ModelRecordSchema = z.object({
   canary_percent: z.number().min(0).max(100).default(0),
   /** Label → the versions it pointed to before, oldest first (what `rollback` returns to). */
   history: z.record(Label, z.array(Version)).default({}),
+  /**
+   * A staged rollout's policy, state and decision history (src/core/rollouts/schema.ts,
+   * docs/rollouts.md). Opaque here: the predict path never parses it, so a damaged rollout cannot
+   * stop serving; `npm run models -- rollout` writes it and the Cron evaluation parses it.
+   */
+  rollout: z.unknown().optional(),
 });
 
 export type ModelRecord = z.infer<typeof ModelRecordSchema>;
