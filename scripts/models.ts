@@ -1,5 +1,5 @@
 /**
- * `npm run models -- <command>`: publish, list, label, rollback and canary for the model
+ * `npm run models -- <command>`: publish, list, label, rollback, canary, rollout and status for the model
  * repository (R2 artifacts + KV pointer records), built on wrangler. See scripts/models/help.ts
  * for the commands and docs/model-repository.md for the layout.
  */
@@ -10,6 +10,7 @@ import { COMMAND_HELP, COMMANDS, type Command, MODELS_HELP } from "./models/help
 import { canary, checkName, label, parseVersion, rollback } from "./models/labels.ts";
 import { listRecords, renderRecords } from "./models/list.ts";
 import { parsePercent } from "./models/record.ts";
+import { POLICY_FLAGS } from "./models/rollout.ts";
 import { describeTarget, parseTarget, TARGET_OPTIONS, type Target } from "./models/target.ts";
 
 const print = (line: string) => console.log(line);
@@ -31,6 +32,14 @@ function parse(command: Command, args: string[]) {
         json: { type: "boolean" },
         bins: { type: "string" },
         task: { type: "string" },
+        abort: { type: "boolean" },
+        steps: { type: "string" },
+        "min-outcomes": { type: "string" },
+        metric: { type: "string" },
+        "max-regression": { type: "string" },
+        "max-error-rate": { type: "string" },
+        "max-p95-ms": { type: "string" },
+        confidence: { type: "string" },
       },
     });
   } catch (err) {
@@ -49,7 +58,7 @@ function positionals(command: Command, values: string[], names: string[]): strin
 
 /** Commands that only take some of the flags refuse the others rather than ignore them. */
 function only(command: Command, values: Record<string, unknown>, allowed: string[]): void {
-  const own = ["name", "version", "label", "skip-run", "json", "bins", "task"].filter(
+  const own = ["name", "version", "label", "skip-run", "json", "bins", "task", "abort", ...POLICY_FLAGS].filter(
     (f) => values[f] !== undefined && !allowed.includes(f),
   );
   if (own.length)
@@ -150,6 +159,27 @@ async function main(argv: string[]): Promise<void> {
       const [name, percent] = positionals(command, args, ["N", "PERCENT"]);
       const parsed = [checkName("model", name!), parsePercent(percent!)] as const;
       await canary(await store(target), ...parsed, print);
+      return;
+    }
+    case "rollout": {
+      const { abort, parsePolicy, rollout } = await import("./models/rollout.ts");
+      if (values.abort) {
+        only(command, values, ["abort"]);
+        const [name] = positionals(command, args, ["N"]);
+        await abort(await store(target), checkName("model", name!), print);
+        return;
+      }
+      only(command, values, [...POLICY_FLAGS]);
+      const [name, version] = positionals(command, args, ["N", "V"]);
+      const parsed = [checkName("model", name!), parseVersion(version!), parsePolicy(values)] as const;
+      await rollout(await store(target), ...parsed, print);
+      return;
+    }
+    case "status": {
+      only(command, values, ["json"]);
+      const [name] = positionals(command, args, ["N"]);
+      const { status } = await import("./models/rollout.ts");
+      await status(await store(target), checkName("model", name!), print, values.json === true);
       return;
     }
   }

@@ -402,7 +402,7 @@ describe("npm run models -- --help", () => {
     async () => {
       const [top, ...commands] = await Promise.all([
         models("--help"),
-        ...["publish", "list", "label", "rollback", "canary"].map((c) => models(c, "--help")),
+        ...["publish", "list", "label", "rollback", "canary", "rollout", "status"].map((c) => models(c, "--help")),
       ]);
       expect(top!.code).toBe(0);
       expect(top!.stdout).toMatch(/^usage: npm run models -- <command>/);
@@ -412,9 +412,12 @@ describe("npm run models -- --help", () => {
         "label N L V",
         "rollback N L",
         "canary N PERCENT",
+        "rollout N V",
+        "rollout N --abort",
+        "status N",
       ])
         expect(top!.stdout).toContain(c);
-      for (const [i, c] of ["publish", "list", "label", "rollback", "canary"].entries()) {
+      for (const [i, c] of ["publish", "list", "label", "rollback", "canary", "rollout", "status"].entries()) {
         expect(commands[i]!.code).toBe(0);
         expect(commands[i]!.stdout).toMatch(new RegExp(`^usage: npm run models -- ${c} `));
         expect(commands[i]!.stdout).toContain("--persist-to DIR");
