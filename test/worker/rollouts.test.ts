@@ -7,6 +7,7 @@
  * once; an aborted rollout is left alone. Expected figures are computed here from the pairs.
  */
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ModelRecord } from "../../src/core/models/record.ts";
 import type { QueueRecord } from "../../src/core/monitoring/record.ts";
@@ -239,5 +240,20 @@ describe("staged rollouts through the Cron Trigger", () => {
     expect(after).toEqual(JSON.parse(JSON.stringify(aborted)));
     expect(after.canary_percent).toBe(0);
     expect(after.labels.stable).toBe(1);
+  });
+
+  it("serves on through a damaged rollout field, which the Cron skips without touching the record", async () => {
+    const damaged = {
+      versions: {},
+      labels: { stable: 1 },
+      canary_percent: 0,
+      history: {},
+      rollout: { state: "active", steps: "5" },
+    };
+    await env.REGISTRY.put(key("tiny_layers"), JSON.stringify(damaged));
+    const res = await exports.default.fetch("http://x/v1/models/tiny_layers/labels/stable");
+    expect(res.status).toBe(200);
+    await cron(at(12, 5));
+    expect(await read("tiny_layers")).toEqual(damaged);
   });
 });
