@@ -211,6 +211,21 @@ function sample(normal: () => number, n: number, mean: number, sd: number): Mome
   return m;
 }
 
+describe("looks", () => {
+  it("after an inconclusive look, the next needs twice the smaller arm's outcomes at it, not the same rows again", () => {
+    // The flights run of docs/rollouts.md: 459 and 426 joined, inconclusive at look 1.
+    const canary = arm({ moments: fromMeanSd(459, 0.624648, 0.627279) });
+    const stable = arm({ moments: fromMeanSd(426, 0.695015, 0.541665) }, 1, "default");
+    const first = decide(input(canary, stable, { policy: { ...POLICY, min_outcomes: 200 } }));
+    expect(first).toMatchObject({ decision: "hold", inconclusive: true, lookN: 426 });
+    expect(first.rule).toMatch(/the next look needs 852 per arm$/);
+    const again = decide(input(canary, stable, { policy: { ...POLICY, min_outcomes: 200 }, look: 1, lookN: 426 }));
+    expect(again.decision).toBe("hold");
+    expect(again.inconclusive).toBeUndefined();
+    expect(again.rule).toMatch(/^evidence: .* look 2 needs 852 per arm/);
+  });
+});
+
 describe("rule error rates by simulation (seeded)", () => {
   const trials = 1500;
   const rate = (delta: number, seed: number) => {
@@ -294,6 +309,13 @@ describe("transitions", () => {
     for (let i = 0; i < 5; i++) r = advance(r, result("hold"), `2026-12-01T10:3${i}:00.000Z`);
     expect(r.seq).toBe(5);
     expect(r.history.map((e) => e.decision)).toEqual(["start", "hold"]);
+    const looked = advance(rollout, { ...result("hold"), inconclusive: true, lookN: 426 }, "2026-12-01T11:00:00.000Z");
+    expect(looked).toMatchObject({ look: 1, look_n: 426 });
+    expect(advance(looked, result("promote"), "2026-12-01T12:00:00.000Z")).toMatchObject({
+      look: 0,
+      look_n: 0,
+      step: 1,
+    });
     expect(r.history[1]).toMatchObject({
       evaluations: 5,
       first_at: "2026-12-01T10:30:00.000Z",

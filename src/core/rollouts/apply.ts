@@ -73,6 +73,7 @@ export function startRollout(record: ModelRecord, o: StartOptions): ModelRecord 
     started: o.now,
     step_started: o.now,
     look: 0,
+    look_n: 0,
     seq: 0,
     policy: o.policy,
     history: [],
@@ -98,7 +99,12 @@ export function abortRollout(rollout: Rollout, now: string): Rollout {
 /** The rollout after one evaluation's result; holds at one step collapse into one entry. */
 export function advance(rollout: Rollout, result: RuleResult, now: string): Rollout {
   const last = rollout.history.at(-1);
-  const base = { ...rollout, seq: rollout.seq + 1, look: rollout.look + (result.inconclusive ? 1 : 0) };
+  const base = {
+    ...rollout,
+    seq: rollout.seq + 1,
+    look: rollout.look + (result.inconclusive ? 1 : 0),
+    look_n: result.inconclusive ? (result.lookN ?? rollout.look_n) : rollout.look_n,
+  };
   if (result.decision === "hold") {
     // Holds for want of evidence collapse into one entry per step; each inconclusive look keeps its own.
     const collapsible = (e?: HistoryEntry) => e?.decision === "hold" && e.evidence?.difference === undefined;
@@ -123,6 +129,7 @@ export function advance(rollout: Rollout, result: RuleResult, now: string): Roll
     rollout.history,
     entry(rollout, result.decision, now, result.rule, { evidence: result.evidence }),
   );
-  if (result.decision === "promote") return { ...base, step: rollout.step + 1, step_started: now, look: 0, history };
+  if (result.decision === "promote")
+    return { ...base, step: rollout.step + 1, step_started: now, look: 0, look_n: 0, history };
   return { ...base, state: result.decision === "complete" ? "completed" : "rolled_back", history };
 }

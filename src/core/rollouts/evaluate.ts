@@ -48,6 +48,7 @@ export function evaluateRollout(
     policy: rollout.policy,
     step: rollout.step,
     look: rollout.look,
+    lookN: rollout.look_n,
     guard: { canary: stats(arms.canary, guardHour), stable: stats(arms.stable, guardHour) },
     test: { canary: stats(arms.canary, testHour), stable: stats(arms.stable, testHour) },
     period: { guard_from: iso(guardHour * HOUR_MS), from: iso(testHour * HOUR_MS), to: iso(now) },

@@ -8,8 +8,9 @@
  * 2. Latency (any time, when max_p95_ms is set): roll back when Wilson's lower bound on the share
  *    of canary requests slower than max_p95_ms exceeds 5 % (then the canary's p95 exceeds the
  *    bound with that confidence).
- * 3. Evidence: hold while either arm has fewer than min_outcomes · 2^j joined rows in the step's
- *    period, j the number of inconclusive looks taken at this step so far.
+ * 3. Evidence: hold while either arm has fewer than max(min_outcomes · 2^j, 2 · n_{j−1}) joined
+ *    rows in the step's period, j the number of inconclusive looks taken at this step so far and
+ *    n_{j−1} the smaller arm's joined rows at the last of them.
  * 4. Metric (look j at this step): Welch's one-sided bounds L_j and U_j on
  *    Δ = mean(canary loss) − mean(stable loss), each at confidence 1 − α/2^(j+1), α = 1 − confidence.
  *    U_j ≤ max_regression: promote to the next step (complete when the next step is 100).
@@ -38,6 +39,8 @@ export interface RuleInput {
   step: number;
   /** Inconclusive metric tests taken at this step so far. */
   look: number;
+  /** The smaller arm's joined outcomes at the last inconclusive look (0 before any). */
+  lookN?: number;
   /** Requests, errors and latency over the guard period. */
   guard: { canary: ArmStats; stable: ArmStats };
   /** Joined outcomes over the step's period. */
@@ -50,6 +53,8 @@ export interface RuleResult {
   rule: string;
   /** True when the metric test ran and was inconclusive (the next look needs twice the evidence). */
   inconclusive?: boolean;
+  /** With `inconclusive`: the smaller arm's joined outcomes at this look. */
+  lookN?: number;
   evidence: Evidence;
 }
 
@@ -94,7 +99,7 @@ export function decide(input: RuleInput): RuleResult {
     };
   const [a, b] = [input.test.canary.moments, input.test.stable.moments];
   const look = input.look;
-  const needed = policy.min_outcomes * 2 ** look;
+  const needed = Math.max(policy.min_outcomes * 2 ** look, 2 * (input.lookN ?? 0));
   if (a.n < needed || b.n < needed)
     return {
       decision: "hold",
@@ -139,10 +144,12 @@ export function decide(input: RuleInput): RuleResult {
       rule: `${policy.metric}: still inconclusive after ${MAX_LOOKS} looks ([${fmt(lower)}, ${fmt(w.upper)}] holds max_regression ${m}; ${bounds})`,
       evidence,
     };
+  const seen = Math.min(a.n, b.n);
   return {
     decision: "hold",
     inconclusive: true,
-    rule: `${policy.metric}: inconclusive, [${fmt(lower)}, ${fmt(w.upper)}] holds max_regression ${m} (${bounds}); the next look needs ${needed * 2} per arm`,
+    lookN: seen,
+    rule: `${policy.metric}: inconclusive, [${fmt(lower)}, ${fmt(w.upper)}] holds max_regression ${m} (${bounds}); the next look needs ${Math.max(policy.min_outcomes * 2 ** (look + 1), 2 * seen)} per arm`,
     evidence,
   };
 }

@@ -128,6 +128,8 @@ export const RolloutSchema = z.object({
   step_started: Instant,
   /** Inconclusive metric tests at this step so far (the next needs min_outcomes · 2^look per arm). */
   look: z.number().int().nonnegative().default(0),
+  /** The smaller arm's joined outcomes at the last inconclusive look: the next look needs twice as many. */
+  look_n: z.number().int().nonnegative().default(0),
   /** Bumped by every change (CLI or Cron): the compare-before-write of concurrent evaluations. */
   seq: z.number().int().nonnegative(),
   policy: PolicySchema,
