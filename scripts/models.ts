@@ -1,5 +1,5 @@
 /**
- * `npm run models -- <command>`: publish, list, label, rollback, canary and shadow for the model
+ * `npm run models -- <command>`: publish, list, label, rollback, canary, shadow, rollout and status for the model
  * repository (R2 artifacts + KV pointer records), built on wrangler. See scripts/models/help.ts
  * for the commands and docs/model-repository.md for the layout.
  */
@@ -10,6 +10,7 @@ import { COMMAND_HELP, COMMANDS, type Command, MODELS_HELP } from "./models/help
 import { canary, checkName, label, parseVersion, rollback } from "./models/labels.ts";
 import { listRecords, renderRecords } from "./models/list.ts";
 import { DEFAULT_SHADOW_SAMPLE, parsePercent, parseSample } from "./models/record.ts";
+import { POLICY_FLAGS } from "./models/rollout.ts";
 import { shadow } from "./models/shadow.ts";
 import { describeTarget, parseTarget, TARGET_OPTIONS, type Target } from "./models/target.ts";
 
@@ -34,6 +35,14 @@ function parse(command: Command, args: string[]) {
         task: { type: "string" },
         sample: { type: "string" },
         off: { type: "boolean" },
+        abort: { type: "boolean" },
+        steps: { type: "string" },
+        "min-outcomes": { type: "string" },
+        metric: { type: "string" },
+        "max-regression": { type: "string" },
+        "max-error-rate": { type: "string" },
+        "max-p95-ms": { type: "string" },
+        confidence: { type: "string" },
       },
     });
   } catch (err) {
@@ -52,9 +61,19 @@ function positionals(command: Command, values: string[], names: string[]): strin
 
 /** Commands that only take some of the flags refuse the others rather than ignore them. */
 function only(command: Command, values: Record<string, unknown>, allowed: string[]): void {
-  const own = ["name", "version", "label", "skip-run", "json", "bins", "task", "sample", "off"].filter(
-    (f) => values[f] !== undefined && !allowed.includes(f),
-  );
+  const own = [
+    "name",
+    "version",
+    "label",
+    "skip-run",
+    "json",
+    "bins",
+    "task",
+    "sample",
+    "off",
+    "abort",
+    ...POLICY_FLAGS,
+  ].filter((f) => values[f] !== undefined && !allowed.includes(f));
   if (own.length)
     throw usageError(`${command} does not take --${own.join(", --")}\nSee: npm run models -- ${command} --help`);
 }
@@ -168,6 +187,27 @@ async function main(argv: string[]): Promise<void> {
       const sample = values.sample === undefined ? DEFAULT_SHADOW_SAMPLE : parseSample(values.sample);
       const setting = { version: parseVersion(version!), sample };
       await shadow(await store(target), checkName("model", name!), setting, print);
+      return;
+    }
+    case "rollout": {
+      const { abort, parsePolicy, rollout } = await import("./models/rollout.ts");
+      if (values.abort) {
+        only(command, values, ["abort"]);
+        const [name] = positionals(command, args, ["N"]);
+        await abort(await store(target), checkName("model", name!), print);
+        return;
+      }
+      only(command, values, [...POLICY_FLAGS]);
+      const [name, version] = positionals(command, args, ["N", "V"]);
+      const parsed = [checkName("model", name!), parseVersion(version!), parsePolicy(values)] as const;
+      await rollout(await store(target), ...parsed, print);
+      return;
+    }
+    case "status": {
+      only(command, values, ["json"]);
+      const [name] = positionals(command, args, ["N"]);
+      const { status } = await import("./models/rollout.ts");
+      await status(await store(target), checkName("model", name!), print, values.json === true);
       return;
     }
   }

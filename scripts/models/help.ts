@@ -6,7 +6,17 @@ const TARGET_NOTE =
   "Without --local, --persist-to or --remote the command uses local state and says so (wrangler 4's\n" +
   "`kv`/`r2` commands default to local too). Each wrangler call takes a second or two.";
 
-export const COMMANDS = ["publish", "list", "label", "rollback", "canary", "shadow", "baseline"] as const;
+export const COMMANDS = [
+  "publish",
+  "list",
+  "label",
+  "rollback",
+  "canary",
+  "shadow",
+  "rollout",
+  "status",
+  "baseline",
+] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export const MODELS_HELP: Help = {
@@ -23,6 +33,9 @@ commands:
   rollback N L                                     point label L back at its previous version
   canary N PERCENT                                 send PERCENT of default traffic to the canary label (0 = off)
   shadow N V [--sample S] | shadow N --off         also run version V, unseen, on a share S of requests
+  rollout N V [--steps 5,25,50,100 …]              staged rollout of V, promoted or rolled back on outcomes
+  rollout N --abort                                stop the active rollout (canary share 0, labels unchanged)
+  status N [--json]                                where the rollout stands, with its decision history
   baseline <dir> <data> [--bins K] [--task T]      write the training baseline drift is measured against
 
 \`npm run models -- <command> --help\` describes each one.`,
@@ -33,6 +46,8 @@ commands:
     "npm run models -- label mobilenet_v2 canary 2 && npm run models -- canary mobilenet_v2 10",
     "npm run models -- shadow flights 2 --sample 0.1",
     "npm run models -- rollback mobilenet_v2 stable --remote --env production",
+    "npm run models -- rollout flights 2 --steps 5,25,50,100 --min-outcomes 500 --metric log_loss --max-regression 0.005",
+    "npm run models -- status flights",
   ],
   notes: TARGET_NOTE,
 };
@@ -118,6 +133,50 @@ isolate within KV_CACHE_TTL. Cost: each shadowed request runs a second model (do
       ...TARGET_HELP,
     ],
     examples: ["npm run models -- shadow flights 2 --sample 0.1", "npm run models -- shadow flights --off"],
+    notes: TARGET_NOTE,
+  },
+  rollout: {
+    script: "models",
+    args: "-- rollout N V [--steps S] [--min-outcomes K] [--metric M] [--max-regression D] [--max-error-rate E] [--max-p95-ms T] [--confidence C] | rollout N --abort [target options]",
+    summary: `Starts a staged rollout of version V of model N (docs/rollouts.md): points label "canary" at V, sends
+the first step's share of default traffic to it, and writes the policy into the pointer record. The
+Worker's Cron Trigger then evaluates it every minute against the Monitor's live quality, comparing V
+(arm canary) with the version "stable" points to (arm default) on the same hours:
+  - rolls back (canary share 0, labels unchanged) when the canary's 5xx share is above
+    --max-error-rate, or its p95 above --max-p95-ms, with the policy's confidence (before any outcome);
+  - holds while either arm has fewer than --min-outcomes joined outcomes in the step's period;
+  - then looks at the metric: Welch's one-sided bounds on mean(canary loss) - mean(stable loss), at
+    confidence 1 - alpha/2^look. Upper bound <= --max-regression: promotes to the next step (at the
+    last one completes: "stable" moves to V, canary share 0); lower bound > --max-regression: rolls
+    back; otherwise holds until each arm has twice the outcomes for the next look (8 looks at most,
+    then rolls back). Sizing --min-outcomes for --max-regression: docs/rollouts.md.
+Every decision goes into the record's history with its evidence (npm run models -- status N).
+The model needs a "stable" label, and no other active rollout. --abort stops the active rollout.`,
+    options: [
+      ["--steps S", "canary shares in percent, increasing, the last 100 (default 5,25,50,100)"],
+      ["--min-outcomes K", "joined outcomes each arm needs per step for the first look at the metric (default 500)"],
+      ["--metric M", "log_loss or brier (binary models), mae (regression) (default log_loss)"],
+      ["--max-regression D", "largest tolerated increase of the mean loss, canary - stable (default 0.005)"],
+      ["--max-error-rate E", "largest tolerated share of 5xx answers of the canary, 0-1 (default 0.01)"],
+      ["--max-p95-ms T", "largest tolerated canary p95 latency in ms (default: no latency rule)"],
+      ["--confidence C", "one-sided confidence of every bound, 0.5-1 (default 0.95)"],
+      ["--abort", "stop the active rollout: canary share 0, labels unchanged"],
+      ...TARGET_HELP,
+    ],
+    examples: [
+      "npm run models -- rollout flights 2 --steps 5,25,50,100 --min-outcomes 500 --metric log_loss --max-regression 0.005 --max-error-rate 0.01 --max-p95-ms 50",
+      "npm run models -- rollout flights --abort",
+    ],
+    notes: TARGET_NOTE,
+  },
+  status: {
+    script: "models",
+    args: "-- status N [--json] [target options]",
+    summary: `Shows where model N's rollout stands: state, version against the stable one, step and canary share,
+policy, and every decision with the rule that took it and its evidence (joined outcomes, mean loss
+per arm, the interval's upper bound, requests, 5xx answers, p95).`,
+    options: [["--json", "print the canary share, labels and the rollout as JSON"], ...TARGET_HELP],
+    examples: ["npm run models -- status flights", "npm run models -- status flights --json"],
     notes: TARGET_NOTE,
   },
   baseline: {

@@ -463,7 +463,9 @@ describe("npm run models -- --help", () => {
     async () => {
       const [top, ...commands] = await Promise.all([
         models("--help"),
-        ...["publish", "list", "label", "rollback", "canary", "shadow"].map((c) => models(c, "--help")),
+        ...["publish", "list", "label", "rollback", "canary", "shadow", "rollout", "status"].map((c) =>
+          models(c, "--help"),
+        ),
       ]);
       expect(top!.code).toBe(0);
       expect(top!.stdout).toMatch(/^usage: npm run models -- <command>/);
@@ -474,9 +476,21 @@ describe("npm run models -- --help", () => {
         "rollback N L",
         "canary N PERCENT",
         "shadow N V [--sample S] | shadow N --off",
+        "rollout N V",
+        "rollout N --abort",
+        "status N",
       ])
         expect(top!.stdout).toContain(c);
-      for (const [i, c] of ["publish", "list", "label", "rollback", "canary", "shadow"].entries()) {
+      for (const [i, c] of [
+        "publish",
+        "list",
+        "label",
+        "rollback",
+        "canary",
+        "shadow",
+        "rollout",
+        "status",
+      ].entries()) {
         expect(commands[i]!.code).toBe(0);
         expect(commands[i]!.stdout).toMatch(new RegExp(`^usage: npm run models -- ${c} `));
         expect(commands[i]!.stdout).toContain("--persist-to DIR");

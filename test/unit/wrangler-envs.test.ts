@@ -125,6 +125,12 @@ describe("wrangler.toml environments repeat the top level", () => {
     },
   );
 
+  it.each(ENVS)("[env.%s] has the top level's Cron Triggers (staged rollouts' evaluation)", (name) => {
+    const crons = (section: Table) => ((section.triggers as Table | undefined)?.crons ?? []) as string[];
+    expect(crons(config).length, "top-level [triggers] crons").toBeGreaterThan(0);
+    expect(crons(envs[name]!), `[env.${name}.triggers] crons`).toEqual(crons(config));
+  });
+
   it.each(["top level", ...ENVS])(
     "%s: RATE_LIMIT_PERIOD equals its [[ratelimits]] period (sent as Retry-After)",
     (name) => {

@@ -31,6 +31,9 @@ export const SCHEMA = [
   // Each version's manifest `monitoring` section as last given by a fold (task, positive_above, baseline).
   `CREATE TABLE IF NOT EXISTS versions (version INTEGER PRIMARY KEY, monitoring TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID`,
+  // Staged rollouts of this model (docs/rollouts.md): the newest state the Cron evaluation decided
+  // per rollout id, so a decision is applied once per (id, seq). One row per rollout ever run.
+  `CREATE TABLE IF NOT EXISTS rollouts (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, rollout TEXT NOT NULL) WITHOUT ROWID`,
 ];
 
 export const HOUR_MS = 3_600_000;

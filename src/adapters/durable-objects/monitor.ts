@@ -21,6 +21,7 @@ import type { ErrorRecord, OutcomeRecord, PredictionRecord, QueueRecord } from "
 import type { VersionCounters } from "../../core/monitoring/stats.ts";
 import { Buckets } from "./monitor-buckets.ts";
 import { type QualityOptions, qualityDocument, statsRows } from "./monitor-read.ts";
+import { type Judged, type JudgeOptions, judgeRollout } from "./monitor-rollouts.ts";
 import {
   DAY_MS,
   EXPIRY_PERIOD_MS,
@@ -201,6 +202,14 @@ export class Monitor<E = unknown> extends DurableObject<E> {
   /** Triton's statistics per version (all versions when `version` is undefined). */
   async stats(version?: number): Promise<VersionCounters[]> {
     return statsRows(this.sql, version);
+  }
+
+  /**
+   * One evaluation of an active rollout of this model, serialised here and applied once per
+   * (rollout id, seq) (./monitor-rollouts.ts, docs/rollouts.md).
+   */
+  async judgeRollout(rollout: unknown, options: JudgeOptions): Promise<Judged> {
+    return judgeRollout(this.ctx.storage, rollout, options);
   }
 
   /** Row counts per table (docs and tests of the bound). */

@@ -61,6 +61,12 @@ export const ModelRecordSchema = z.object({
   history: z.record(Label, z.array(Version)).default({}),
   /** A version that also runs, unseen, on a sample of requests (docs/monitoring.md, "Shadow versions"); null or absent: none. */
   shadow: ShadowSchema.nullable().optional(),
+  /**
+   * A staged rollout's policy, state and decision history (src/core/rollouts/schema.ts,
+   * docs/rollouts.md). Opaque here: the predict path never parses it, so a damaged rollout cannot
+   * stop serving; `npm run models -- rollout` writes it and the Cron evaluation parses it.
+   */
+  rollout: z.unknown().optional(),
 });
 
 export type ModelRecord = z.infer<typeof ModelRecordSchema>;

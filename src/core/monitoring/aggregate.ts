@@ -34,6 +34,13 @@ export interface BinaryAggregate {
   log_loss_sum: number;
   /** Σ (p − y)². */
   brier_sum: number;
+  /**
+   * Σ of the squared per-row losses (log loss², Brier²): with the sums and the count, the
+   * variance of each per-row loss, what the rollout rule's interval needs (docs/rollouts.md).
+   * Absent (null once stored) in buckets folded before they were kept: read with `?? NaN`.
+   */
+  log_loss_sq?: number | null;
+  brier_sq?: number | null;
   bins: ScoreBins;
   calibration: CalibrationBin[];
 }
@@ -143,8 +150,12 @@ export function addJoined(agg: Aggregate, score: number, outcomeValue: number, m
   const p = Math.min(Math.max(score, LOG_LOSS_EPS), 1 - LOG_LOSS_EPS);
   if (y === 1) b.positives += 1;
   else b.negatives += 1;
-  b.log_loss_sum -= y === 1 ? Math.log(p) : Math.log(1 - p);
-  b.brier_sum += (score - y) ** 2;
+  const loss = y === 1 ? -Math.log(p) : -Math.log(1 - p);
+  const brier = (score - y) ** 2;
+  b.log_loss_sum += loss;
+  b.brier_sum += brier;
+  b.log_loss_sq = (b.log_loss_sq ?? Number.NaN) + loss * loss;
+  b.brier_sq = (b.brier_sq ?? Number.NaN) + brier * brier;
   const key = String(scoreBin(score));
   const cell = b.bins[key] ?? [0, 0];
   cell[y] += 1;
@@ -158,7 +169,16 @@ export function addJoined(agg: Aggregate, score: number, outcomeValue: number, m
 }
 
 function emptyBinary(): BinaryAggregate {
-  return { negatives: 0, positives: 0, log_loss_sum: 0, brier_sum: 0, bins: {}, calibration: emptyCalibration() };
+  return {
+    negatives: 0,
+    positives: 0,
+    log_loss_sum: 0,
+    brier_sum: 0,
+    log_loss_sq: 0,
+    brier_sq: 0,
+    bins: {},
+    calibration: emptyCalibration(),
+  };
 }
 
 function addCounts<T extends number[]>(a: T | undefined, b: T): T {
@@ -179,6 +199,8 @@ function mergeBinary(a: BinaryAggregate | null, b: BinaryAggregate | null): Bina
     positives: a.positives + b.positives,
     log_loss_sum: a.log_loss_sum + b.log_loss_sum,
     brier_sum: a.brier_sum + b.brier_sum,
+    log_loss_sq: (a.log_loss_sq ?? Number.NaN) + (b.log_loss_sq ?? Number.NaN),
+    brier_sq: (a.brier_sq ?? Number.NaN) + (b.brier_sq ?? Number.NaN),
     bins: mergeScoreBins(a.bins, b.bins),
     calibration: a.calibration.map((c, i) => addCounts(c, b.calibration[i] as CalibrationBin)),
   };
