@@ -190,6 +190,16 @@ describe("ingestion of flight events", () => {
     expect(closed.json.error).toMatch(/INGEST_KEYS/);
   });
 
+  it("answers an unknown feed with a 404 naming the feeds there are, and a prototype key is no feed", async () => {
+    for (const feed of ["quakes", "constructor", "__proto__"]) {
+      const res = await api.post(`/ingest/${feed}/events`, { events: [] }, auth);
+      expect([res.status, res.json.error]).toEqual([
+        404,
+        `no event feed '${feed}': feeds are 'flights' (declared streams: POST /v2/streams/{stream}/events)`,
+      ]);
+    }
+  });
+
   it("counts a failed ingest key against the client address, as a failed API key is: 429 over the limit", async () => {
     const asked: string[] = [];
     const over = { limit: async ({ key }: { key: string }) => (asked.push(key), { success: false }) };

@@ -5,9 +5,10 @@
  * client cannot write context. With INGEST_KEYS unset the endpoint is closed (403).
  */
 import { Hono } from "hono";
-import { ingestFlights } from "../../worker/ingest.ts";
+import { FEEDS, feedOf } from "../../worker/feeds.ts";
 import type { AppEnv } from "../app-env.ts";
 import { readJson } from "../body.ts";
+import { errorResponse } from "../errors.ts";
 import { writeKeyAuth } from "../middleware/auth.ts";
 import { settingsOf } from "../settings.ts";
 
@@ -25,7 +26,16 @@ ingest.use(
   }),
 );
 
-ingest.post("/flights/events", async (c) => {
+ingest.post("/:feed/events", async (c) => {
+  const name = c.req.param("feed");
+  const feed = feedOf(name, c.env, settingsOf(c));
+  if (!feed)
+    return errorResponse(
+      404,
+      `no event feed '${name}': feeds are ${Object.keys(FEEDS)
+        .map((f) => `'${f}'`)
+        .join(", ")} (declared streams: POST /v2/streams/{stream}/events)`,
+    );
   const body = await readJson(c.req.raw, MAX_INGEST_BYTES);
-  return c.json(await ingestFlights(c.env, settingsOf(c), body), 202);
+  return c.json(await feed.ingest(body), 202);
 });

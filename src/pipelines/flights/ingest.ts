@@ -4,7 +4,7 @@
  * each airport-day's updates to its aggregating object, which writes the KV value the serving path
  * reads. Serving never touches the objects: it only reads KV. Ports, so the plug-in stays free of
  * bindings: the context store (core) and the airport-day objects (src/adapters/flights/, wired in
- * src/worker/ingest.ts). `ingestFlightEvents` is the one entry point: whatever else must happen
+ * src/adapters/flights/feed.ts). `ingestFlightEvents` is the one entry point: whatever else must happen
  * when events are applied (outcomes for a prediction log) goes after `apply` below.
  */
 import { invalidInput, modelNotReady } from "../../core/errors.ts";
