@@ -7,7 +7,7 @@
  */
 import { activation } from "./activations.ts";
 import type { Act, Plan, Value } from "./plan.ts";
-import { size } from "./plan.ts";
+import { addDense, size } from "./plan.ts";
 import type { Weight } from "./weights.ts";
 
 interface NodeJson {
@@ -157,20 +157,7 @@ function build(nodes: NodeJson[], signature: SignatureJson | undefined, weights:
       if (fused[1]) act = activation(UNARY_OPS[fused[1]] ?? "") ?? no(`${node.name}: fused ${fused[1]}`);
     }
     const out = fresh([units]);
-    const finite = kernel.every(Number.isFinite) && (bias?.every(Number.isFinite) ?? true);
-    plan.steps.push({
-      op: "dense",
-      from: x.slot,
-      to: out.slot,
-      group: 1,
-      inDim,
-      units,
-      kernel,
-      act,
-      finite,
-      ...(bias ? { bias } : {}),
-    });
-    plan.macsPerRow += inDim * units;
+    addDense(plan, { from: x.slot, to: out.slot, group: 1, inDim, units, kernel, bias, act });
     return out;
   };
 

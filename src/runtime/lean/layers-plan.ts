@@ -9,7 +9,7 @@
  */
 import { activation } from "./activations.ts";
 import type { Plan, Step, Value } from "./plan.ts";
-import { size } from "./plan.ts";
+import { addDense, size } from "./plan.ts";
 import type { Weight } from "./weights.ts";
 
 interface LayerJson {
@@ -129,20 +129,7 @@ function layerStep(
       const bias = c.use_bias === false ? undefined : weight(name, "bias", [units]);
       const out = fresh([...x.shape.slice(0, -1), units]);
       const group = size(x.shape.slice(0, -1));
-      const finite = kernel.every(Number.isFinite) && (bias?.every(Number.isFinite) ?? true);
-      push({
-        op: "dense",
-        from: x.slot,
-        to: out.slot,
-        group,
-        inDim,
-        units,
-        kernel,
-        act,
-        finite,
-        ...(bias ? { bias } : {}),
-      });
-      plan.macsPerRow += group * inDim * units;
+      addDense(plan, { from: x.slot, to: out.slot, group, inDim, units, kernel, bias, act });
       return out;
     }
     case "Activation": {

@@ -51,6 +51,29 @@ export interface Plan {
 
 export const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
+/**
+ * Adds a Dense step from slot `from` to slot `to` (kernel [inDim, units] row-major, optional bias)
+ * and counts its multiply-adds: `group` matmul rows per batch row.
+ */
+export function addDense(
+  plan: Plan,
+  d: {
+    from: number;
+    to: number;
+    group: number;
+    inDim: number;
+    units: number;
+    kernel: Float32Array;
+    bias?: Float32Array | undefined;
+    act: Act;
+  },
+): void {
+  const { bias, ...rest } = d;
+  const finite = d.kernel.every(Number.isFinite) && (bias?.every(Number.isFinite) ?? true);
+  plan.steps.push({ op: "dense", ...rest, finite, ...(bias ? { bias } : {}) });
+  plan.macsPerRow += d.group * d.inDim * d.units;
+}
+
 /** Runs the plan on `rows` rows; `feeds` in the order of `plan.inputs`, answers in the order of `plan.outputs`. */
 export function execute(plan: Plan, feeds: readonly Float32Array[], rows: number): Float32Array[] {
   const buffers: Float32Array[] = new Array(plan.slots);
