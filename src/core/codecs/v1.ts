@@ -187,7 +187,9 @@ export function encodeV1Text(request: V1Request, outputs: readonly NamedOutput[]
   const leavesOf = (o: NamedOutput): string[] =>
     o.tensor.dtype === "float32"
       ? Array.from(o.tensor.values as Float32Array, float32Text)
-      : jsonLeaves(o.tensor, o.spec, "v1").map((leaf) => JSON.stringify(leaf));
+      : o.tensor.jsonText && o.spec.json && !o.spec.name.endsWith("_bytes")
+        ? [...o.tensor.jsonText] // already the text JSON.stringify(JSON.parse(text)) would write
+        : jsonLeaves(o.tensor, o.spec, "v1").map((leaf) => JSON.stringify(leaf));
   return writeJson(encodeTree(request, outputs, leavesOf, nestText));
 }
 

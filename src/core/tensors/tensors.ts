@@ -230,6 +230,24 @@ export function encodeBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+/**
+ * A string tensor of JSON texts, each exactly as `JSON.stringify` wrote it (HostTensor.jsonText):
+ * the codecs splice the texts; `values` (their UTF-8 bytes, for readers of raw bytes such as the
+ * prediction log) are encoded on first read only, so an answer that splices them never encodes.
+ */
+export function jsonTextTensor(texts: readonly string[], shape: number[]): HostTensor {
+  let bytes: Uint8Array[] | undefined;
+  return {
+    dtype: "string",
+    shape,
+    jsonText: texts,
+    get values() {
+      bytes ??= texts.map((t) => encoder.encode(t));
+      return bytes;
+    },
+  };
+}
+
 /** Concatenates host tensors of one dtype along a new leading axis (v1 rows → a batch). */
 export function stackRows(rows: HostTensor[], dtype: TfDtype): HostTensor {
   const first = rows[0];

@@ -7,6 +7,7 @@
 import { modelNotReady } from "../../core/errors.ts";
 import type { PipelineFactory } from "../../core/pipeline/plugin.ts";
 import type { HostTensor, NamedTensors, Signature } from "../../core/tensors/spec.ts";
+import { jsonTextTensor } from "../../core/tensors/tensors.ts";
 import { parseAsOf, resolveAsOf } from "./as-of.ts";
 import { flightRows } from "./capture.ts";
 import { batchLookup, contextKeys } from "./context.ts";
@@ -40,7 +41,6 @@ export const FLIGHTS_SIGNATURE: Signature = {
 };
 
 const decoder = new TextDecoder();
-const encoder = new TextEncoder();
 
 function column(inputs: NamedTensors, name: string): HostTensor {
   return inputs[name]!;
@@ -90,11 +90,10 @@ export const flightsPipeline: PipelineFactory = (rawParams, model, label) => {
           return {
             delay_probability: { dtype: "float32", shape: [batch], values: probability },
             delayed: { dtype: "bool", shape: [batch], values: Array.from(probability, (v) => v >= params.threshold) },
-            context: {
-              dtype: "string",
-              shape: [batch],
-              values: rows.map((r) => encoder.encode(JSON.stringify({ ...r.context, missing: r.missing, degraded }))),
-            },
+            context: jsonTextTensor(
+              rows.map((r) => JSON.stringify({ ...r.context, missing: r.missing, degraded })),
+              [batch],
+            ),
           };
         },
       };
