@@ -229,3 +229,23 @@ describe("v1 rows of one value per input", () => {
     });
   });
 });
+
+describe("string inputs decoded from JSON", () => {
+  it("carry the strings they came as (not enumerable), unless an element came as b64", () => {
+    const sig: Signature = {
+      inputs: [{ name: "s", dtype: "string", shape: [-1] }],
+      outputs: [{ name: "y", dtype: "float32", shape: [-1] }],
+    };
+    const opts: V1Options = { signatureName: "serving_default", passthrough: [], limits: DEFAULT_LIMITS };
+    const text = decodeV1({ instances: ["é", "a\u0000b", ""] }, sig, opts).inputs.s!;
+    expect(text.text).toEqual(["é", "a\u0000b", ""]);
+    expect(text.text!.map((t, i) => new TextDecoder().decode((text.values as Uint8Array[])[i]) === t)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(Object.keys(text)).toEqual(["dtype", "shape", "values"]);
+    expect({ ...text }.text).toBeUndefined();
+    expect(decodeV1({ instances: ["a", { b64: "AP8=" }] }, sig, opts).inputs.s!.text).toBeUndefined();
+  });
+});

@@ -46,7 +46,7 @@ export function contextSignature(spec: ContextSpec, model: Signature): Signature
 }
 
 function scalarAt(t: HostTensor, dtype: ContextField["dtype"], i: number): Scalar {
-  if (dtype === "string") return decoder.decode((t.values as Uint8Array[])[i]);
+  if (dtype === "string") return t.text?.[i] ?? decoder.decode((t.values as Uint8Array[])[i]);
   if (dtype === "bool") return (t.values as boolean[])[i]!;
   return (t.values as Float32Array | Int32Array)[i]!;
 }

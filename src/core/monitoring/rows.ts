@@ -53,7 +53,9 @@ export function rowFields(
   for (const [name, tensor] of Object.entries(inputs)) {
     const values: unknown[] =
       tensor.dtype === "string"
-        ? slice(tensor.values as Uint8Array[], row, batch).map(text)
+        ? tensor.text
+          ? slice(tensor.text, row, batch) // the strings the request sent (their UTF-8 decodes to them)
+          : slice(tensor.values as Uint8Array[], row, batch).map(text)
         : slice(tensor.values as ArrayLike<number | boolean>, row, batch);
     out[name] = tensor.shape.length <= 1 ? values[0] : values;
   }

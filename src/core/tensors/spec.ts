@@ -44,6 +44,13 @@ export interface HostTensor {
    * again per row: `JSON.stringify(JSON.parse(t)) === t` for such text, so the answer is the same.
    */
   jsonText?: readonly string[];
+  /**
+   * A string tensor decoded from JSON strings may carry the strings as they came (row-major, like
+   * `values`, which hold them as UTF-8): readers that want text (a pipeline's fields, the
+   * prediction log) take them instead of decoding every element again. Not enumerable (see
+   * `toHostTensor`): a copy made by spreading drops it.
+   */
+  text?: readonly string[];
 }
 
 export type NamedTensors = Record<string, HostTensor>;

@@ -194,12 +194,14 @@ export function toHostTensor(
       return { dtype, shape, values };
     }
     case "string": {
+      let allText = true;
       const values = leaves.map((v, i) => {
         let bytes: Uint8Array;
         if (typeof v === "string") {
           if (!v.isWellFormed()) throw invalidInput(`${at(i)}: string is not valid Unicode (lone surrogate)`);
           bytes = encoder.encode(v);
         } else if (options.allowB64 && isB64(v)) {
+          allText = false;
           bytes = decodeBase64(v.b64, at(i));
         } else {
           throw invalidInput(
@@ -211,7 +213,11 @@ export function toHostTensor(
         }
         return bytes;
       });
-      return { dtype, shape, values };
+      const tensor: HostTensor = { dtype, shape, values };
+      // Well-formed strings all: their UTF-8 decodes back to them exactly (HostTensor.text). Not
+      // enumerable, so the tensor compares, clones and spreads as before (a spread copy drops it).
+      if (allText) Object.defineProperty(tensor, "text", { value: leaves as string[] });
+      return tensor;
     }
   }
 }

@@ -61,7 +61,10 @@ export const flightsPipeline: PipelineFactory = (rawParams, model, label) => {
     signature: FLIGHTS_SIGNATURE,
     async prepare(inputs, store, rowName = (i: number) => `row[${i}]`, options = {}) {
       const batch = column(inputs, "origin").shape[0] ?? 0;
-      const text = (name: string, i: number) => decoder.decode((column(inputs, name).values as Uint8Array[])[i]);
+      const text = (name: string, i: number) => {
+        const t = column(inputs, name);
+        return t.text?.[i] ?? decoder.decode((t.values as Uint8Array[])[i]);
+      };
       const queries = Array.from({ length: batch }, (_, i) =>
         parseFlight(
           {
