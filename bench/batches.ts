@@ -4,14 +4,17 @@
  * registry, the flights pipeline, the context read through the KV adapter from an in-memory
  * stand-in of KV, the model on the lean runtime in front of TF.js wasm-SIMD, the encoding), in
  * Node, with no HTTP. Two source trees run in one process, alternating round by round, so both
- * see the same machine load: `--before DIR` (a copy of src/ at an earlier commit) and this tree.
+ * see the same machine load: `--before DIR` (a copy of src/ at an earlier commit) and this tree
+ * (or `--after DIR`).
  * Each workload's answers are compared byte for byte between the two first, then timed: ms per
  * request (median of the rounds) and the ratio. `--log` adds what the prediction log (on by
  * default) costs a request: its capture and its records, serialised as the queue would. `--profile FILE` writes a V8 CPU profile of this
  * tree's rounds of the workloads selected (load it in Chrome DevTools, or read the summary printed).
+ * Run under `node --expose-gc` (the npm script does) so each round starts on a collected heap: the
+ * trees share one, and one tree's garbage would otherwise be collected in the other's rounds.
  *
- *   git archive <commit> src | tar -x -C dist/before     (once: the tree to compare against)
- *   tsx bench/batches.ts [--before dist/before] [--only REGEX] [--ms 600] [--rounds 5] [--profile FILE]
+ *   mkdir -p dist/before && git archive <commit> src | tar -x -C dist/before    (the tree to compare against)
+ *   npm run bench:batches -- [--before dist/before] [--after DIR] [--only REGEX] [--ms 600] [--rounds 5] [--profile FILE]
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -24,12 +27,13 @@ import { exitOnHelp } from "../scripts/help.ts";
 const argv = process.argv.slice(2);
 exitOnHelp(
   {
-    script: "bench/batches.ts",
-    args: "[--before DIR] [--only REGEX] [--ms N] [--rounds N] [--log] [--profile FILE]",
+    script: "bench:batches",
+    args: "[--before DIR] [--after DIR] [--only REGEX] [--ms N] [--rounds N] [--log] [--profile FILE]",
     summary:
       "The flights predict path in-process (decode, KV adapter, pipeline, lean/TF.js model, encode) for two source trees, answers compared byte for byte, then timed alternately.",
     options: [
       ["--before DIR", "a copy of src/ to compare against (default dist/before; absent: this tree only)"],
+      ["--after DIR", "the tree to measure (default: this one)"],
       ["--only REGEX", "workloads whose name matches"],
       ["--ms N", "milliseconds per timed round and tree (default 600)"],
       ["--rounds N", "rounds (default 5)"],
@@ -37,8 +41,8 @@ exitOnHelp(
       ["--profile FILE", "write a V8 CPU profile of this tree's rounds and print its top functions"],
     ],
     examples: [
-      "git archive HEAD src | tar -x -C dist/before && npx tsx bench/batches.ts",
-      'npx tsx bench/batches.ts --only "x1024" --profile dist/batches.cpuprofile',
+      "mkdir -p dist/before && git archive HEAD~3 src | tar -x -C dist/before && npm run bench:batches",
+      'npm run bench:batches -- --only "x1024" --log --profile dist/batches.cpuprofile',
     ],
     notes: "Used for the paired before/after numbers of issue 22 in docs/performance.md.",
   },
@@ -51,6 +55,7 @@ const ROUNDS = Number(opt("rounds", "5"));
 const ONLY = new RegExp(opt("only", "."));
 const PROFILE = argv.includes("--profile") ? opt("profile", "") : undefined;
 const BEFORE = resolve(opt("before", "dist/before"));
+const AFTER = resolve(opt("after", "."));
 /** With the prediction log's capture and records (PREDICTION_LOG=on, the production default). */
 const LOG = argv.includes("--log");
 
@@ -213,7 +218,7 @@ try {
   hasBefore = true;
 } catch {}
 if (hasBefore) trees.push(await tree("before", BEFORE));
-trees.push(await tree("this tree", resolve(".")));
+trees.push(await tree(AFTER === resolve(".") ? "this tree" : "after", AFTER));
 
 // Answers compared byte for byte (bodies parsed afresh per call, as the HTTP layer does).
 const text = (l: Load) => JSON.stringify(l.body);
@@ -236,8 +241,12 @@ for (const l of LOADS) {
   }
 }
 
+/** node --expose-gc: each round starts on a collected heap, so one tree's garbage is not timed in the other's round. */
+const collect = (globalThis as { gc?: () => void }).gc;
+
 async function timed(t: Tree, l: Load): Promise<number> {
   const body = text(l);
+  collect?.();
   let n = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < MS) {
