@@ -8,7 +8,8 @@
  * (or `--after DIR`).
  * Each workload's answers are compared byte for byte between the two first, then timed: ms per
  * request (median of the rounds) and the ratio. `--log` adds what the prediction log (on by
- * default) costs a request: its capture and its records, serialised as the queue would. `--profile FILE` writes a V8 CPU profile of this
+ * default) costs a request: its capture, its records, and the producer (log-sink.ts) sending them
+ * to a stand-in queue that serialises each message as JSON, as the binding does. `--profile FILE` writes a V8 CPU profile of this
  * tree's rounds of the workloads selected (load it in Chrome DevTools, or read the summary printed).
  * Run under `node --expose-gc` (the npm script does) so each round starts on a collected heap: the
  * trees share one, and one tree's garbage would otherwise be collected in the other's rounds.
@@ -62,7 +63,7 @@ const LOG = argv.includes("--log");
 interface Tree {
   name: string;
   /** One request: the parsed body in, the answer's text out. */
-  call(kind: "v1" | "v2", body: unknown): Promise<string>;
+  call(kind: "v1" | "v2", body: unknown, compare?: boolean): Promise<string>;
 }
 
 const ARTIFACT = "model/artifacts/flights/1";
@@ -100,6 +101,13 @@ async function tree(name: string, root: string): Promise<Tree> {
   const { createTrace } = await import(at("src/core/observability/trace.ts"));
   const { DEFAULT_LIMITS } = await import(at("src/core/tensors/tensors.ts"));
   const { createCapture } = await import(at("src/core/monitoring/capture.ts"));
+  const { queueLogSink } = await import(at("src/adapters/queues/log-sink.ts"));
+  // The queue as the Worker's binding takes JSON messages: each body serialised.
+  const sink = queueLogSink({
+    sendBatch: async (messages: Iterable<{ body: unknown }>) => {
+      for (const m of messages) JSON.stringify(m.body);
+    },
+  });
   const { versionIdentity } = await import(at("src/core/models/identity.ts"));
   await ensureBackend("wasm", wasm);
   // The identity the bundle computes at build time (scripts/bundle-models.ts), so a request finds the memo directly.
@@ -114,7 +122,7 @@ async function tree(name: string, root: string): Promise<Tree> {
   const context = kvContext(kv, { cacheTtl: 60, timeoutMs: 5000 });
   return {
     name,
-    async call(kind, body) {
+    async call(kind, body, compare = false) {
       const capture = LOG ? createCapture(kind) : undefined;
       capture?.asked("flights");
       const deps = { registry, context, limits: DEFAULT_LIMITS, trace: createTrace("bench"), capture };
@@ -126,7 +134,8 @@ async function tree(name: string, root: string): Promise<Tree> {
       if (capture) {
         // What the Worker does after answering (ctx.waitUntil): the records, sent to the queue as JSON.
         const records = await capture.records({ requestId: "bench", time: 0, status: 200, latencyMs: 1 });
-        return `${answer}\n${JSON.stringify(records)}`; // compared between the trees too
+        if (compare) return `${answer}\n${JSON.stringify(records)}`; // compared between the trees too
+        await sink.send(records);
       }
       return answer;
     },
@@ -224,7 +233,7 @@ trees.push(await tree(AFTER === resolve(".") ? "this tree" : "after", AFTER));
 const text = (l: Load) => JSON.stringify(l.body);
 for (const l of LOADS) {
   const answers = await Promise.all(
-    trees.map((t) => t.call(l.kind, JSON.parse(text(l))).catch((e: Error) => `ERROR ${e.message}`)),
+    trees.map((t) => t.call(l.kind, JSON.parse(text(l)), true).catch((e: Error) => `ERROR ${e.message}`)),
   );
   const same = answers.every((a) => a === answers[0]);
   console.log(
