@@ -26,56 +26,6 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
-/** Anything but printable ASCII other than `"` and `\`: what JSON.stringify may escape or write as more bytes. */
-const NOT_PLAIN = /[^ !#-[\]-~]/;
-
-/**
- * At least the UTF-8 length of `JSON.stringify(value)`, without writing it: a number counts as its
- * longest JSON form (24 characters), a string as written when it is plain ASCII with nothing to
- * escape, else 6 bytes a code unit (an escape `\uXXXX`; UTF-8 needs at most 3). Infinity for
- * anything but plain JSON data (a class instance, `toJSON`), which only the text can measure.
- */
-export function jsonBytesAtMost(value: unknown): number {
-  switch (typeof value) {
-    case "number":
-      return 24;
-    case "boolean":
-      return 5;
-    case "string":
-      return NOT_PLAIN.test(value) ? 6 * value.length + 2 : value.length + 2;
-    case "undefined":
-      return 4; // "null" in an array; a field left out
-    case "object": {
-      if (value === null) return 4;
-      let bytes = 2;
-      if (Array.isArray(value)) {
-        for (const item of value) bytes += jsonBytesAtMost(item) + 1;
-        return bytes;
-      }
-      const proto = Object.getPrototypeOf(value);
-      if ((proto !== Object.prototype && proto !== null) || "toJSON" in value) return Number.POSITIVE_INFINITY;
-      for (const key in value)
-        bytes += jsonBytesAtMost(key) + 2 + jsonBytesAtMost((value as Record<string, unknown>)[key]);
-      return bytes;
-    }
-    default:
-      return Number.POSITIVE_INFINITY;
-  }
-}
-
-/**
- * The batches for `records`: from upper bounds of their sizes when those split them only by count
- * (then the exact sizes, no larger, split them the same way), else from their exact JSON sizes.
- * A batch of rows is thousands of records; writing each one to measure it cost as much as the
- * rest of the request, and `sendBatch` writes it again.
- */
-function batchesOf(records: readonly unknown[]): { batches: number[][]; oversize: number[] } {
-  const bounded = chunk(records.map(jsonBytesAtMost));
-  const byCount =
-    bounded.oversize.length === 0 && bounded.batches.slice(0, -1).every((b) => b.length === LIMITS.messages);
-  return byCount ? bounded : chunk(records.map((r) => utf8Length(JSON.stringify(r))));
-}
-
 export interface QueueLike {
   sendBatch(messages: Iterable<MessageSendRequest<QueueRecord>>): Promise<unknown>;
 }
@@ -106,7 +56,8 @@ export function chunk(sizes: readonly number[]): { batches: number[][]; oversize
 export function queueLogSink(queue: QueueLike): PredictionLogSink {
   return {
     async send(records) {
-      const { batches, oversize } = batchesOf(records);
+      const sizes = records.map((r) => utf8Length(JSON.stringify(r)));
+      const { batches, oversize } = chunk(sizes);
       const failures: string[] = [];
       for (const batch of batches) {
         try {
