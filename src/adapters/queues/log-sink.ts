@@ -9,7 +9,22 @@ import type { PredictionLogSink, QueueRecord } from "../../core/monitoring/recor
 /** Queues' documented limits, with room for the per-message envelope. */
 export const LIMITS = { messages: 100, batchBytes: 256_000, messageBytes: 127_000 } as const;
 
-const encoder = new TextEncoder();
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/**
+ * The UTF-8 length of JSON text (what TextEncoder would write), counted without writing it: a
+ * batch's records are thousands of texts. Exact for well-formed text, which JSON.stringify always
+ * writes (a lone surrogate comes out escaped), so a surrogate is one half of a 4-byte pair.
+ */
+export function utf8Length(text: string): number {
+  if (!NON_ASCII.test(text)) return text.length;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdfff ? 2 : 3;
+  }
+  return bytes;
+}
 
 export interface QueueLike {
   sendBatch(messages: Iterable<MessageSendRequest<QueueRecord>>): Promise<unknown>;
@@ -41,7 +56,7 @@ export function chunk(sizes: readonly number[]): { batches: number[][]; oversize
 export function queueLogSink(queue: QueueLike): PredictionLogSink {
   return {
     async send(records) {
-      const sizes = records.map((r) => encoder.encode(JSON.stringify(r)).length);
+      const sizes = records.map((r) => utf8Length(JSON.stringify(r)));
       const { batches, oversize } = chunk(sizes);
       const failures: string[] = [];
       for (const batch of batches) {

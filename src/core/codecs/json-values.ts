@@ -44,6 +44,9 @@ export function jsonLeaves(t: HostTensor, spec: Pick<TensorSpec, "name" | "json"
     case "bool":
       return [...(t.values as boolean[])];
     case "string":
+      // JSON written by a pipeline (HostTensor.jsonText): v2 answers the text, v1 its value.
+      if (t.jsonText && spec.json && !(mode === "v1" && spec.name.endsWith("_bytes")))
+        return mode === "v2" ? [...t.jsonText] : t.jsonText.map((text) => JSON.parse(text) as Json);
       return (t.values as Uint8Array[]).map((bytes) => {
         const text = decodeText(bytes);
         if (mode === "v2") return text ?? encodeBase64(bytes);

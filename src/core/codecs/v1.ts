@@ -3,7 +3,7 @@
  * request formats in, `predictions` / `outputs` out, `{"b64": …}` for binary strings,
  * and pass-through keys echoed with each prediction ("keyed predictions").
  */
-import { describeValue, invalidInput, quoted } from "../errors.ts";
+import { describeValue, invalidInput, quoted, ServeError } from "../errors.ts";
 import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../tensors/spec.ts";
 import {
   checkRows,
@@ -72,6 +72,10 @@ function decodeRows(instances: readonly unknown[], sig: Signature, opts: V1Optio
       `instances[0]: this model has ${sig.inputs.length} inputs, so each instance must be an object with keys ${listNames(sig.inputs)}, got ${describeValue(instances[0])}`,
     );
   }
+  if (sig.inputs.every((s) => s.shape.length === 1)) {
+    const fast = scalarRows(instances, named, sig, opts);
+    if (fast) return fast;
+  }
   const rows = new Map<string, HostTensor[]>(sig.inputs.map((s) => [s.name, []]));
   const keys: Array<Record<string, Json>> = [];
   instances.forEach((instance, i) => {
@@ -106,6 +110,42 @@ function decodeRows(instances: readonly unknown[], sig: Signature, opts: V1Optio
     inputs[spec.name] = batch;
   }
   return { format: "row", inputs, batch: instances.length, keys };
+}
+
+/**
+ * The rows of a model whose every input is one value per row (a [-1] signature: the flights
+ * fields, say), converted input by input over the whole batch instead of one tensor per row and
+ * input (flatten, shape check and conversion per value, then stacking). The same checks, so it
+ * accepts exactly what the row-by-row path does and builds the same tensors; on any refusal it
+ * answers `undefined` and the row-by-row path runs, which names the first bad field as before.
+ */
+function scalarRows(instances: readonly unknown[], named: boolean, sig: Signature, opts: V1Options) {
+  const leaves = sig.inputs.map(() => new Array<unknown>(instances.length));
+  const keys: Array<Record<string, Json>> = [];
+  try {
+    for (let i = 0; i < instances.length; i++) {
+      const instance = instances[i];
+      if (isNamedMap(instance) !== named) return undefined;
+      const values = named ? splitNamed(instance as Fields, sig, opts, `instances[${i}]`, keys) : undefined;
+      if (!named) keys.push({});
+      for (let k = 0; k < sig.inputs.length; k++) {
+        const value = values ? values[sig.inputs[k]!.name] : instance;
+        if (Array.isArray(value)) return undefined;
+        leaves[k]![i] = value;
+      }
+    }
+    const inputs: NamedTensors = {};
+    sig.inputs.forEach((spec, k) => {
+      if (instances.length > opts.limits.maxElements) throw invalidInput("too many elements");
+      inputs[spec.name] = toHostTensor(leaves[k]!, [instances.length], spec.dtype, "instances", opts.limits, {
+        allowB64: true,
+      });
+    });
+    return { format: "row" as const, inputs, batch: instances.length, keys };
+  } catch (err) {
+    if (err instanceof ServeError) return undefined;
+    throw err;
+  }
 }
 
 /**
@@ -187,8 +227,62 @@ export function encodeV1Text(request: V1Request, outputs: readonly NamedOutput[]
   const leavesOf = (o: NamedOutput): string[] =>
     o.tensor.dtype === "float32"
       ? Array.from(o.tensor.values as Float32Array, float32Text)
-      : jsonLeaves(o.tensor, o.spec, "v1").map((leaf) => JSON.stringify(leaf));
+      : o.tensor.jsonText && o.spec.json && !o.spec.name.endsWith("_bytes")
+        ? [...o.tensor.jsonText] // already the text JSON.stringify(JSON.parse(text)) would write
+        : jsonLeaves(o.tensor, o.spec, "v1").map((leaf) => JSON.stringify(leaf));
+  if (request.format === "row") {
+    const text = rowsText(request, outputs, leavesOf);
+    if (text !== undefined) return text;
+  }
   return writeJson(encodeTree(request, outputs, leavesOf, nestText));
+}
+
+/** A name `{...}` keeps in place: not an array index (those go first) and not `__proto__`. */
+const plainName = (name: string) => name !== "__proto__" && !/^(?:0|[1-9]\d*)$/.test(name);
+
+/**
+ * The row-format answer written straight as text, row by row: what `writeJson(encodeTree(...))`
+ * writes, without an object per row and a walk over each. Only for the common shapes (every
+ * output batched, names that keep their order in an object, pass-through keys that name no
+ * output); `undefined` for anything else, which the tree path answers (errors included).
+ */
+function rowsText(
+  request: Extract<V1Request, { format: "row" }>,
+  outputs: readonly NamedOutput[],
+  leavesOf: (output: NamedOutput) => string[],
+): string | undefined {
+  const names = new Set<string>();
+  for (const { spec, tensor } of outputs) {
+    if (tensor.shape[0] !== request.batch || !plainName(spec.name) || names.has(spec.name)) return undefined;
+    names.add(spec.name);
+  }
+  const keyed = request.keys.some((k) => Object.keys(k).length > 0);
+  if (keyed && request.keys.some((k) => Object.keys(k).some((name) => names.has(name) || !plainName(name))))
+    return undefined;
+  const columns = outputs.map((output) => {
+    const rowShape = output.tensor.shape.slice(1);
+    const size = elementCount(rowShape);
+    const leaves = leavesOf(output);
+    const row =
+      rowShape.length === 0
+        ? (i: number) => leaves[i] ?? "null"
+        : (i: number) => nestText(leaves.slice(i * size, (i + 1) * size), rowShape).text;
+    return { prefix: `${JSON.stringify(output.spec.name)}:`, row };
+  });
+  const bare = columns.length === 1 && !keyed;
+  const rows = new Array<string>(request.batch);
+  for (let i = 0; i < request.batch; i++) {
+    if (bare) {
+      rows[i] = columns[0]!.row(i);
+      continue;
+    }
+    let text = "{";
+    for (let c = 0; c < columns.length; c++) text += `${c > 0 ? "," : ""}${columns[c]!.prefix}${columns[c]!.row(i)}`;
+    const key = request.keys[i]!;
+    for (const name in key) text += `${text.length > 1 ? "," : ""}${JSON.stringify(name)}:${writeJson(key[name]!)}`;
+    rows[i] = `${text}}`;
+  }
+  return `{"predictions":[${rows.join(",")}]}`;
 }
 
 /** The answer's structure over each output's leaves, `render` nesting a tensor's (or a row's) leaves. */

@@ -7,13 +7,13 @@
 import { describeValue, invalidInput, modelNotReady } from "../errors.ts";
 import type { ContextResult, Pipeline, PrepareOptions } from "../pipeline/plugin.ts";
 import type { HostTensor, NamedTensors, Signature, TensorSpec } from "../tensors/spec.ts";
+import { jsonTextTensor } from "../tensors/tensors.ts";
 import { type LookupOutcome, lookupKey, resolveLookup } from "./lookups.ts";
 import { type ContextField, type ContextSpec, featureNames, featureWidth, type Scalar, sourceOf } from "./spec.ts";
 import { parseInstant } from "./time.ts";
 import { applyTransforms } from "./transforms.ts";
 
 const decoder = new TextDecoder();
-const encoder = new TextEncoder();
 
 export const CONTEXT_OUTPUT = "context";
 const INSTANT = "an ISO 8601 instant with Z or an offset, like 2015-06-01T12:00:00Z";
@@ -46,7 +46,7 @@ export function contextSignature(spec: ContextSpec, model: Signature): Signature
 }
 
 function scalarAt(t: HostTensor, dtype: ContextField["dtype"], i: number): Scalar {
-  if (dtype === "string") return decoder.decode((t.values as Uint8Array[])[i]);
+  if (dtype === "string") return t.text?.[i] ?? decoder.decode((t.values as Uint8Array[])[i]);
   if (dtype === "bool") return (t.values as boolean[])[i]!;
   return (t.values as Float32Array | Int32Array)[i]!;
 }
@@ -164,13 +164,10 @@ export function contextPipeline(spec: ContextSpec, model: Signature, label: stri
           const out: NamedTensors = {};
           for (const s of model.outputs) out[s.name] = raw[s.tensor ?? s.name]!;
           if (explain) {
-            out[CONTEXT_OUTPUT] = {
-              dtype: "string",
-              shape: [batch],
-              values: rows.map((_, i) =>
-                encoder.encode(JSON.stringify(explained(spec, outcomes[i]!, asOf[i]!, vectorOf(i), rowDegraded(i)))),
-              ),
-            };
+            out[CONTEXT_OUTPUT] = jsonTextTensor(
+              rows.map((_, i) => JSON.stringify(explained(spec, outcomes[i]!, asOf[i]!, vectorOf(i), rowDegraded(i)))),
+              [batch],
+            );
           }
           return out;
         },

@@ -10,7 +10,10 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 /** The flat values of row `row` of a tensor whose leading dimension is `batch`. */
 function slice<T>(values: ArrayLike<T>, row: number, batch: number): T[] {
   const width = batch > 0 ? values.length / batch : 0;
-  return Array.from({ length: width }, (_, j) => values[row * width + j]!);
+  const length = Math.max(0, Math.trunc(width) || 0); // Array.from's length of `width`
+  const out = new Array<T>(length);
+  for (let j = 0; j < length; j++) out[j] = values[row * width + j]!;
+  return out;
 }
 
 /** Each numeric tensor's values for one row, by name (string tensors are left out). */
@@ -22,9 +25,11 @@ export function rowNumbers(
   const out: Record<string, number[]> = {};
   for (const { name, tensor } of tensors) {
     if (tensor.dtype === "string") continue;
-    const values =
-      tensor.dtype === "bool" ? (tensor.values as boolean[]).map((b) => (b ? 1 : 0)) : (tensor.values as Float32Array);
-    out[name] = slice(values, row, batch);
+    // Booleans as 0/1: the row's only (mapping the whole tensor for every row made a batch quadratic).
+    out[name] =
+      tensor.dtype === "bool"
+        ? slice(tensor.values as boolean[], row, batch).map((b) => (b ? 1 : 0))
+        : slice(tensor.values as Float32Array, row, batch);
   }
   return out;
 }
@@ -48,7 +53,9 @@ export function rowFields(
   for (const [name, tensor] of Object.entries(inputs)) {
     const values: unknown[] =
       tensor.dtype === "string"
-        ? slice(tensor.values as Uint8Array[], row, batch).map(text)
+        ? tensor.text
+          ? slice(tensor.text, row, batch) // the strings the request sent (their UTF-8 decodes to them)
+          : slice(tensor.values as Uint8Array[], row, batch).map(text)
         : slice(tensor.values as ArrayLike<number | boolean>, row, batch);
     out[name] = tensor.shape.length <= 1 ? values[0] : values;
   }

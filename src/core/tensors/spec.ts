@@ -37,6 +37,20 @@ export interface HostTensor {
   shape: number[];
   /** float32/int32: numbers; bool: booleans; string: raw bytes (UTF-8 text or binary). */
   values: Float32Array | Int32Array | boolean[] | Uint8Array[];
+  /**
+   * A string tensor of JSON (an output with `json: true`, written by a pipeline) may carry each
+   * element's text exactly as `JSON.stringify` wrote it, `values` being the same text as UTF-8.
+   * The codecs then splice the text into the answer instead of decoding, parsing and writing it
+   * again per row: `JSON.stringify(JSON.parse(t)) === t` for such text, so the answer is the same.
+   */
+  jsonText?: readonly string[];
+  /**
+   * A string tensor decoded from JSON strings may carry the strings as they came (row-major, like
+   * `values`, which hold them as UTF-8): readers that want text (a pipeline's fields, the
+   * prediction log) take them instead of decoding every element again. Not enumerable (see
+   * `toHostTensor`): a copy made by spreading drops it.
+   */
+  text?: readonly string[];
 }
 
 export type NamedTensors = Record<string, HostTensor>;

@@ -194,12 +194,14 @@ export function toHostTensor(
       return { dtype, shape, values };
     }
     case "string": {
+      let allText = true;
       const values = leaves.map((v, i) => {
         let bytes: Uint8Array;
         if (typeof v === "string") {
           if (!v.isWellFormed()) throw invalidInput(`${at(i)}: string is not valid Unicode (lone surrogate)`);
           bytes = encoder.encode(v);
         } else if (options.allowB64 && isB64(v)) {
+          allText = false;
           bytes = decodeBase64(v.b64, at(i));
         } else {
           throw invalidInput(
@@ -211,7 +213,11 @@ export function toHostTensor(
         }
         return bytes;
       });
-      return { dtype, shape, values };
+      const tensor: HostTensor = { dtype, shape, values };
+      // Well-formed strings all: their UTF-8 decodes back to them exactly (HostTensor.text). Not
+      // enumerable, so the tensor compares, clones and spreads as before (a spread copy drops it).
+      if (allText) Object.defineProperty(tensor, "text", { value: leaves as string[] });
+      return tensor;
     }
   }
 }
@@ -228,6 +234,24 @@ export function encodeBase64(bytes: Uint8Array): string {
   let binary = "";
   for (const b of bytes) binary += String.fromCharCode(b);
   return btoa(binary);
+}
+
+/**
+ * A string tensor of JSON texts, each exactly as `JSON.stringify` wrote it (HostTensor.jsonText):
+ * the codecs splice the texts; `values` (their UTF-8 bytes, for readers of raw bytes such as the
+ * prediction log) are encoded on first read only, so an answer that splices them never encodes.
+ */
+export function jsonTextTensor(texts: readonly string[], shape: number[]): HostTensor {
+  let bytes: Uint8Array[] | undefined;
+  return {
+    dtype: "string",
+    shape,
+    jsonText: texts,
+    get values() {
+      bytes ??= texts.map((t) => encoder.encode(t));
+      return bytes;
+    },
+  };
 }
 
 /** Concatenates host tensors of one dtype along a new leading axis (v1 rows → a batch). */

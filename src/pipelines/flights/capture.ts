@@ -15,28 +15,43 @@ function instant(local: string, offset: number): string | null {
   return Number.isNaN(ms) ? null : new Date(ms - offset * 3_600_000).toISOString();
 }
 
+/** One lookup's record: present, or missing when the row defaulted its key. */
+function lookupRecord(missing: readonly string[], lookup: string, key: string, updated_at?: string): LookupRecord {
+  const absent = missing.includes(key);
+  return { lookup, key, status: absent ? "missing" : "present", updated_at: absent ? null : (updated_at ?? null) };
+}
+
 export function flightRows(queries: readonly FlightQuery[], rows: readonly FeatureResult[], lookup: ContextLookup) {
-  return (): RowContext[] =>
-    rows.map((r, i) => {
+  return (): RowContext[] => {
+    // Rows sharing an as_of and an origin offset share its instant (written once per request).
+    const instants = new Map<string, string | null>();
+    return rows.map((r, i) => {
       const q = queries[i]!;
-      const missing = new Set(r.missing);
-      const one = (name: string, key: string, updated_at?: string): LookupRecord => ({
-        lookup: name,
-        key,
-        status: missing.has(key) ? "missing" : "present",
-        updated_at: missing.has(key) ? null : (updated_at ?? null),
-      });
+      const m = r.missing;
       const airport = readValue(lookup, KV.airport(q.origin), AirportValueSchema);
+      let asOf: string | null = null;
+      if (airport) {
+        const offset = utcOffsetOn(airport, q);
+        const memo = `${r.context.as_of} ${offset}`;
+        asOf = instants.get(memo) ?? instant(r.context.as_of, offset);
+        instants.set(memo, asOf);
+      }
       return {
         // Without the origin's time zone the local as_of cannot be placed in UTC.
-        as_of: airport ? instant(r.context.as_of, utcOffsetOn(airport, q)) : null,
+        as_of: asOf,
         lookups: [
-          one("origin", KV.airport(q.origin)),
-          one("destination", KV.airport(q.destination)),
-          one("route", KV.route(q.origin, q.destination)),
-          one("origin_live", KV.congestion(q.origin, q.date), r.context.origin_live.updated_at),
-          one("destination_live", KV.congestion(q.destination, q.date), r.context.destination_live.updated_at),
+          lookupRecord(m, "origin", KV.airport(q.origin)),
+          lookupRecord(m, "destination", KV.airport(q.destination)),
+          lookupRecord(m, "route", KV.route(q.origin, q.destination)),
+          lookupRecord(m, "origin_live", KV.congestion(q.origin, q.date), r.context.origin_live.updated_at),
+          lookupRecord(
+            m,
+            "destination_live",
+            KV.congestion(q.destination, q.date),
+            r.context.destination_live.updated_at,
+          ),
         ],
       };
     });
+  };
 }

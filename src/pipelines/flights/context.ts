@@ -13,6 +13,7 @@
  *   without showing later outcomes (live.ts).
  */
 import * as z from "zod";
+import { parseInstant } from "../../core/context/time.ts";
 import { isAirportValue, isCongestionValue, isRouteValue } from "./fast-values.ts";
 import type { FlightQuery } from "./query.ts";
 
@@ -59,11 +60,26 @@ const FAST = new Map<unknown, (value: unknown) => boolean>([
 export interface ContextLookup {
   (key: string): unknown | undefined;
   validated?: Map<string, unknown>;
+  /** `instantOf`'s memo for one batch: each `updated_at` text parsed once, not once per row. */
+  instants?: Map<string, number | undefined>;
 }
 
-/** A lookup over a batch's values that validates each key at most once. */
+/** A lookup over a batch's values that validates each key, and parses each `updated_at`, at most once. */
 export function batchLookup(values: ReadonlyMap<string, unknown>): ContextLookup {
-  return Object.assign((key: string) => values.get(key), { validated: new Map<string, unknown>() });
+  return Object.assign((key: string) => values.get(key), {
+    validated: new Map<string, unknown>(),
+    instants: new Map<string, number | undefined>(),
+  });
+}
+
+/** `parseInstant` of a value's `updated_at`, once per distinct text in a batch lookup. */
+export function instantOf(ctx: ContextLookup, text: string): number | undefined {
+  const memo = ctx.instants;
+  if (!memo) return parseInstant(text);
+  if (memo.has(text)) return memo.get(text);
+  const ms = parseInstant(text);
+  memo.set(text, ms);
+  return ms;
 }
 
 /** The KV keys one flight needs (5, in a fixed order). A batch should dedupe them. */

@@ -15,16 +15,16 @@
  * `missing` lists the KV keys that were defaulted.
  */
 import type * as z from "zod";
-import { parseInstant } from "../../core/context/time.ts";
-import { type AsOf, departureMinutes, localText, midnightMinutes, resolveAsOf } from "./as-of.ts";
+import { type AsOf, localText, midnightMinutes, resolveAsOf } from "./as-of.ts";
 import {
   type AirportValue,
   AirportValueSchema,
   type ContextLookup,
+  instantOf,
   KV,
   RouteValueSchema,
   readValue,
-  utcOffsetOn,
+  usDaylightSaving,
 } from "./context.ts";
 import { blockMinutes, type Counts, type LiveAt, LiveValueSchema, liveAt } from "./live.ts";
 import { FEATURE_NAMES } from "./names.ts";
@@ -68,39 +68,109 @@ export interface FeatureResult {
 /** Lead times above this (hours) enter the model as this value: the trained range. */
 export const MAX_LEAD_HOURS = 3;
 
-/** A late rate shrunk toward `prior` with `k` pseudo-flights; ln(1 + flights). */
-const rateAndVolume = (c: Counts, prior: number, k: number) => [
-  (c.late + k * prior) / (c.flights + k),
-  Math.log1p(c.flights),
-];
+/**
+ * What the rows of one request share, derived from its context values once instead of once per
+ * row (`rowShare()`, passed to `rawFeatures` by the serving pipeline): each airport's part of the
+ * context, the route part of a route without a value, each live value's counts at an as_of, the
+ * local text of an as_of. Rows given the same parts get the same objects (read-only), so their
+ * JSON is written once too (`contextJson`). Not for the trainer's millions of rows: it grows
+ * with the distinct parts it sees.
+ */
+export interface RowShare {
+  airports: Map<AirportValue | undefined, AirportUsed>;
+  routes: Map<AirportUsed, { late_rate: number; flights: number }>;
+  lives: Map<string, LiveUsed>;
+  locals: Map<number, string>;
+  /** `contextJson`'s memo: the JSON text of each shared part. */
+  texts: Map<object, string>;
+}
 
-function airportUsed(a: AirportValue | undefined, p: FlightsContextParams): AirportUsed {
-  return a
+export const rowShare = (): RowShare => ({
+  airports: new Map(),
+  routes: new Map(),
+  lives: new Map(),
+  locals: new Map(),
+  texts: new Map(),
+});
+
+/** A late rate shrunk toward `prior` with `k` pseudo-flights, then ln(1 + flights), appended to `out`. */
+function pushRateAndVolume(out: number[], c: Counts, prior: number, k: number): void {
+  out.push((c.late + k * prior) / (c.flights + k), Math.log1p(c.flights));
+}
+
+/** The eight live features of one airport, appended to `out`. */
+function pushLive(out: number[], l: LiveAt, prior: number, k: number): void {
+  pushRateAndVolume(out, l.departures_recent, prior, k);
+  pushRateAndVolume(out, l.departures_today, prior, k);
+  pushRateAndVolume(out, l.arrivals_recent, prior, k);
+  out.push(Math.log1p(l.scheduled.departures), Math.log1p(l.scheduled.arrivals));
+}
+
+function airportUsed(a: AirportValue | undefined, p: FlightsContextParams, share?: RowShare): AirportUsed {
+  const known = share?.airports.get(a);
+  if (known) return known;
+  const used = a
     ? { late_rate: a.late_rate, flights: a.flights, lat: a.lat, lon: a.lon }
     : { late_rate: p.defaults.late_rate, flights: 0, lat: p.defaults.lat, lon: p.defaults.lon };
+  share?.airports.set(a, used);
+  return used;
+}
+
+/** A route without a value: the origin's late rate, no flights. */
+function routeOf(origin: AirportUsed, share?: RowShare): { late_rate: number; flights: number } {
+  const known = share?.routes.get(origin);
+  if (known) return known;
+  const route = { late_rate: origin.late_rate, flights: 0 };
+  share?.routes.set(origin, route);
+  return route;
 }
 
 /** The live value's counts at `asOf` (minutes since that airport's local midnight), and its lag. */
 function liveUsed(
+  ctx: ContextLookup,
+  key: string,
   v: z.infer<typeof LiveValueSchema> | undefined,
   asOf: number,
   windowMinutes: number,
   hour: number,
   asOfUtcMs: number | undefined,
+  share?: RowShare,
 ): LiveUsed {
+  // Everything the result depends on (the value is the key's, or none).
+  const memo = share ? `${v ? key : ""} ${asOf} ${windowMinutes} ${hour} ${asOfUtcMs}` : "";
+  const known = share?.lives.get(memo);
+  if (known) return known;
   const at: LiveUsed = liveAt(v, asOf, windowMinutes, hour);
-  if (!v) return at;
-  at.updated_at = v.updated_at;
-  const updated = parseInstant(v.updated_at);
-  if (asOfUtcMs !== undefined && updated !== undefined)
-    at.lag_minutes = Math.max(0, Math.round((asOfUtcMs - updated) / 60_000));
+  if (v) {
+    at.updated_at = v.updated_at;
+    const updated = instantOf(ctx, v.updated_at);
+    if (asOfUtcMs !== undefined && updated !== undefined)
+      at.lag_minutes = Math.max(0, Math.round((asOfUtcMs - updated) / 60_000));
+  }
+  share?.lives.set(memo, at);
   return at;
+}
+
+function localTextOf(minutes: number, share?: RowShare): string {
+  const known = share?.locals.get(minutes);
+  if (known !== undefined) return known;
+  const text = localText(minutes);
+  share?.locals.set(minutes, text);
+  return text;
+}
+
+/** Reads one value for a flight; an absent or malformed one is noted in `missing`. */
+function readOr<T>(ctx: ContextLookup, key: string, schema: z.ZodType<T>, missing: string[]): T | undefined {
+  const v = readValue(ctx, key, schema);
+  if (v === undefined) missing.push(key);
+  return v;
 }
 
 /**
  * Unscaled features in `FEATURE_NAMES` order, plus what was missing and what was used.
  * `asOf` is the request's prediction time (absent: the start of the departure hour); `row`
- * names the flight in errors (an as_of after the departure is a 400).
+ * names the flight in errors (an as_of after the departure is a 400). `share`: the request's
+ * parts shared by its rows (`rowShare`); the same answer with or without it.
  */
 export function rawFeatures(
   q: FlightQuery,
@@ -108,35 +178,34 @@ export function rawFeatures(
   p: FlightsContextParams,
   asOf?: AsOf,
   row = "instance",
+  share?: RowShare,
 ): FeatureResult {
   const missing: string[] = [];
-  const read = <T>(key: string, schema: z.ZodType<T>): T | undefined => {
-    const v = readValue(ctx, key, schema);
-    if (v === undefined) missing.push(key);
-    return v;
-  };
-
-  const apO = read(KV.airport(q.origin), AirportValueSchema);
-  const apD = read(KV.airport(q.destination), AirportValueSchema);
-  const routeV = read(KV.route(q.origin, q.destination), RouteValueSchema);
-  const liveO = read(KV.congestion(q.origin, q.date), LiveValueSchema);
+  const apO = readOr(ctx, KV.airport(q.origin), AirportValueSchema, missing);
+  const apD = readOr(ctx, KV.airport(q.destination), AirportValueSchema, missing);
+  const routeV = readOr(ctx, KV.route(q.origin, q.destination), RouteValueSchema, missing);
+  const originLiveKey = KV.congestion(q.origin, q.date);
+  const liveO = readOr(ctx, originLiveKey, LiveValueSchema, missing);
   const destLiveKey = KV.congestion(q.destination, q.date);
-  let liveD = read(destLiveKey, LiveValueSchema);
+  let liveD = readOr(ctx, destLiveKey, LiveValueSchema, missing);
 
-  const origin = airportUsed(apO, p);
-  const destination = airportUsed(apD, p);
-  const route = routeV ?? { late_rate: origin.late_rate, flights: 0 };
+  const origin = airportUsed(apO, p, share);
+  const destination = airportUsed(apD, p, share);
+  const route = routeV ?? routeOf(origin, share);
 
-  const offsetO = apO ? utcOffsetOn(apO, q) : undefined;
+  // The date's daylight-saving state once per flight; each airport's offset is utcOffsetOn's.
+  const dst = usDaylightSaving(q.year, q.month, q.day);
+  const offsetO = apO ? apO.utc_offset + (apO.dst && dst ? 1 : 0) : undefined;
   const asOfLocal = resolveAsOf(q, asOf, offsetO, row);
-  const lead = departureMinutes(q) - asOfLocal;
-  const asOfO = asOfLocal - midnightMinutes(q); // minutes since the origin's local midnight
+  const midnight = midnightMinutes(q);
+  const lead = midnight + q.hour * 60 + q.minute - asOfLocal; // departureMinutes(q) - asOfLocal
+  const asOfO = asOfLocal - midnight; // minutes since the origin's local midnight
   const asOfUtcMs = offsetO === undefined ? undefined : (asOfLocal - offsetO * 60) * 60_000;
 
   // The destination's clock: shifted by the zone difference. Without both time zones its
   // value cannot be aligned, so it is defaulted.
   let shift = 0;
-  if (apO && apD) shift = (utcOffsetOn(apD, q) - utcOffsetOn(apO, q)) * 60;
+  if (apO && apD) shift = (apD.utc_offset + (apD.dst && dst ? 1 : 0) - offsetO!) * 60;
   else if (liveD) {
     liveD = undefined;
     missing.push(destLiveKey);
@@ -145,26 +214,14 @@ export function rawFeatures(
 
   const W = p.window_hours * 60;
   const K = p.recent_prior_strength;
-  const lO = liveUsed(liveO, asOfO, W, q.hour, asOfUtcMs);
-  const lD = liveUsed(liveD, asOfO + shift, W, arrivalHour, asOfUtcMs);
+  const lO = liveUsed(ctx, originLiveKey, liveO, asOfO, W, q.hour, asOfUtcMs, share);
+  const lD = liveUsed(ctx, destLiveKey, liveD, asOfO + shift, W, arrivalHour, asOfUtcMs, share);
 
   const minutes = q.hour * 60 + q.minute;
   const angle = (2 * Math.PI * minutes) / 1440;
-  const dow = [0, 0, 0, 0, 0, 0, 0];
-  dow[q.dayOfWeek] = 1;
-  const live = (l: LiveAt, prior: number) => [
-    ...rateAndVolume(l.departures_recent, prior, K),
-    ...rateAndVolume(l.departures_today, prior, K),
-    ...rateAndVolume(l.arrivals_recent, prior, K),
-    Math.log1p(l.scheduled.departures),
-    Math.log1p(l.scheduled.arrivals),
-  ];
-
-  const features = [
-    Math.log(q.distance),
-    Math.sin(angle),
-    Math.cos(angle),
-    ...dow,
+  const features = [Math.log(q.distance), Math.sin(angle), Math.cos(angle), 0, 0, 0, 0, 0, 0, 0];
+  features[3 + q.dayOfWeek] = 1; // one-hot day of week
+  features.push(
     origin.late_rate,
     Math.log1p(origin.flights),
     origin.lat,
@@ -175,16 +232,16 @@ export function rawFeatures(
     destination.lon,
     route.late_rate,
     Math.min(MAX_LEAD_HOURS, lead / 60),
-    ...live(lO, origin.late_rate),
-    ...live(lD, destination.late_rate),
-  ];
+  );
+  pushLive(features, lO, origin.late_rate, K);
+  pushLive(features, lD, destination.late_rate, K);
   if (features.length !== FEATURE_NAMES.length)
     throw new Error("flights: feature vector length drifted from FEATURE_NAMES");
   return {
     features,
     missing,
     context: {
-      as_of: localText(Math.floor(asOfLocal)),
+      as_of: localTextOf(Math.floor(asOfLocal), share),
       lead_minutes: Math.round(lead * 100) / 100,
       origin,
       destination,
@@ -193,6 +250,25 @@ export function rawFeatures(
       destination_live: lD,
     },
   };
+}
+
+/**
+ * A row's `context` output: `JSON.stringify({ ...r.context, missing: r.missing, degraded })`, with
+ * each shared part (`rowShare`: airports, routes, live counts) written once per request.
+ */
+export function contextJson(r: FeatureResult, degraded: boolean, share: RowShare): string {
+  const c = r.context;
+  const t = share.texts;
+  return `{"as_of":${JSON.stringify(c.as_of)},"lead_minutes":${JSON.stringify(c.lead_minutes)},"origin":${partJson(t, c.origin)},"destination":${partJson(t, c.destination)},"route":${partJson(t, c.route)},"origin_live":${partJson(t, c.origin_live)},"destination_live":${partJson(t, c.destination_live)},"missing":${JSON.stringify(r.missing)},"degraded":${degraded}}`;
+}
+
+function partJson(texts: Map<object, string>, part: object): string {
+  let text = texts.get(part);
+  if (text === undefined) {
+    text = JSON.stringify(part);
+    texts.set(part, text);
+  }
+  return text;
 }
 
 /** Standardises a raw vector with the train-set constants: (x - mean) / std. */

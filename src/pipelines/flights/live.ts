@@ -158,7 +158,8 @@ function sumSettled(series: LiveValue["dep_settled"] | undefined, asOf: number, 
  */
 export function liveAt(v: LiveValue | undefined, asOf: number, windowMinutes: number, hour: number): LiveAt {
   let cancelled = 0;
-  for (const [k, n] of [...(v?.dep_cancelled ?? []), ...(v?.arr_cancelled ?? [])]) if (knownAt(k, asOf)) cancelled += n;
+  for (const [k, n] of v?.dep_cancelled ?? []) if (knownAt(k, asOf)) cancelled += n;
+  for (const [k, n] of v?.arr_cancelled ?? []) if (knownAt(k, asOf)) cancelled += n;
   const inDay = hour >= 0 && hour < 24;
   return {
     departures_recent: sumSettled(v?.dep_settled, asOf, asOf - windowMinutes),

@@ -7,10 +7,12 @@
 import { modelNotReady } from "../../core/errors.ts";
 import type { PipelineFactory } from "../../core/pipeline/plugin.ts";
 import type { HostTensor, NamedTensors, Signature } from "../../core/tensors/spec.ts";
+import { jsonTextTensor } from "../../core/tensors/tensors.ts";
 import { parseAsOf, resolveAsOf } from "./as-of.ts";
 import { flightRows } from "./capture.ts";
 import { batchLookup, contextKeys } from "./context.ts";
-import { buildFeatures, type FeatureResult } from "./features.ts";
+import { contextJson, type FeatureResult, rawFeatures, rowShare } from "./features.ts";
+import { FEATURE_NAMES } from "./names.ts";
 import { FlightsParamsSchema } from "./params.ts";
 import { parseFlight } from "./query.ts";
 
@@ -40,7 +42,6 @@ export const FLIGHTS_SIGNATURE: Signature = {
 };
 
 const decoder = new TextDecoder();
-const encoder = new TextEncoder();
 
 function column(inputs: NamedTensors, name: string): HostTensor {
   return inputs[name]!;
@@ -60,7 +61,10 @@ export const flightsPipeline: PipelineFactory = (rawParams, model, label) => {
     signature: FLIGHTS_SIGNATURE,
     async prepare(inputs, store, rowName = (i: number) => `row[${i}]`, options = {}) {
       const batch = column(inputs, "origin").shape[0] ?? 0;
-      const text = (name: string, i: number) => decoder.decode((column(inputs, name).values as Uint8Array[])[i]);
+      const text = (name: string, i: number) => {
+        const t = column(inputs, name);
+        return t.text?.[i] ?? decoder.decode((t.values as Uint8Array[])[i]);
+      };
       const queries = Array.from({ length: batch }, (_, i) =>
         parseFlight(
           {
@@ -77,25 +81,40 @@ export const flightsPipeline: PipelineFactory = (rawParams, model, label) => {
       const keys = [...new Set(queries.flatMap(contextKeys))];
       const { values, degraded } = await store.getMany(keys);
       const lookup = batchLookup(values);
-      const rows: FeatureResult[] = queries.map((q, i) => buildFeatures(q, lookup, params, asOf, rowName(i)));
-      const width = rows[0]?.features.length ?? 0;
+      const share = rowShare();
+      const width = batch > 0 ? FEATURE_NAMES.length : 0;
       const features = new Float32Array(batch * width);
-      rows.forEach((r, i) => features.set(r.features, i * width));
+      const { mean, std } = params.scaling;
+      const rows: FeatureResult[] = queries.map((q, i) => {
+        const r = rawFeatures(q, lookup, params, asOf, rowName(i), share);
+        // scaleFeatures, written straight into the batch (each value rounded to float32 once, as before)
+        for (let k = 0, at = i * width; k < width; k++)
+          features[at + k] = (r.features[k]! - (mean[k] ?? 0)) / (std[k] ?? 1);
+        return r;
+      });
+      // Outputs built only when answered: v2 `outputs` may name a subset (v1 and RPC answer all).
+      const wanted = (name: string) => options.outputs === undefined || options.outputs.includes(name);
       return {
         modelInputs: { [input.tensor ?? input.name]: { dtype: "float32", shape: [batch, width], values: features } },
         capture: flightRows(queries, rows, lookup),
         finish(outputs) {
           const p = outputs[output.tensor ?? output.name]!.values as Float32Array;
           const probability = Float32Array.from({ length: batch }, (_, i) => p[i]!);
-          return {
+          const answer: NamedTensors = {
             delay_probability: { dtype: "float32", shape: [batch], values: probability },
-            delayed: { dtype: "bool", shape: [batch], values: Array.from(probability, (v) => v >= params.threshold) },
-            context: {
-              dtype: "string",
-              shape: [batch],
-              values: rows.map((r) => encoder.encode(JSON.stringify({ ...r.context, missing: r.missing, degraded }))),
-            },
           };
+          if (wanted("delayed"))
+            answer.delayed = {
+              dtype: "bool",
+              shape: [batch],
+              values: Array.from(probability, (v) => v >= params.threshold),
+            };
+          if (wanted("context"))
+            answer.context = jsonTextTensor(
+              rows.map((r) => contextJson(r, degraded, share)),
+              [batch],
+            );
+          return answer;
         },
       };
     },
