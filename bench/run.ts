@@ -450,7 +450,9 @@ const targetsOf = (w: Workload) =>
       "floor",
       ...(w.model === "flights" ? ["floor-kv"] : []),
       "worker-wasm",
-      ...(w.bundle === "default" ? ["worker-tfjs"] : []),
+      // The same Worker, its log producer discarding what it is sent: the predicting invocation's
+      // own CPU, without Miniflare's local queue broker, consumer and R2 in the measured process.
+      ...(w.bundle === "default" ? ["worker-wasm-logsend", "worker-tfjs"] : []),
       "worker-cpu",
       "node-cpu",
       "node-wasm",
@@ -629,12 +631,20 @@ for (const r of rows) {
 const targets: Array<{ target: string; value: string; met: boolean }> = [];
 /** Issue 22's throughput targets against the floor in the same run (tiny_layers x1 0.6, flights x1 0.8, flights x64 0.7). */
 const RATIO_TARGETS: Record<string, number> = { "tiny_layers x1": 0.6, "flights x1": 0.8, "flights x64": 0.7 };
+// Each judged twice: worker-wasm-logsend (what the predicting invocation itself does, its log
+// records sent to a producer that discards them) and worker-wasm (Miniflare's local queue, the
+// consumer's Parquet and R2 in the same measured process, which deployed are other invocations).
+const JUDGED = [
+  ["worker-wasm-logsend", "the Worker's own work"],
+  ["worker-wasm", "with the local queue, consumer and R2"],
+] as const;
 for (const w of list.filter((x) => RATIO_TARGETS[x.id] !== undefined && x.bundle === "default")) {
-  const [worker, floor] = [find(w.id, "worker-wasm"), find(w.id, floorOf(w))];
-  if (worker && floor) {
+  for (const [target, what] of JUDGED) {
+    const [worker, floor] = [find(w.id, target), find(w.id, floorOf(w))];
+    if (!worker || !floor) continue;
     const ratio = worker.throughput / floor.throughput;
     targets.push({
-      target: `${w.id}: throughput >= ${RATIO_TARGETS[w.id]} x ${floorOf(w)} Worker (CPU ${fmt(worker.cpuMsPerRequest, 3)} vs ${fmt(floor.cpuMsPerRequest, 3)} ms/req)`,
+      target: `${w.id} (${what}): throughput >= ${RATIO_TARGETS[w.id]} x ${floorOf(w)} Worker (CPU ${fmt(worker.cpuMsPerRequest, 3)} vs ${fmt(floor.cpuMsPerRequest, 3)} ms/req)`,
       value: `${ratio.toFixed(2)} x (${fmt(worker.throughput, 0)} vs ${fmt(floor.throughput, 0)} req/s)`,
       met: ratio >= RATIO_TARGETS[w.id]!,
     });
@@ -642,11 +652,12 @@ for (const w of list.filter((x) => RATIO_TARGETS[x.id] !== undefined && x.bundle
 }
 // Issue 22: a 1024-flight batch under 10 ms CPU above its KV floor's.
 for (const w of list.filter((x) => x.id === "flights x1024")) {
-  const [worker, floor] = [find(w.id, "worker-wasm"), find(w.id, floorOf(w))];
-  if (worker && floor) {
+  for (const [target, what] of JUDGED) {
+    const [worker, floor] = [find(w.id, target), find(w.id, floorOf(w))];
+    if (!worker || !floor) continue;
     const above = worker.cpuMsPerRequest - floor.cpuMsPerRequest;
     targets.push({
-      target: `${w.id}: CPU above ${floorOf(w)} < 10 ms per request`,
+      target: `${w.id} (${what}): CPU above ${floorOf(w)} < 10 ms per request`,
       value: `${fmt(above, 2)} ms (${fmt(worker.cpuMsPerRequest, 2)} vs ${fmt(floor.cpuMsPerRequest, 2)} ms/req)`,
       met: above < 10,
     });
