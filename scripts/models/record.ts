@@ -10,8 +10,12 @@ import {
   ModelRecordSchema,
   recordKey,
   type ShadowSetting,
+  withLabel,
 } from "../../src/core/models/record.ts";
 import { CliError } from "./cli-error.ts";
+
+/** The label change a rollout's completion makes too, from core (the CLI's commands use it). */
+export { withLabel };
 
 export type VersionEntry = ModelRecord["versions"][string];
 
@@ -61,21 +65,6 @@ export function versionExists(record: ModelRecord, name: string, version: number
       `published versions are immutable. Publish the new artifact as another version (e.g. --version ${next}), ` +
       `then point a label at it (npm run models -- label ${name} ${DEFAULT_LABEL} ${next}).`,
   );
-}
-
-/**
- * Points `label` at `version`, pushing the version it pointed to onto its history (what
- * `rollback` returns to). The caller checks that the version exists (published or bundled).
- * Pointing a label where it already points changes nothing.
- */
-export function withLabel(record: ModelRecord, label: string, version: number): ModelRecord {
-  const previous = record.labels[label];
-  if (previous === version) return record;
-  const history =
-    previous === undefined
-      ? record.history
-      : { ...record.history, [label]: [...(record.history[label] ?? []), previous] };
-  return { ...record, labels: { ...record.labels, [label]: version }, history };
 }
 
 /** Points `label` back at the version it pointed to before the last change. */

@@ -70,3 +70,19 @@ export const ModelRecordSchema = z.object({
 });
 
 export type ModelRecord = z.infer<typeof ModelRecordSchema>;
+
+/**
+ * Points `label` at `version`, pushing the version it pointed to onto its history (what
+ * `rollback` returns to; the models CLI and a completing rollout). The caller checks that the
+ * version exists (published or bundled).
+ * Pointing a label where it already points changes nothing.
+ */
+export function withLabel(record: ModelRecord, label: string, version: number): ModelRecord {
+  const previous = record.labels[label];
+  if (previous === version) return record;
+  const history =
+    previous === undefined
+      ? record.history
+      : { ...record.history, [label]: [...(record.history[label] ?? []), previous] };
+  return { ...record, labels: { ...record.labels, [label]: version }, history };
+}

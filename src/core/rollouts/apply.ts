@@ -5,29 +5,18 @@
  * `reconcile` depends on the rollout alone, so applying it twice, or to a stale copy of the
  * record, writes the same labels: a decision reaches the record once however often it is written.
  */
-import { CANARY_LABEL, DEFAULT_LABEL, type ModelRecord } from "../models/record.ts";
+import { CANARY_LABEL, DEFAULT_LABEL, type ModelRecord, withLabel } from "../models/record.ts";
 import type { RuleResult } from "./rule.ts";
 import { type Decision, type HistoryEntry, MAX_HISTORY, type Policy, type Rollout } from "./schema.ts";
-
-/** Points `label` at `version`, the previous version onto the label's history (what `rollback` pops). */
-export function pointLabel(record: ModelRecord, label: string, version: number): ModelRecord {
-  const previous = record.labels[label];
-  if (previous === version) return record;
-  const history =
-    previous === undefined
-      ? record.history
-      : { ...record.history, [label]: [...(record.history[label] ?? []), previous] };
-  return { ...record, labels: { ...record.labels, [label]: version }, history };
-}
 
 /** The record as the rollout says it must be: canary label and share while active, stable label once complete. */
 export function reconcile(record: ModelRecord, rollout: Rollout): ModelRecord {
   let next: ModelRecord = { ...record, rollout };
   if (rollout.state === "active") {
-    next = pointLabel(next, CANARY_LABEL, rollout.version);
+    next = withLabel(next, CANARY_LABEL, rollout.version);
     return { ...next, canary_percent: rollout.policy.steps[rollout.step] ?? 0 };
   }
-  if (rollout.state === "completed") next = pointLabel(next, DEFAULT_LABEL, rollout.version);
+  if (rollout.state === "completed") next = withLabel(next, DEFAULT_LABEL, rollout.version);
   return { ...next, canary_percent: 0 };
 }
 
